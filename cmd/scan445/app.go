@@ -1,0 +1,172 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes. They are a contract with CI jobs: documented in README.md and in --help.
+const (
+	exitOK         = 0 // scan completed, nothing at or above --fail-on
+	exitFindings   = 1 // scan completed (or not) and found something at or above --fail-on
+	exitUsage      = 2 // bad flags, bad targets, unreadable input: nothing was sent
+	exitIncomplete = 3 // the scan could not complete (interrupted, or a fatal error)
+)
+
+const exitCodesHelp = `EXIT CODES:
+   0  scan completed and nothing at or above --fail-on was found
+   1  findings at or above --fail-on (reports are still written)
+   2  usage or input error (bad flag, bad target spec, unreadable file); nothing was sent
+   3  the scan could not complete (Ctrl-C/SIGTERM, or a fatal error); partial reports are written`
+
+// version is set by the linker (-X main.version=…) for releases.
+var version = "0.1.0-dev"
+
+// usageError marks errors that are the user's to fix.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// run is main without os.Exit, so tests drive the whole CLI in-process.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr}
+	app := newApp(env)
+	err := app.Run(interspersed(args, app.Commands))
+	switch {
+	case env.unknownCommand != "":
+		fmt.Fprintf(stderr, "scan445: unknown command %q (see 'scan445 help')\n", env.unknownCommand)
+		return exitUsage
+	case err == nil:
+		return env.exitCode
+	}
+	var ue usageError
+	var ec cli.ExitCoder
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "scan445: %v\n", err)
+		return exitUsage
+	case errors.As(err, &ec):
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintf(stderr, "scan445: %s\n", msg)
+		}
+		return ec.ExitCode()
+	default:
+		// What urfave/cli returns itself is a flag or argument problem.
+		fmt.Fprintf(stderr, "scan445: %v\n", err)
+		return exitUsage
+	}
+}
+
+// environment carries the process's streams and the outcome of a command, instead of globals.
+type environment struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	exitCode       int
+	unknownCommand string
+}
+
+func newApp(env *environment) *cli.App {
+	app := &cli.App{
+		Name:                  "scan445",
+		Usage:                 "find hosts exposed to MS08-067 and infected by Conficker, without harming them",
+		Version:               version,
+		Writer:                env.stdout,
+		ErrWriter:             env.stderr,
+		Reader:                env.stdin,
+		EnableBashCompletion:  true,
+		HideVersion:           false,
+		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitCodesHelp + "\n",
+		// urfave/cli would call os.Exit itself; we map every error to our documented codes.
+		ExitErrHandler: func(*cli.Context, error) {},
+		CommandNotFound: func(_ *cli.Context, name string) {
+			env.unknownCommand = name
+		},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+		Commands: []*cli.Command{
+			scanCommand(env),
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(c *cli.Context) error {
+					fmt.Fprintf(env.stdout, "scan445 %s\n", version)
+					return nil
+				},
+			},
+		},
+	}
+	app.Commands = append(app.Commands, extraCommands(env)...)
+	for _, c := range app.Commands {
+		if c.OnUsageError == nil {
+			c.OnUsageError = app.OnUsageError
+		}
+		if c.CustomHelpTemplate == "" && c.Name == "scan" {
+			c.CustomHelpTemplate = cli.CommandHelpTemplate + "\n" + exitCodesHelp + "\n"
+		}
+	}
+	return app
+}
+
+// joinLines is for help texts assembled from parts.
+func joinLines(lines ...string) string { return strings.Join(lines, "\n") }
+
+// interspersed moves a command's flags in front of its positional arguments, so that
+// `scan445 scan 10.0.0.0/24 --rate 500` works as nmap users expect (Go's flag parsing, and so
+// urfave/cli, stops at the first positional argument). "--" still ends flag parsing.
+func interspersed(args []string, commands []*cli.Command) []string {
+	if len(args) < 2 {
+		return args
+	}
+	var cmd *cli.Command
+	for _, c := range commands {
+		if c.HasName(args[1]) {
+			cmd = c
+		}
+	}
+	if cmd == nil {
+		return args
+	}
+	boolean := map[string]bool{"help": true, "h": true}
+	for _, f := range cmd.Flags {
+		if tv, ok := f.(interface{ TakesValue() bool }); ok && !tv.TakesValue() {
+			for _, n := range f.Names() {
+				boolean[n] = true
+			}
+		}
+	}
+	flags, positional := []string{}, []string{}
+	rest := args[2:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			positional = append(positional, rest[i+1:]...)
+			i = len(rest)
+		case len(a) > 1 && a[0] == '-':
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && !boolean[name] && i+1 < len(rest) {
+				flags = append(flags, rest[i+1])
+				i++
+			}
+		default:
+			positional = append(positional, a)
+		}
+	}
+	out := append([]string{args[0], args[1]}, flags...)
+	if len(positional) > 0 {
+		out = append(out, "--")
+		out = append(out, positional...)
+	}
+	return out
+}

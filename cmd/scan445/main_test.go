@@ -1,0 +1,327 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scan445/scan445/report"
+	"github.com/scan445/scan445/scanner"
+)
+
+// runCLI runs the whole command line in-process.
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(append([]string{"scan445"}, args...), strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// listeners opens port on each given loopback address (accept-and-close) and returns the port.
+func listeners(t *testing.T, addrs ...string) int {
+	t.Helper()
+	port := 0
+	for _, a := range addrs {
+		ln, err := net.Listen("tcp", net.JoinHostPort(a, fmt.Sprint(port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		port = ln.Addr().(*net.TCPAddr).Port
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+	}
+	return port
+}
+
+func TestUsageErrorsExit2AndNameTheProblem(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.txt")
+	os.WriteFile(empty, []byte("# only a comment\n\n"), 0o644)
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("10.0.0.1\n10.0.0.300\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"prefix too long", []string{"scan", "10.0.0.0/33"}, "10.0.0.0/33"},
+		{"octet too large", []string{"scan", "10.0.0.300"}, "10.0.0.300"},
+		{"reversed range", []string{"scan", "10.0.0.5-3"}, "10.0.0.5-3"},
+		{"public address refused", []string{"scan", "8.8.8.8"}, "--allow-public"},
+		{"empty list file", []string{"scan", "-iL", empty}, "empty.txt"},
+		{"bad line in list", []string{"scan", "-iL", bad}, "bad.txt:2"},
+		{"missing list file", []string{"scan", "-iL", filepath.Join(dir, "nope")}, "nope"},
+		{"no targets", []string{"scan"}, "no targets"},
+		{"unknown flag", []string{"scan", "--frobnicate", "127.0.0.1"}, "frobnicate"},
+		{"unknown command", []string{"frobnicate"}, "frobnicate"},
+		{"bad fail-on", []string{"scan", "--fail-on", "sometimes", "127.0.0.1"}, "sometimes"},
+		{"bad shard", []string{"scan", "--shard", "4/4", "127.0.0.1"}, "shard index 4"},
+		{"bad shard syntax", []string{"scan", "--shard", "x", "127.0.0.1"}, "--shard"},
+		{"bad port", []string{"scan", "--port", "70000", "127.0.0.1"}, "--port"},
+		{"bad rate", []string{"scan", "--rate", "-1", "127.0.0.1"}, "--rate"},
+		{"bad tickets format", []string{"scan", "--tickets-format", "xml", "127.0.0.1"}, "xml"},
+		{"missing baseline", []string{"scan", "--baseline", filepath.Join(dir, "none.json"), "127.0.0.1"}, "none.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, "", tc.args...)
+			if code != exitUsage {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, exitUsage, stderr)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Fatalf("stderr does not name %q:\n%s", tc.want, stderr)
+			}
+			if strings.Contains(stdout, "scanned") {
+				t.Fatalf("a scan ran despite the usage error: %s", stdout)
+			}
+		})
+	}
+}
+
+func TestHelpDocumentsExitCodes(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"scan", "--help"}} {
+		code, stdout, _ := runCLI(t, "", args...)
+		if code != 0 || !strings.Contains(stdout, "EXIT CODES") || !strings.Contains(stdout, "usage or input error") {
+			t.Fatalf("%v: exit %d, help without exit codes:\n%s", args, code, stdout)
+		}
+	}
+	code, stdout, _ := runCLI(t, "", "version")
+	if code != 0 || !strings.HasPrefix(stdout, "scan445 ") {
+		t.Fatalf("version: %d %q", code, stdout)
+	}
+}
+
+func loadDoc(t *testing.T, path string) *report.Document {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := report.Load(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func statuses(doc *report.Document) map[string]scanner.Status {
+	m := map[string]scanner.Status{}
+	for _, h := range doc.Hosts {
+		m[h.Address] = h.Status
+	}
+	return m
+}
+
+func TestScanWritesJSONReport(t *testing.T) {
+	port := listeners(t, "127.0.0.2", "127.0.0.6")
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none",
+		"127.0.0.1-8", "--exclude", "127.0.0.7", "--json", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	doc := loadDoc(t, out)
+	if !doc.Complete || len(doc.Hosts) != 7 || doc.Summary.Scanned != 7 {
+		t.Fatalf("complete=%v hosts=%d summary=%+v", doc.Complete, len(doc.Hosts), doc.Summary)
+	}
+	st := statuses(doc)
+	if st["127.0.0.2"] != scanner.StatusOpen || st["127.0.0.6"] != scanner.StatusOpen || st["127.0.0.3"] != scanner.StatusClosed {
+		t.Fatalf("statuses %v", st)
+	}
+	if _, ok := st["127.0.0.7"]; ok {
+		t.Fatal("excluded host scanned")
+	}
+	if doc.Summary.Statuses["open"] != 2 || doc.Summary.Statuses["closed"] != 5 {
+		t.Fatalf("summary %+v", doc.Summary.Statuses)
+	}
+	if !strings.Contains(stdout, "7 of 7 targets") {
+		t.Fatalf("no human summary on stdout: %q", stdout)
+	}
+}
+
+func TestJSONDashStreamsNDJSONThenReport(t *testing.T) {
+	port := listeners(t, "127.0.0.3")
+	code, stdout, stderr := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none", "127.0.0.1-4", "--json", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("want 4 host lines + 1 report line, got %d:\n%s", len(lines), stdout)
+	}
+	for _, l := range lines[:4] {
+		var h scanner.HostResult
+		if err := json.Unmarshal([]byte(l), &h); err != nil || h.Address == "" {
+			t.Fatalf("bad NDJSON line %q: %v", l, err)
+		}
+	}
+	doc, err := report.Load(strings.NewReader(lines[4]))
+	if err != nil || len(doc.Hosts) != 4 {
+		t.Fatalf("last line is not the report: %v", err)
+	}
+}
+
+func TestSettingsPrecedenceFlagEnvFileDefault(t *testing.T) {
+	port := listeners(t, "127.0.0.1")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "scan445.yaml")
+	os.WriteFile(cfg, []byte("rate: 7\nconcurrency: 5\nretries: 3\n"), 0o644)
+	out := filepath.Join(dir, "r.json")
+	t.Setenv("SCAN445_CONCURRENCY", "9")
+	t.Setenv("SCAN445_RETRIES", "4")
+	code, _, stderr := runCLI(t, "", "scan", "--config", cfg, "--retries", "2", "--port", fmt.Sprint(port),
+		"--checks", "none", "127.0.0.1", "--json", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	o := loadDoc(t, out).Options
+	// rate: file only; concurrency: env beats file; retries: flag beats env and file; timeout: default.
+	want := map[string]string{"rate": "7", "concurrency": "9", "retries": "2", "timeout": "3s"}
+	for k, v := range want {
+		if o[k] != v {
+			t.Errorf("%s = %q, want %q (options %v)", k, o[k], v, o)
+		}
+	}
+}
+
+func TestResumeSkipsFinishedHosts(t *testing.T) {
+	port := listeners(t, "127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
+	dir := t.TempDir()
+	journalPath := filepath.Join(dir, "state.ndjson")
+	// A journal from a killed run: .1 done (recorded as closed, which a rescan would change to
+	// open), .2 cut short by an interrupt, and a torn last line.
+	done := scanner.HostResult{Address: "127.0.0.1", Port: port, Status: scanner.StatusClosed}
+	cut := scanner.HostResult{Address: "127.0.0.2", Port: port, Status: scanner.StatusError, Interrupted: true}
+	var buf bytes.Buffer
+	for _, h := range []scanner.HostResult{done, cut} {
+		b, _ := json.Marshal(h)
+		buf.Write(append(b, '\n'))
+	}
+	buf.WriteString(`{"address":"127.0.0.3","po`)
+	os.WriteFile(journalPath, buf.Bytes(), 0o644)
+
+	out := filepath.Join(dir, "r.json")
+	code, _, stderr := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none", "--no-shuffle",
+		"127.0.0.1-4", "--resume", journalPath, "--json", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	st := statuses(loadDoc(t, out))
+	want := map[string]scanner.Status{"127.0.0.1": scanner.StatusClosed, "127.0.0.2": scanner.StatusOpen,
+		"127.0.0.3": scanner.StatusOpen, "127.0.0.4": scanner.StatusOpen}
+	if fmt.Sprint(st) != fmt.Sprint(want) {
+		t.Fatalf("statuses %v, want %v (finished host rescanned or unfinished host skipped)", st, want)
+	}
+	// The journal now holds every host once more than before, intact, torn line gone.
+	f, _ := os.Open(journalPath)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		var h scanner.HostResult
+		if err := json.Unmarshal(sc.Bytes(), &h); err != nil {
+			t.Fatalf("journal line %d broken: %q", n+1, sc.Text())
+		}
+		n++
+	}
+	if n != 2+3 {
+		t.Fatalf("journal has %d lines, want 5", n)
+	}
+}
+
+func TestShardsPartitionTheSpace(t *testing.T) {
+	port := listeners(t, "127.0.0.1")
+	seen := map[string]int{}
+	for i := 0; i < 3; i++ {
+		out := filepath.Join(t.TempDir(), "r.json")
+		t.Setenv("JOB_COMPLETION_INDEX", fmt.Sprint(i))
+		code, _, stderr := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none",
+			"--shard-count", "3", "127.0.0.1-20", "--json", out)
+		if code != exitOK {
+			t.Fatalf("shard %d: exit %d: %s", i, code, stderr)
+		}
+		for _, h := range loadDoc(t, out).Hosts {
+			seen[h.Address]++
+		}
+	}
+	if len(seen) != 20 {
+		t.Fatalf("shards cover %d of 20 addresses", len(seen))
+	}
+	for a, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s scanned by %d shards", a, n)
+		}
+	}
+}
+
+// TestInterruptWritesPartialReport runs the real binary and sends it SIGINT mid-scan.
+func TestInterruptWritesPartialReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "scan445")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	port := listeners(t, "127.0.0.1")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	journalPath := filepath.Join(dir, "state")
+	// 4 attempts/s over 200 targets would take 50 s; we interrupt after ~1.5 s.
+	cmd := exec.Command(bin, "scan", "--port", fmt.Sprint(port), "--checks", "none", "--rate", "4",
+		"127.0.0.1-200", "--json", out, "--resume", journalPath)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("scan did not stop within 15 s of SIGINT")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitIncomplete {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, exitIncomplete, stderr.String())
+	}
+	doc := loadDoc(t, out)
+	if doc.Complete || doc.Interrupted == "" {
+		t.Fatalf("partial report not marked: complete=%v interrupted=%q", doc.Complete, doc.Interrupted)
+	}
+	if n := len(doc.Hosts); n < 2 || n >= 200 {
+		t.Fatalf("%d hosts in the partial report", n)
+	}
+	// Resuming picks up where it stopped: nothing scanned twice, and the first run's hosts kept.
+	first := len(doc.Hosts)
+	out2 := filepath.Join(dir, "r2.json")
+	code, _, errs := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none", "--rate", "0",
+		"127.0.0.1-200", "--json", out2, "--resume", journalPath)
+	if code != exitOK {
+		t.Fatalf("resume: exit %d: %s", code, errs)
+	}
+	doc2 := loadDoc(t, out2)
+	if len(doc2.Hosts) != 200 || !doc2.Complete {
+		t.Fatalf("resumed report: %d hosts, complete=%v (first run had %d)", len(doc2.Hosts), doc2.Complete, first)
+	}
+}

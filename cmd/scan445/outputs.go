@@ -1,0 +1,246 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/scan445/scan445/report"
+	"github.com/scan445/scan445/scanner"
+	"github.com/scan445/scan445/smbprobe"
+)
+
+// outputs are the report destinations; "-" is stdout.
+type outputs struct {
+	json, html, csv, junit, tickets string
+	ticketsFormat                   string
+	webhook                         string
+	baseline                        string
+}
+
+func readOutputs(c *cli.Context) (outputs, error) {
+	o := outputs{
+		json: c.String("json"), html: c.String("html"), csv: c.String("csv"),
+		junit: c.String("junit"), tickets: c.String("tickets"),
+		ticketsFormat: c.String("tickets-format"), webhook: c.String("webhook"),
+		baseline: c.String("baseline"),
+	}
+	if o.ticketsFormat != "jsonl" && o.ticketsFormat != "jira-csv" {
+		return o, fmt.Errorf("--tickets-format %q: want jsonl or jira-csv", o.ticketsFormat)
+	}
+	stdout := 0
+	for _, p := range []string{o.json, o.html, o.csv, o.junit, o.tickets} {
+		if p == "-" {
+			stdout++
+		}
+	}
+	if stdout > 1 {
+		return o, errors.New("only one report can go to stdout (-)")
+	}
+	return o, nil
+}
+
+func (o outputs) jsonToStdout() bool { return o.json == "-" }
+
+func (o outputs) anyToStdout() bool {
+	for _, p := range []string{o.json, o.html, o.csv, o.junit, o.tickets} {
+		if p == "-" {
+			return true
+		}
+	}
+	return false
+}
+
+// writeReports renders every requested format from the one finished document. Each file is
+// written atomically, and one failing format does not stop the others.
+func writeReports(env *environment, o outputs, doc *report.Document, failOn report.FailOn) error {
+	type job struct {
+		path  string
+		write func(io.Writer) error
+	}
+	jobs := []job{
+		{o.html, func(w io.Writer) error { return report.WriteHTML(w, doc) }},
+		{o.csv, func(w io.Writer) error { return report.WriteCSV(w, doc, report.CSVOptions{}) }},
+		{o.junit, func(w io.Writer) error { return report.WriteJUnit(w, doc, failOn) }},
+		{o.tickets, func(w io.Writer) error {
+			if o.ticketsFormat == "jira-csv" {
+				return report.WriteJiraCSV(w, doc, report.JiraOptions{})
+			}
+			return report.WriteTickets(w, doc)
+		}},
+	}
+	if o.json == "-" {
+		// The NDJSON stream already carried each host; the last line is the whole report.
+		if err := ndjsonLine(env.stdout, doc); err != nil {
+			return err
+		}
+	} else {
+		jobs = append(jobs, job{o.json, func(w io.Writer) error { return report.WriteJSON(w, doc) }})
+	}
+	var errs []error
+	for _, j := range jobs {
+		if j.path == "" {
+			continue
+		}
+		var err error
+		if j.path == "-" {
+			err = j.write(env.stdout)
+		} else {
+			err = report.WriteFileAtomic(j.path, j.write)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", j.path, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resultSinks receive each host result as it finishes: the NDJSON stream, the resume journal
+// and the webhook. None of them may block or stop the sweep.
+type resultSinks struct {
+	env         *environment
+	stream      bool
+	journal     *journal
+	webhook     *report.Webhook
+	baselineIDs map[string]bool
+	log         *slog.Logger
+	mu          sync.Mutex
+	closed      bool
+}
+
+func newResultSinks(env *environment, s *scanSettings, j *journal, base *report.Document, log *slog.Logger) (*resultSinks, error) {
+	r := &resultSinks{env: env, stream: s.outputs.jsonToStdout(), journal: j, log: log}
+	if base != nil {
+		r.baselineIDs = map[string]bool{}
+		report.Finalize(base)
+		for _, h := range base.Hosts {
+			if h.SMB != nil {
+				for _, f := range h.SMB.Findings {
+					r.baselineIDs[f.ID] = true
+				}
+			}
+		}
+	}
+	if s.outputs.webhook != "" {
+		wh, err := report.NewWebhook(s.outputs.webhook, &http.Client{Timeout: 10 * time.Second}, report.WebhookOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("--webhook: %w", err)
+		}
+		r.webhook = wh
+	}
+	return r, nil
+}
+
+func (r *resultSinks) result(h scanner.HostResult) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stream {
+		if err := ndjsonLine(r.env.stdout, h); err != nil {
+			r.log.Error("writing result stream", "err", err)
+		}
+	}
+	if r.journal != nil {
+		if err := r.journal.Append(h); err != nil {
+			r.log.Error("writing resume journal", "err", err)
+		}
+	}
+	if r.webhook != nil {
+		for _, t := range r.hostTickets(h) {
+			r.webhook.Send(t)
+		}
+	}
+}
+
+// hostTickets are the tickets of one finished host, new findings only when a baseline is set:
+// the webhook speaks while the scan runs, long before the whole document exists.
+func (r *resultSinks) hostTickets(h scanner.HostResult) []report.Ticket {
+	one := &report.Document{Hosts: []scanner.HostResult{h}}
+	report.Finalize(one)
+	if r.baselineIDs != nil {
+		one.Baseline = &report.Baseline{}
+		for i := range one.Hosts[0].SMB.Findings {
+			f := &one.Hosts[0].SMB.Findings[i]
+			f.Baseline = report.BaselineNew
+			if r.baselineIDs[f.ID] {
+				f.Baseline = report.BaselineUnchanged
+			}
+		}
+	}
+	return report.Tickets(one)
+}
+
+// finish drains the webhook (bounded) and returns what it could not deliver.
+func (r *resultSinks) finish(ctxTimeout time.Duration) []string {
+	if r.webhook == nil {
+		return nil
+	}
+	ctx, cancel := contextWithTimeout(ctxTimeout)
+	defer cancel()
+	return r.webhook.Close(ctx)
+}
+
+// printSummary is the human view on stdout when no report goes there.
+func printSummary(w io.Writer, doc *report.Document) {
+	s := doc.Summary
+	state := "complete"
+	if !doc.Complete {
+		state = "INCOMPLETE"
+	}
+	fmt.Fprintf(w, "scan445: %d of %d targets scanned (%s), %d with port open\n",
+		s.Scanned, s.Targets, state, s.Statuses[string(scanner.StatusOpen)])
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := false
+	for _, h := range doc.Hosts {
+		if h.SMB == nil {
+			continue
+		}
+		var parts []string
+		for _, f := range h.SMB.Findings {
+			if f.Category == smbprobe.CategoryCompliance && !report.Actionable(f.Verdict) {
+				continue
+			}
+			parts = append(parts, f.Check+"="+string(f.Verdict))
+		}
+		if !header {
+			fmt.Fprintln(tw, "HOST\tOS\tNAME\tFINDINGS")
+			header = true
+		}
+		fp := h.SMB.Fingerprint
+		osName := fp.OS
+		if osName == "" {
+			osName = fp.NativeOS
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Address, termSafe(osName), termSafe(fp.NetBIOSName), strings.Join(parts, " "))
+	}
+	tw.Flush()
+	var verdicts []string
+	for v, n := range s.Verdicts {
+		verdicts = append(verdicts, fmt.Sprintf("%s=%d", v, n))
+	}
+	sort.Strings(verdicts)
+	if len(verdicts) > 0 {
+		fmt.Fprintf(w, "findings: %s\n", strings.Join(verdicts, " "))
+	}
+	if doc.Interrupted != "" {
+		fmt.Fprintf(w, "note: %s\n", doc.Interrupted)
+	}
+}
+
+// termSafe keeps wire strings from driving the terminal: control characters become '?'.
+func termSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
+}

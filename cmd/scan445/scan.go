@@ -1,0 +1,445 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+
+	"github.com/scan445/scan445/report"
+	"github.com/scan445/scan445/scanner"
+)
+
+// scanSettings is the validated form of the scan command's flags.
+type scanSettings struct {
+	specs       []string
+	targetOpt   scanner.TargetOptions
+	engine      scanner.Config
+	failOn      report.FailOn
+	outputs     outputs
+	resumePath  string
+	quiet       bool
+	verbosity   int
+	probe       probeSettings
+	interactive bool
+}
+
+func envs(name string) []string {
+	return []string{"SCAN445_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))}
+}
+
+func scanFlags(verbosity *int) []cli.Flag {
+	str := func(name, usage, value string, aliases ...string) cli.Flag {
+		return altsrc.NewStringFlag(&cli.StringFlag{Name: name, Usage: usage, Value: value, Aliases: aliases, EnvVars: envs(name)})
+	}
+	strs := func(name, usage string, aliases ...string) cli.Flag {
+		return altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: name, Usage: usage, Aliases: aliases, EnvVars: envs(name)})
+	}
+	num := func(name, usage string, value int) cli.Flag {
+		return altsrc.NewIntFlag(&cli.IntFlag{Name: name, Usage: usage, Value: value, EnvVars: envs(name)})
+	}
+	dur := func(name, usage string, value time.Duration) cli.Flag {
+		return altsrc.NewDurationFlag(&cli.DurationFlag{Name: name, Usage: usage, Value: value, EnvVars: envs(name)})
+	}
+	flag := func(name, usage string, aliases ...string) cli.Flag {
+		return altsrc.NewBoolFlag(&cli.BoolFlag{Name: name, Usage: usage, Aliases: aliases, EnvVars: envs(name)})
+	}
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "YAML `FILE` of flag values (keys are flag names); precedence: flag > env > file > default", EnvVars: envs("config")},
+		// Targets.
+		strs("input-list", "read target specs from `FILE` (one or more per line, # comments, - for stdin)", "iL"),
+		strs("exclude", "never touch these specs (IPs, CIDRs, ranges, names)"),
+		strs("exclude-file", "never touch the specs in `FILE`"),
+		flag("allow-public", "allow targets outside RFC 1918, RFC 6598, loopback and link-local"),
+		flag("keep-network-broadcast", "also scan the network and broadcast addresses of CIDRs"),
+		flag("no-shuffle", "scan in address order instead of a seeded random permutation"),
+		str("seed", "permutation seed (default: derived from the targets, so shards agree)", ""),
+		str("shard", "scan shard `I/N` of the target space (0-based); N jobs with I=0..N-1 cover it exactly once", ""),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "shard-index", Usage: "shard index when --shard-count is given (Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX)", Value: -1,
+			EnvVars: append(envs("shard-index"), "JOB_COMPLETION_INDEX")}),
+		num("shard-count", "split the target space into this many shards", 0),
+		// Sweep engine.
+		num("port", "TCP port to scan", 445),
+		num("rate", "new connection attempts per second, retries included (0 = unlimited)", 1000),
+		num("concurrency", "hosts in flight at once", 64),
+		dur("timeout", "timeout of each connect and each read", 3*time.Second),
+		num("retries", "extra connect attempts after a timeout", 1),
+		dur("host-timeout", "whole budget of one host", 30*time.Second),
+		// Checks.
+		strs("checks", "checks to run (default: every safe check)"),
+		flag("intrusive", "ALSO run intrusive checks that can crash unpatched hosts (MS08-067 NetprPathCompare)"),
+		// Output.
+		str("json", "write the JSON report to `PATH` (- streams NDJSON results to stdout, then the report as the last line)", ""),
+		str("html", "write the HTML remediation report to `PATH`", ""),
+		str("csv", "write one CSV row per finding to `PATH`", ""),
+		str("junit", "write JUnit XML (one testcase per host and check) to `PATH`", ""),
+		str("tickets", "write one ticket per finding needing action to `PATH`", ""),
+		str("tickets-format", "ticket format: jsonl or jira-csv", "jsonl"),
+		str("webhook", "POST each new finding as JSON to `URL` while scanning", ""),
+		str("baseline", "mark findings new/unchanged/fixed against an earlier JSON report `FILE`", ""),
+		str("resume", "results journal `FILE`: hosts already in it are not scanned again; new results are appended", ""),
+		str("fail-on", "exit 1 when a finding is at or above: infected, vulnerable, exposed, any, none", "none"),
+		flag("quiet", "no progress, warnings only", "q"),
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more logging (-v info, -v -v debug)", Count: verbosity},
+	}
+	return append(flags, probeFlags()...)
+}
+
+func scanCommand(env *environment) *cli.Command {
+	var verbosity int
+	flags := scanFlags(&verbosity)
+	return &cli.Command{
+		Name:      "scan",
+		Usage:     "sweep targets on TCP/445 and run the safe checks on every open host",
+		ArgsUsage: "TARGET...",
+		Description: joinLines(
+			"TARGET is an IP, a CIDR (10.0.0.0/16), a range (10.0.0.1-40, 10.0.0.1-10.0.3.255)",
+			"or a host name (every address it resolves to is scanned). Public addresses are refused",
+			"unless --allow-public is given. Every flag can also be set from SCAN445_<FLAG> in the",
+			"environment or from a YAML --config file."),
+		Flags:  flags,
+		Before: altsrc.InitInputSourceWithContext(flags, altsrc.NewYamlSourceFromFlagFunc("config")),
+		Action: func(c *cli.Context) error {
+			s, err := readScanSettings(c, env, verbosity)
+			if err != nil {
+				return err
+			}
+			code, err := runScan(c.Context, env, s)
+			env.exitCode = code
+			return err
+		},
+	}
+}
+
+func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSettings, error) {
+	s := &scanSettings{quiet: c.Bool("quiet"), verbosity: verbosity}
+	s.specs = append(s.specs, c.Args().Slice()...)
+	for _, path := range c.StringSlice("input-list") {
+		specs, err := readSpecFile(path, env.stdin)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		s.specs = append(s.specs, specs...)
+	}
+	if len(s.specs) == 0 {
+		return nil, usagef("no targets: give TARGET arguments or --input-list FILE")
+	}
+	s.targetOpt.Excludes = c.StringSlice("exclude")
+	for _, path := range c.StringSlice("exclude-file") {
+		specs, err := readSpecFile(path, env.stdin)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		s.targetOpt.Excludes = append(s.targetOpt.Excludes, specs...)
+	}
+	s.targetOpt.AllowPublic = c.Bool("allow-public")
+	s.targetOpt.KeepNetworkBroadcast = c.Bool("keep-network-broadcast")
+	s.targetOpt.Shuffle = !c.Bool("no-shuffle")
+	if seed := c.String("seed"); seed != "" {
+		v, err := strconv.ParseUint(seed, 0, 64)
+		if err != nil {
+			return nil, usagef("--seed %q: not an unsigned integer", seed)
+		}
+		s.targetOpt.Seed, s.targetOpt.SeedSet = v, true
+	}
+	idx, count, err := parseShard(c.String("shard"), c.Int("shard-index"), c.Int("shard-count"))
+	if err != nil {
+		return nil, usageError{err}
+	}
+	s.targetOpt.ShardIndex, s.targetOpt.ShardCount = idx, count
+
+	port := c.Int("port")
+	if port < 1 || port > 65535 {
+		return nil, usagef("--port %d: must be 1-65535", port)
+	}
+	if c.Int("rate") < 0 {
+		return nil, usagef("--rate %d: must be 0 (unlimited) or more", c.Int("rate"))
+	}
+	if c.Int("concurrency") < 1 {
+		return nil, usagef("--concurrency %d: must be at least 1", c.Int("concurrency"))
+	}
+	if c.Duration("timeout") <= 0 || c.Duration("host-timeout") <= 0 {
+		return nil, usagef("--timeout and --host-timeout must be positive")
+	}
+	if c.Int("retries") < 0 {
+		return nil, usagef("--retries %d: must be 0 or more", c.Int("retries"))
+	}
+	s.engine = scanner.Config{
+		Port:        port,
+		Rate:        c.Int("rate"),
+		Concurrency: c.Int("concurrency"),
+		Timeout:     c.Duration("timeout"),
+		Retries:     c.Int("retries"),
+		HostTimeout: c.Duration("host-timeout"),
+	}
+	if s.failOn, err = report.ParseFailOn(c.String("fail-on")); err != nil {
+		return nil, usageError{err}
+	}
+	if s.outputs, err = readOutputs(c); err != nil {
+		return nil, usageError{err}
+	}
+	if s.probe, err = readProbeSettings(c); err != nil {
+		return nil, usageError{err}
+	}
+	s.resumePath = c.String("resume")
+	s.interactive = isTerminal(env.stderr) && !s.quiet
+	return s, nil
+}
+
+// parseShard accepts --shard I/N, or --shard-count N with the index from --shard-index (or the
+// JOB_COMPLETION_INDEX a Kubernetes Indexed Job sets), so one job template serves every shard.
+func parseShard(spec string, index, count int) (int, int, error) {
+	if spec != "" {
+		i, n, ok := strings.Cut(spec, "/")
+		ii, err1 := strconv.Atoi(i)
+		nn, err2 := strconv.Atoi(n)
+		if !ok || err1 != nil || err2 != nil {
+			return 0, 0, fmt.Errorf("--shard %q: want I/N, e.g. 0/4", spec)
+		}
+		index, count = ii, nn
+	} else if count == 0 {
+		return 0, 0, nil
+	}
+	if count < 1 {
+		return 0, 0, fmt.Errorf("shard count %d: must be at least 1", count)
+	}
+	if index < 0 || index >= count {
+		return 0, 0, fmt.Errorf("shard index %d: must be 0..%d (set --shard-index or JOB_COMPLETION_INDEX)", index, count-1)
+	}
+	return index, count, nil
+}
+
+func readSpecFile(path string, stdin io.Reader) ([]string, error) {
+	specs, err := scanner.ReadSpecFile(path, stdin)
+	if err != nil {
+		return nil, fmt.Errorf("target list: %w", err)
+	}
+	return specs, nil
+}
+
+func newLogger(w io.Writer, quiet bool, verbosity int) *slog.Logger {
+	level := slog.LevelWarn
+	switch {
+	case quiet:
+		level = slog.LevelError
+	case verbosity == 1:
+		level = slog.LevelInfo
+	case verbosity >= 2:
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// runScan does the sweep and writes every report. It returns the exit code, and an error only
+// for what the user must see on stderr.
+func runScan(parent context.Context, env *environment, s *scanSettings) (int, error) {
+	log := newLogger(env.stderr, s.quiet, s.verbosity)
+	if parent == nil {
+		parent = context.Background()
+	}
+	resolveCtx, cancelResolve := context.WithTimeout(parent, 30*time.Second)
+	targets, err := scanner.ParseTargets(resolveCtx, s.specs, s.targetOpt)
+	cancelResolve()
+	if err != nil {
+		return exitUsage, usageError{err}
+	}
+	prober, warnings, err := newProber(s.probe, s.engine, log)
+	if err != nil {
+		return exitUsage, usageError{err}
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(env.stderr, "WARNING: %s\n", w)
+	}
+	base, err := loadBaseline(s.outputs.baseline)
+	if err != nil {
+		return exitUsage, usageError{err}
+	}
+
+	var previous []scanner.HostResult
+	var journal *journal
+	if s.resumePath != "" {
+		journal, previous, err = openJournal(s.resumePath)
+		if err != nil {
+			return exitUsage, usageError{err}
+		}
+		defer journal.Close()
+		log.Info("resuming", "journal", s.resumePath, "done", len(previous))
+	}
+	done := make(map[string]bool, len(previous))
+	for _, h := range previous {
+		done[h.Address] = true
+	}
+
+	doc := &report.Document{
+		Schema:    report.SchemaVersion,
+		Tool:      "scan445",
+		Version:   version,
+		Started:   time.Now().UTC(),
+		Arguments: redactArgs(os.Args[1:]),
+		Options:   s.effectiveOptions(targets),
+		Warnings:  warnings,
+	}
+
+	// Ctrl-C and SIGTERM stop dispatching; a second signal kills at once (default behaviour
+	// restored by stop).
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+
+	hooks, err := newResultSinks(env, s, journal, base, log)
+	if err != nil {
+		return exitUsage, usageError{err}
+	}
+	hosts := append([]scanner.HostResult(nil), previous...)
+	var mu sync.Mutex
+	var prog *progress
+	if s.interactive {
+		prog = startProgress(env.stderr, targets.Len(), uint64(len(previous)))
+		defer prog.stop()
+	}
+	cfg := s.engine
+	cfg.Prober = prober
+	cfg.Logger = log
+	cfg.Allow = func(a netip.Addr) bool { return targets.Contains(a) && !targets.Excluded(a) }
+	cfg.Skip = func(a netip.Addr) bool { return done[a.String()] }
+	cfg.OnResult = func(r scanner.HostResult) {
+		mu.Lock()
+		hosts = append(hosts, r)
+		mu.Unlock()
+		hooks.result(r)
+		if prog != nil {
+			prog.add(r)
+		}
+	}
+	stats := scanner.Run(ctx, targets.All(), cfg)
+	if prog != nil {
+		prog.stop()
+	}
+
+	doc.Finished = time.Now().UTC()
+	doc.Hosts = hosts
+	doc.Complete = !stats.Interrupted
+	if stats.Interrupted {
+		doc.Interrupted = "interrupted by signal: every result gathered so far is in this report"
+		if s.resumePath != "" {
+			doc.Interrupted += "; run again with the same --resume file to finish"
+		}
+	}
+	doc.Summary = report.Summarize(targets.Len(), hosts)
+	doc.WebhookFailures = hooks.finish(30 * time.Second)
+	report.Finalize(doc)
+	if base != nil {
+		report.ApplyBaseline(doc, base)
+	}
+	writeErr := writeReports(env, s.outputs, doc, s.failOn)
+	if !s.quiet && !s.outputs.jsonToStdout() {
+		printSummary(env.stdout, doc)
+	}
+	log.Info("scan finished", "dispatched", stats.Dispatched, "attempts", stats.Attempts, "skipped", stats.Skipped, "interrupted", stats.Interrupted)
+	switch {
+	case writeErr != nil:
+		return exitIncomplete, cli.Exit(fmt.Sprintf("writing reports: %v", writeErr), exitIncomplete)
+	case stats.Interrupted:
+		fmt.Fprintln(env.stderr, "scan445: interrupted; partial reports written")
+		return exitIncomplete, nil
+	case report.Exceeds(doc, s.failOn):
+		return exitFindings, nil
+	}
+	return exitOK, nil
+}
+
+func (s *scanSettings) effectiveOptions(t *scanner.TargetSet) map[string]string {
+	o := map[string]string{
+		"port":         strconv.Itoa(s.engine.Port),
+		"rate":         strconv.Itoa(s.engine.Rate),
+		"concurrency":  strconv.Itoa(s.engine.Concurrency),
+		"timeout":      s.engine.Timeout.String(),
+		"retries":      strconv.Itoa(s.engine.Retries),
+		"host_timeout": s.engine.HostTimeout.String(),
+		"shuffle":      strconv.FormatBool(s.targetOpt.Shuffle),
+		"seed":         strconv.FormatUint(t.Seed(), 10),
+		"targets":      strings.Join(s.specs, " "),
+		"fail_on":      string(s.failOn),
+	}
+	if len(s.targetOpt.Excludes) > 0 {
+		o["exclude"] = strings.Join(s.targetOpt.Excludes, " ")
+	}
+	if s.targetOpt.ShardCount > 0 {
+		o["shard"] = fmt.Sprintf("%d/%d", s.targetOpt.ShardIndex, s.targetOpt.ShardCount)
+	}
+	s.probe.describe(o)
+	return o
+}
+
+// redactArgs keeps the command line for the report but never a secret, whatever flag carried it.
+func redactArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	secret := false
+	for _, a := range args {
+		if secret {
+			out = append(out, "REDACTED")
+			secret = false
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (strings.Contains(name, "password") || strings.Contains(name, "hash")) {
+			if hasValue {
+				out = append(out, "--"+name+"=REDACTED")
+			} else {
+				out = append(out, a)
+				secret = true
+			}
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func loadBaseline(path string) (*report.Document, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline: %w", err)
+	}
+	defer f.Close()
+	doc, err := report.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline %s: %w", path, err)
+	}
+	return doc, nil
+}
+
+// isTerminal reports whether w is a character device, without a dependency for it.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// ndjsonLine encodes one value on one line.
+func ndjsonLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

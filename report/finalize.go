@@ -1,0 +1,183 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/scan445/scan445/scanner"
+	"github.com/scan445/scan445/smbprobe"
+)
+
+// Finding id: the verdicts are folded into classes so that a flip between two verdicts that
+// mean the same thing to the reader (unknown ↔ error, patched ↔ not-affected) keeps the id,
+// while a change that matters (vulnerable → patched) yields a new one and shows in a diff.
+const (
+	classClear        = "clear"
+	classUndetermined = "undetermined"
+)
+
+// VerdictClass is the part of a verdict that a finding id depends on.
+func VerdictClass(v smbprobe.Verdict) string {
+	switch v {
+	case smbprobe.Infected, smbprobe.Vulnerable, smbprobe.Exposed:
+		return string(v)
+	case smbprobe.Patched, smbprobe.NotAffected:
+		return classClear
+	default:
+		return classUndetermined
+	}
+}
+
+// Actionable reports whether a verdict asks someone to do something.
+func Actionable(v smbprobe.Verdict) bool {
+	return v == smbprobe.Infected || v == smbprobe.Vulnerable || v == smbprobe.Exposed
+}
+
+// hostKey names a host the same way across runs: the canonical address (so "::ffff:10.0.0.1",
+// "010.0.0.1" style spellings from other producers do not split one host into two) and the port.
+func hostKey(address string, port int) string {
+	if a, err := netip.ParseAddr(address); err == nil {
+		address = a.Unmap().String()
+	}
+	return address + ":" + strconv.Itoa(port)
+}
+
+// FindingID is the stable id of a finding: hex of a truncated SHA-256 over host, port, check
+// and verdict class. No timestamps or evidence go in, so reruns agree.
+func FindingID(address string, port int, check string, v smbprobe.Verdict) string {
+	h := sha256.New()
+	// NUL separators: no field can contain one after JSON decoding of sane input, and even if
+	// one did, the length-free join is still unambiguous enough for a dedup key.
+	fmt.Fprintf(h, "scan445/finding/v1\x00%s\x00%s\x00%s", hostKey(address, port), check, VerdictClass(v))
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// Finalize makes a Document ready to write: hosts in address order, empty lists instead of
+// nulls, finding ids and the summary recomputed. It is idempotent.
+func Finalize(doc *Document) {
+	if doc.Schema == "" {
+		doc.Schema = SchemaVersion
+	}
+	if doc.Tool == "" {
+		doc.Tool = "scan445"
+	}
+	if doc.Arguments == nil {
+		doc.Arguments = []string{}
+	}
+	if doc.Hosts == nil {
+		doc.Hosts = []scanner.HostResult{}
+	}
+	sortHosts(doc.Hosts)
+	for i := range doc.Hosts {
+		h := &doc.Hosts[i]
+		if h.SMB == nil {
+			continue
+		}
+		if h.SMB.Findings == nil {
+			h.SMB.Findings = []smbprobe.Finding{}
+		}
+		if h.SMB.Exchanges == nil {
+			h.SMB.Exchanges = []smbprobe.Exchange{}
+		}
+		for j := range h.SMB.Findings {
+			f := &h.SMB.Findings[j]
+			if f.Evidence == nil {
+				f.Evidence = []int{}
+			}
+			f.ID = FindingID(h.Address, h.Port, f.Check, f.Verdict)
+		}
+	}
+	doc.Summary = Summarize(doc.Summary.Targets, doc.Hosts)
+}
+
+// sortHosts orders by parsed address (so 10.0.0.9 precedes 10.0.0.10), unparsable ones last.
+func sortHosts(hosts []scanner.HostResult) {
+	sort.SliceStable(hosts, func(i, j int) bool {
+		return compareHosts(hosts[i].Address, hosts[i].Port, hosts[j].Address, hosts[j].Port) < 0
+	})
+}
+
+func compareHosts(a string, ap int, b string, bp int) int {
+	pa, ea := netip.ParseAddr(a)
+	pb, eb := netip.ParseAddr(b)
+	switch {
+	case ea == nil && eb == nil:
+		if c := pa.Unmap().Compare(pb.Unmap()); c != 0 {
+			return c
+		}
+	case ea == nil:
+		return -1
+	case eb == nil:
+		return 1
+	default:
+		if c := strings.Compare(a, b); c != 0 {
+			return c
+		}
+	}
+	return ap - bp
+}
+
+// WriteJSON writes the Document as indented JSON, the source-of-truth format.
+func WriteJSON(w io.Writer, doc *Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	// The JSON is often viewed in browsers and pasted into tickets: keep <, >, & escaped.
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("report: encode json: %w", err)
+	}
+	return nil
+}
+
+// Load reads a JSON Document, refusing schemas of another major version. Unknown fields are
+// ignored, so that a newer minor version of the same major still loads.
+func Load(r io.Reader) (*Document, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("report: read: %w", err)
+	}
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if head.Schema == nil {
+		return nil, fmt.Errorf("%w: no schema field", ErrSchema)
+	}
+	if err := checkSchema(*head.Schema); err != nil {
+		return nil, err
+	}
+	var doc Document
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data after the document", ErrMalformed)
+	}
+	return &doc, nil
+}
+
+// checkSchema accepts "scan445/report/v1" and minor revisions such as "scan445/report/v1.2".
+func checkSchema(s string) error {
+	const prefix = "scan445/report/v"
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok {
+		return fmt.Errorf("%w: %q is not a scan445 report", ErrSchema, s)
+	}
+	major, _, _ := strings.Cut(rest, ".")
+	want := strings.TrimPrefix(SchemaVersion, prefix)
+	if major != want {
+		return fmt.Errorf("%w: major version %q, this build reads %q", ErrSchema, major, want)
+	}
+	return nil
+}

@@ -1,0 +1,503 @@
+package report
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scan445/scan445/scanner"
+	"github.com/scan445/scan445/smbprobe"
+)
+
+//go:embed html/report.html.tmpl
+var htmlTemplateText string
+
+//go:embed html/report.css
+var htmlCSS string
+
+//go:embed html/report.js
+var htmlJS string
+
+// verdictOrder is the display order, worst first.
+var verdictOrder = [...]smbprobe.Verdict{smbprobe.Infected, smbprobe.Vulnerable, smbprobe.Exposed,
+	smbprobe.Unknown, smbprobe.Error, smbprobe.Patched, smbprobe.NotAffected}
+
+func verdictRank(v smbprobe.Verdict) int {
+	for i, o := range verdictOrder {
+		if o == v {
+			return i
+		}
+	}
+	return len(verdictOrder)
+}
+
+// verdictColor maps a verdict onto the chart palette; anything unexpected is grey, so no loaded
+// string ever reaches an attribute unmapped.
+func verdictColor(v smbprobe.Verdict) string {
+	switch v {
+	case smbprobe.Infected:
+		return "#6a1b9a"
+	case smbprobe.Vulnerable:
+		return "#c62828"
+	case smbprobe.Exposed:
+		return "#ef6c00"
+	case smbprobe.Unknown:
+		return "#9e9e9e"
+	case smbprobe.Error:
+		return "#616161"
+	case smbprobe.Patched:
+		return "#2e7d32"
+	case smbprobe.NotAffected:
+		return "#1565c0"
+	}
+	return "#bdbdbd"
+}
+
+// verdictCSS is the CSS class for a verdict badge, from a closed set.
+func verdictCSS(v smbprobe.Verdict) string {
+	if verdictRank(v) < len(verdictOrder) {
+		return "v-" + string(v)
+	}
+	return "v-other"
+}
+
+func severityCSS(s smbprobe.Severity) string {
+	switch s {
+	case smbprobe.SeverityCritical, smbprobe.SeverityHigh, smbprobe.SeverityMedium, smbprobe.SeverityLow, smbprobe.SeverityInfo:
+		return "s-" + string(s)
+	}
+	return "s-other"
+}
+
+var tierNames = [...]string{"1 · Infected: isolate and clean", "2 · Vulnerable: patch now", "3 · Exposed: verify and patch", "4 · Compliance: harden"}
+
+type htmlView struct {
+	Doc        *Document
+	CSP        string
+	CSS        template.CSS
+	JS         template.JS
+	Title      string
+	Duration   string
+	Cards      []card
+	CheckChart chart
+	NetChart   chart
+	Priority   []priorityRow
+	Hosts      []hostView
+	Remedies   []remedyView
+	Baseline   *Baseline
+}
+
+type card struct {
+	Label, Class string
+	Value        int
+	Note         string
+}
+
+type chart struct {
+	Width, Height int
+	LegendY       int
+	Rows          []chartRow
+	Legend        []legendItem
+}
+
+type chartRow struct {
+	Y, TextY int
+	Label    string
+	Segs     []chartSeg
+	Total    int
+	TotalX   int
+}
+
+type chartSeg struct {
+	X, Y, W, H int
+	Color      string
+	Title      string
+}
+
+type legendItem struct {
+	X     int
+	Color string
+	Label string
+}
+
+type priorityRow struct {
+	Tier     string
+	TierN    int
+	Anchor   string
+	Host     string
+	Name     string
+	Finding  *smbprobe.Finding
+	Remedies []remedyLink
+}
+
+type remedyLink struct {
+	ID, Title string
+	Known     bool
+}
+
+type hostView struct {
+	Anchor   string
+	H        *scanner.HostResult
+	Name     string
+	Worst    smbprobe.Verdict
+	Findings []findingView
+	Open     bool
+}
+
+type findingView struct {
+	Anchor   string
+	F        *smbprobe.Finding
+	Evidence []evidenceView
+	Remedies []remedyLink
+}
+
+type evidenceView struct {
+	Index   int
+	Missing bool
+	E       smbprobe.Exchange
+}
+
+type remedyView struct {
+	Remedy
+	Hosts int
+}
+
+// WriteHTML renders one self-contained HTML page: no external fetch, a Content-Security-Policy
+// that only admits the page's own style and script by hash, and every string from the Document
+// escaped by html/template (wire strings are attacker-controlled).
+func WriteHTML(w io.Writer, doc *Document) error {
+	funcs := template.FuncMap{
+		"verdictCSS": verdictCSS,
+		"findingCSS": func(v smbprobe.Verdict) string {
+			if Actionable(v) {
+				return "t-" + string(v)
+			}
+			return "t-other"
+		},
+		"baselineCSS": func(b string) string {
+			if b == BaselineNew || b == BaselineUnchanged {
+				return "b-" + b
+			}
+			return "b-other"
+		},
+		"severityCSS": severityCSS,
+		"join":        strings.Join,
+		"ts": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02 15:04:05 UTC")
+		},
+		"tsp": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04:05 UTC")
+		},
+		"yesno": func(b bool) string {
+			if b {
+				return "yes"
+			}
+			return "no"
+		},
+		"tri": func(b *bool) string {
+			switch {
+			case b == nil:
+				return "not tried"
+			case *b:
+				return "allowed"
+			}
+			return "refused"
+		},
+		"rank": func(v smbprobe.Verdict) int { return verdictRank(v) },
+		"sev":  func(s smbprobe.Severity) int { return severityRank(s) },
+		"addrSort": func(a string) string {
+			// A sortable key for the JS table sorter: zero-padded IPv4 / expanded IPv6.
+			if p, err := netip.ParseAddr(a); err == nil {
+				return fmt.Sprintf("%x", p.Unmap().As16())
+			}
+			return "~" + a
+		},
+	}
+	t, err := template.New("report").Funcs(funcs).Parse(htmlTemplateText)
+	if err != nil {
+		return fmt.Errorf("report: html template: %w", err)
+	}
+	v := buildView(doc)
+	return t.Execute(w, v)
+}
+
+func cspHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+func buildView(doc *Document) *htmlView {
+	v := &htmlView{
+		Doc: doc,
+		CSS: template.CSS(htmlCSS),
+		JS:  template.JS(htmlJS),
+		// default-src 'none' blocks every fetch (images, fonts, frames, connect); the page's
+		// own <style> and <script> are admitted by hash, so an injected one could not run.
+		CSP: "default-src 'none'; style-src " + cspHash(htmlCSS) + "; script-src " + cspHash(htmlJS) +
+			"; img-src data:; base-uri 'none'; form-action 'none'",
+		Title:    "scan445 report",
+		Baseline: doc.Baseline,
+	}
+	if !doc.Started.IsZero() {
+		v.Title += " — " + doc.Started.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	if !doc.Started.IsZero() && !doc.Finished.IsZero() {
+		v.Duration = doc.Finished.Sub(doc.Started).Round(time.Second).String()
+	}
+	v.Cards = buildCards(doc)
+	v.CheckChart = buildCheckChart(doc)
+	v.NetChart = buildNetChart(doc)
+
+	anchors := map[*smbprobe.Finding]string{}
+	used := map[string]map[string]bool{} // remedy id → hosts
+	for i := range doc.Hosts {
+		h := &doc.Hosts[i]
+		hv := hostView{Anchor: "h" + strconv.Itoa(i), H: h, Name: hostName(*h), Open: h.SMB != nil}
+		worst := smbprobe.Verdict("")
+		if h.SMB != nil {
+			for j := range h.SMB.Findings {
+				f := &h.SMB.Findings[j]
+				fv := findingView{Anchor: fmt.Sprintf("h%d-f%d", i, j), F: f, Remedies: remedyLinks(f.Remediation)}
+				anchors[f] = fv.Anchor
+				for _, ix := range f.Evidence {
+					e, ok := exchangeAt(h.SMB, ix)
+					fv.Evidence = append(fv.Evidence, evidenceView{Index: ix, Missing: !ok, E: e})
+				}
+				if Actionable(f.Verdict) {
+					for _, r := range f.Remediation {
+						if used[r] == nil {
+							used[r] = map[string]bool{}
+						}
+						used[r][hostKey(h.Address, h.Port)] = true
+					}
+				}
+				if f.Category != smbprobe.CategoryCompliance && (worst == "" || verdictRank(f.Verdict) < verdictRank(worst)) {
+					worst = f.Verdict
+				}
+				hv.Findings = append(hv.Findings, fv)
+			}
+		}
+		hv.Worst = worst
+		v.Hosts = append(v.Hosts, hv)
+	}
+	for _, it := range prioritised(doc) {
+		v.Priority = append(v.Priority, priorityRow{
+			Tier: tierNames[tier(it.f)], TierN: tier(it.f), Anchor: anchors[it.f],
+			Host: hostKey(it.h.Address, it.h.Port), Name: hostName(*it.h), Finding: it.f,
+			Remedies: remedyLinks(it.f.Remediation),
+		})
+	}
+	for _, r := range Remedies() {
+		v.Remedies = append(v.Remedies, remedyView{Remedy: r, Hosts: len(used[r.ID])})
+	}
+	return v
+}
+
+func remedyLinks(ids []string) []remedyLink {
+	var out []remedyLink
+	for _, id := range ids {
+		if r, ok := LookupRemedy(id); ok {
+			out = append(out, remedyLink{ID: r.ID, Title: r.Title, Known: true})
+		} else {
+			out = append(out, remedyLink{ID: id, Title: id})
+		}
+	}
+	return out
+}
+
+// buildCards counts hosts, not findings: an admin plans work per machine.
+func buildCards(doc *Document) []card {
+	count := map[smbprobe.Verdict]map[string]bool{}
+	compliance := map[string]bool{}
+	for _, h := range doc.Hosts {
+		if h.SMB == nil {
+			continue
+		}
+		k := hostKey(h.Address, h.Port)
+		for _, f := range h.SMB.Findings {
+			if f.Category == smbprobe.CategoryCompliance {
+				if Actionable(f.Verdict) {
+					compliance[k] = true
+				}
+				continue
+			}
+			vv := f.Verdict
+			if vv == smbprobe.Error {
+				vv = smbprobe.Unknown
+			}
+			if count[vv] == nil {
+				count[vv] = map[string]bool{}
+			}
+			count[vv][k] = true
+		}
+	}
+	s := doc.Summary
+	return []card{
+		{Label: "Targets", Value: int(min(s.Targets, uint64(^uint(0)>>1))), Class: "c-neutral"},
+		{Label: "Hosts swept", Value: s.Scanned, Class: "c-neutral"},
+		{Label: "TCP/445 open", Value: s.Statuses[string(scanner.StatusOpen)], Class: "c-neutral"},
+		{Label: "Infected", Value: len(count[smbprobe.Infected]), Class: "c-infected", Note: "hosts"},
+		{Label: "Vulnerable", Value: len(count[smbprobe.Vulnerable]), Class: "c-vulnerable", Note: "hosts"},
+		{Label: "Exposed", Value: len(count[smbprobe.Exposed]), Class: "c-exposed", Note: "hosts"},
+		{Label: "Unknown", Value: len(count[smbprobe.Unknown]), Class: "c-unknown", Note: "hosts"},
+		{Label: "Compliance issues", Value: len(compliance), Class: "c-compliance", Note: "hosts"},
+	}
+}
+
+const (
+	chartWidth = 760
+	chartLabel = 170
+	chartBar   = 480
+	chartRowH  = 22
+)
+
+func buildCheckChart(doc *Document) chart {
+	c := chart{Width: chartWidth}
+	checks := make([]string, 0, len(doc.Summary.Checks))
+	maxTotal := 1
+	for check, vs := range doc.Summary.Checks {
+		checks = append(checks, check)
+		t := 0
+		for _, n := range vs {
+			t += n
+		}
+		maxTotal = max(maxTotal, t)
+	}
+	sort.Strings(checks)
+	for i, check := range checks {
+		y := i*chartRowH + 4
+		row := chartRow{Y: y, TextY: y + 14, Label: oneLine(check, 26)}
+		x := chartLabel
+		vs := doc.Summary.Checks[check]
+		// Known verdicts in display order, then anything unexpected, so totals stay honest.
+		keys := make([]string, 0, len(vs))
+		for k := range vs {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(a, b int) bool {
+			ra, rb := verdictRank(smbprobe.Verdict(keys[a])), verdictRank(smbprobe.Verdict(keys[b]))
+			if ra != rb {
+				return ra < rb
+			}
+			return keys[a] < keys[b]
+		})
+		for _, k := range keys {
+			n := vs[k]
+			if n <= 0 {
+				continue
+			}
+			w := max(2, n*chartBar/maxTotal)
+			row.Segs = append(row.Segs, chartSeg{X: x, Y: y, W: w, H: chartRowH - 6,
+				Color: verdictColor(smbprobe.Verdict(k)), Title: fmt.Sprintf("%s: %d %s", check, n, k)})
+			x += w
+			row.Total += n
+		}
+		row.TotalX = x + 6
+		c.Rows = append(c.Rows, row)
+	}
+	c.Height = len(checks)*chartRowH + 40
+	c.LegendY = len(checks)*chartRowH + 18
+	for i, vv := range verdictOrder {
+		c.Legend = append(c.Legend, legendItem{X: 10 + i*104, Color: verdictColor(vv), Label: string(vv)})
+	}
+	return c
+}
+
+// subnetOf groups IPv4 by /24 and IPv6 by /64.
+func subnetOf(a string) string {
+	p, err := netip.ParseAddr(a)
+	if err != nil {
+		return "other"
+	}
+	p = p.Unmap()
+	bits := 24
+	if p.Is6() {
+		bits = 64
+	}
+	pf, err := p.Prefix(bits)
+	if err != nil {
+		return "other"
+	}
+	return pf.String()
+}
+
+const netChartRows = 16
+
+func buildNetChart(doc *Document) chart {
+	type agg struct {
+		name                 string
+		open, exposed, swept int
+	}
+	m := map[string]*agg{}
+	for _, h := range doc.Hosts {
+		n := subnetOf(h.Address)
+		a := m[n]
+		if a == nil {
+			a = &agg{name: n}
+			m[n] = a
+		}
+		a.swept++
+		if h.Status == scanner.StatusOpen {
+			a.open++
+		}
+		if h.SMB != nil {
+			for _, f := range h.SMB.Findings {
+				if f.Category != smbprobe.CategoryCompliance && Actionable(f.Verdict) {
+					a.exposed++
+					break
+				}
+			}
+		}
+	}
+	list := make([]*agg, 0, len(m))
+	maxOpen := 1
+	for _, a := range m {
+		list = append(list, a)
+		maxOpen = max(maxOpen, a.open, a.exposed)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].exposed != list[j].exposed {
+			return list[i].exposed > list[j].exposed
+		}
+		if list[i].open != list[j].open {
+			return list[i].open > list[j].open
+		}
+		return list[i].name < list[j].name
+	})
+	if len(list) > netChartRows {
+		list = list[:netChartRows]
+	}
+	c := chart{Width: chartWidth}
+	for i, a := range list {
+		y := i*chartRowH + 4
+		row := chartRow{Y: y, TextY: y + 14, Label: oneLine(a.name, 26), Total: a.exposed}
+		if a.open > 0 {
+			row.Segs = append(row.Segs, chartSeg{X: chartLabel, Y: y, W: max(2, a.open*chartBar/maxOpen), H: chartRowH - 6,
+				Color: "#90a4ae", Title: fmt.Sprintf("%s: %d of %d swept hosts have 445 open", a.name, a.open, a.swept)})
+		}
+		if a.exposed > 0 {
+			row.Segs = append(row.Segs, chartSeg{X: chartLabel, Y: y + 4, W: max(2, a.exposed*chartBar/maxOpen), H: chartRowH - 14,
+				Color: "#c62828", Title: fmt.Sprintf("%s: %d hosts infected, vulnerable or exposed", a.name, a.exposed)})
+		}
+		row.TotalX = chartLabel + max(2, a.open*chartBar/maxOpen) + 6
+		c.Rows = append(c.Rows, row)
+	}
+	c.Height = len(list)*chartRowH + 40
+	c.LegendY = len(list)*chartRowH + 18
+	c.Legend = []legendItem{{X: 10, Color: "#90a4ae", Label: "hosts with 445 open"}, {X: 190, Color: "#c62828", Label: "hosts infected / vulnerable / exposed"}}
+	return c
+}

@@ -1,0 +1,324 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/scan445/scan445/scanner"
+	"github.com/scan445/scan445/smbprobe"
+)
+
+// Ticket is one finding that needs action, shaped for a ticketing system.
+type Ticket struct {
+	DedupKey    string            `json:"dedup_key"` // the finding id: stable across runs
+	Title       string            `json:"title"`
+	Description string            `json:"description"` // Markdown; wire strings are escaped
+	Severity    smbprobe.Severity `json:"severity"`
+	Labels      []string          `json:"labels"`
+	Host        string            `json:"host"`
+	Port        int               `json:"port"`
+	Hostname    string            `json:"hostname,omitempty"`
+	Check       string            `json:"check"`
+	Category    smbprobe.Category `json:"category"`
+	Verdict     smbprobe.Verdict  `json:"verdict"`
+	CVE         []string          `json:"cve,omitempty"`
+	Remediation []string          `json:"remediation,omitempty"`
+	Baseline    string            `json:"baseline,omitempty"`
+}
+
+// Tickets returns one ticket per actionable finding, most urgent first. When a baseline was
+// applied, findings the baseline already had are left out: their tickets exist already.
+func Tickets(doc *Document) []Ticket {
+	var out []Ticket
+	for _, it := range prioritised(doc) {
+		if doc.Baseline != nil && it.f.Baseline == BaselineUnchanged {
+			continue
+		}
+		out = append(out, ticketFor(it.h, it.f))
+	}
+	return out
+}
+
+func ticketFor(h *scanner.HostResult, f *smbprobe.Finding) Ticket {
+	name := hostName(*h)
+	subject := h.Address
+	if name != "" {
+		subject += " (" + name + ")"
+	}
+	labels := []string{"scan445", labelSafe(f.Check), labelSafe(string(f.Verdict)), labelSafe(string(f.Category))}
+	for _, c := range f.CVE {
+		labels = append(labels, labelSafe(c))
+	}
+	id := f.ID
+	if id == "" {
+		id = FindingID(h.Address, h.Port, f.Check, f.Verdict)
+	}
+	return Ticket{
+		DedupKey:    id,
+		Title:       oneLine(fmt.Sprintf("[%s] %s: %s on %s", f.Severity, f.Verdict, f.Title, subject), 240),
+		Description: ticketMarkdown(h, f),
+		Severity:    f.Severity,
+		Labels:      labels,
+		Host:        h.Address,
+		Port:        h.Port,
+		Hostname:    name,
+		Check:       f.Check,
+		Category:    f.Category,
+		Verdict:     f.Verdict,
+		CVE:         f.CVE,
+		Remediation: f.Remediation,
+		Baseline:    f.Baseline,
+	}
+}
+
+// ticketMarkdown builds the description. Every wire string is escaped: a NetBIOS name such as
+// "![x](http://attacker/beacon)" must not become an image that the ticket viewer fetches.
+func ticketMarkdown(h *scanner.HostResult, f *smbprobe.Finding) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** — verdict **%s**, severity **%s**\n\n", mdEscape(f.Title), f.Verdict, f.Severity)
+	fmt.Fprintf(&b, "- Host: %s port %d\n", mdEscape(h.Address), h.Port)
+	if h.SMB != nil {
+		fp := h.SMB.Fingerprint
+		if n := hostName(*h); n != "" {
+			fmt.Fprintf(&b, "- Name: %s\n", mdEscape(n))
+		}
+		if fp.OS != "" {
+			fmt.Fprintf(&b, "- OS: %s\n", mdEscape(fp.OS))
+		}
+		if fp.NativeOS != "" {
+			fmt.Fprintf(&b, "- Native OS: %s\n", mdEscape(fp.NativeOS))
+		}
+	}
+	fmt.Fprintf(&b, "- Check: %s", mdEscape(f.Check))
+	if len(f.CVE) > 0 {
+		fmt.Fprintf(&b, " (%s)", mdEscape(strings.Join(f.CVE, ", ")))
+	}
+	if f.Variant != "" {
+		fmt.Fprintf(&b, ", variant %s", mdEscape(f.Variant))
+	}
+	fmt.Fprintf(&b, "\n- Rule: %s\n- Finding id: %s\n\n", mdEscape(f.Rule), mdEscape(f.ID))
+	fmt.Fprintf(&b, "%s\n", mdEscape(f.Reason))
+	if h.SMB != nil && len(f.Evidence) > 0 {
+		b.WriteString("\n### Evidence\n\n")
+		for _, i := range f.Evidence {
+			e, ok := exchangeAt(h.SMB, i)
+			if !ok {
+				fmt.Fprintf(&b, "- #%d: (missing)\n", i)
+				continue
+			}
+			fmt.Fprintf(&b, "- #%d %s (%s): %s → %s", i, mdEscape(e.Step), e.Class, mdEscape(e.Request), mdEscape(e.Status))
+			if e.Response != "" {
+				fmt.Fprintf(&b, "; %s", mdEscape(e.Response))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if len(f.Remediation) > 0 {
+		b.WriteString("\n### Remediation\n\n")
+		for _, id := range f.Remediation {
+			r, ok := LookupRemedy(id)
+			if !ok {
+				fmt.Fprintf(&b, "- %s\n", mdEscape(id))
+				continue
+			}
+			fmt.Fprintf(&b, "- **%s**\n", r.Title)
+			for _, s := range r.Steps {
+				fmt.Fprintf(&b, "  - %s\n", s)
+			}
+		}
+	}
+	return b.String()
+}
+
+// mdEscape makes a string inert in CommonMark/GFM and on one line: every ASCII punctuation
+// that can start markup is backslash-escaped and control characters become spaces.
+func mdEscape(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x20 || r == 0x7f:
+			b.WriteByte(' ')
+		case strings.ContainsRune("\\`*_{}[]()#+-.!|<>~&\"'=:", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// oneLine drops control characters and caps the length (ticket titles are short fields).
+func oneLine(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+var labelUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// labelSafe turns a value into a label Jira accepts (no spaces).
+func labelSafe(s string) string {
+	return strings.Trim(labelUnsafe.ReplaceAllString(s, "_"), "_")
+}
+
+// WriteTickets writes the tickets as JSON Lines.
+func WriteTickets(w io.Writer, doc *Document) error {
+	enc := json.NewEncoder(w)
+	for _, t := range Tickets(doc) {
+		if err := enc.Encode(t); err != nil {
+			return fmt.Errorf("report: tickets: %w", err)
+		}
+	}
+	return nil
+}
+
+// JiraOptions tunes the Jira CSV.
+type JiraOptions struct {
+	IssueType string // default "Bug"
+}
+
+// jiraPriority maps severities onto Jira's default priority scheme.
+func jiraPriority(s smbprobe.Severity) string {
+	switch s {
+	case smbprobe.SeverityCritical:
+		return "Highest"
+	case smbprobe.SeverityHigh:
+		return "High"
+	case smbprobe.SeverityMedium:
+		return "Medium"
+	case smbprobe.SeverityLow:
+		return "Low"
+	default:
+		return "Lowest"
+	}
+}
+
+// WriteJiraCSV writes the tickets in the shape of Jira's CSV importer: one Labels column per
+// label (the importer joins same-named columns into a multi-value field).
+func WriteJiraCSV(w io.Writer, doc *Document, opts JiraOptions) error {
+	if opts.IssueType == "" {
+		opts.IssueType = "Bug"
+	}
+	ts := Tickets(doc)
+	nLabels := 1
+	for _, t := range ts {
+		nLabels = max(nLabels, len(t.Labels))
+	}
+	header := []string{"Summary", "Issue Type", "Priority", "Description", "External ID"}
+	for range nLabels {
+		header = append(header, "Labels")
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, t := range ts {
+		row := []string{t.Title, opts.IssueType, jiraPriority(t.Severity), t.Description, t.DedupKey}
+		for i := range nLabels {
+			l := ""
+			if i < len(t.Labels) {
+				l = t.Labels[i]
+			}
+			row = append(row, l)
+		}
+		for i := range row {
+			row[i] = CellSafe(row[i])
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("report: jira csv: %w", err)
+	}
+	return nil
+}
+
+// item is a finding with its host, for ordering.
+type item struct {
+	h *scanner.HostResult
+	f *smbprobe.Finding
+}
+
+// tier orders remediation work: infections first, then missing patches verified, then
+// exposure, then compliance. Non-actionable findings get no tier.
+func tier(f *smbprobe.Finding) int {
+	if f.Category == smbprobe.CategoryCompliance {
+		return 3
+	}
+	switch f.Verdict {
+	case smbprobe.Infected:
+		return 0
+	case smbprobe.Vulnerable:
+		return 1
+	default:
+		return 2
+	}
+}
+
+func severityRank(s smbprobe.Severity) int {
+	switch s {
+	case smbprobe.SeverityCritical:
+		return 0
+	case smbprobe.SeverityHigh:
+		return 1
+	case smbprobe.SeverityMedium:
+		return 2
+	case smbprobe.SeverityLow:
+		return 3
+	default:
+		return 4
+	}
+}
+
+// prioritised lists actionable findings by tier, severity, then host order.
+func prioritised(doc *Document) []item {
+	var out []item
+	if doc == nil {
+		return nil
+	}
+	for i := range doc.Hosts {
+		h := &doc.Hosts[i]
+		if h.SMB == nil {
+			continue
+		}
+		for j := range h.SMB.Findings {
+			if f := &h.SMB.Findings[j]; Actionable(f.Verdict) {
+				out = append(out, item{h, f})
+			}
+		}
+	}
+	sortItems(out)
+	return out
+}
+
+func sortItems(its []item) {
+	less := func(a, b item) int {
+		if d := tier(a.f) - tier(b.f); d != 0 {
+			return d
+		}
+		if d := severityRank(a.f.Severity) - severityRank(b.f.Severity); d != 0 {
+			return d
+		}
+		if c := compareHosts(a.h.Address, a.h.Port, b.h.Address, b.h.Port); c != 0 {
+			return c
+		}
+		return strings.Compare(a.f.Check, b.f.Check)
+	}
+	slices.SortStableFunc(its, less)
+}

@@ -1,0 +1,249 @@
+// Package scanner sweeps targets on one TCP port at a paced rate with a bounded number of hosts in
+// flight, and hands every open host to a Prober. Per-host failures are data in the host's result,
+// never errors that stop the sweep.
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"net"
+	"net/netip"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/scan445/scan445/smbprobe"
+)
+
+// Config is everything one sweep needs. The zero value of each knob has a usable default.
+type Config struct {
+	Port        int           // default 445
+	Rate        int           // connection attempts per second, retries and redials included; 0 = unlimited
+	Concurrency int           // hosts in flight; default 64
+	Timeout     time.Duration // per connect attempt (and, for probers, per read); default 3s
+	Retries     int           // extra connect attempts after a timeout
+	HostTimeout time.Duration // whole budget of one host, connect to last byte; default 10×Timeout
+
+	Prober Prober // nil: connect results only
+
+	// Allow is consulted inside the dialer before every connection, so no code path (retries,
+	// redials by probers) can reach an address the target rules exclude. nil allows all.
+	Allow func(netip.Addr) bool
+	// Skip reports targets already done (resume); they are not scanned and yield no new result.
+	Skip func(netip.Addr) bool
+	// OnResult receives each result as it finishes. Calls are serialised.
+	OnResult func(HostResult)
+	// OnAttempt, if set, is called for each connection attempt (for progress counters).
+	OnAttempt func()
+
+	Logger *slog.Logger
+	// Dial replaces the TCP dialer (tests inject faults); nil uses net.Dialer.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// Stats sums up one sweep.
+type Stats struct {
+	Dispatched  int64 // hosts started
+	Results     int64 // results delivered (== Dispatched when the sweep was not interrupted mid-host)
+	Attempts    int64 // connection attempts, including retries and prober redials
+	Skipped     int64 // targets skipped as already done
+	Interrupted bool  // ctx ended before every target was dispatched
+}
+
+// ErrExcluded is returned by the dialer for an address the target rules forbid.
+var ErrExcluded = errors.New("address excluded by target rules")
+
+func (c *Config) withDefaults() Config {
+	out := *c
+	if out.Port == 0 {
+		out.Port = 445
+	}
+	if out.Concurrency <= 0 {
+		out.Concurrency = 64
+	}
+	if out.Timeout <= 0 {
+		out.Timeout = 3 * time.Second
+	}
+	if out.HostTimeout <= 0 {
+		out.HostTimeout = 10 * out.Timeout
+	}
+	if out.Retries < 0 {
+		out.Retries = 0
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
+	}
+	if out.Dial == nil {
+		d := &net.Dialer{}
+		out.Dial = d.DialContext
+	}
+	return out
+}
+
+// Run sweeps targets until they are exhausted or ctx ends. When ctx ends it stops dispatching at
+// once and gives hosts already in flight up to one Timeout to finish; each of them still yields
+// its result (marked Interrupted if it was cut short). Run returns only after every worker has
+// returned, so no goroutine outlives it.
+func Run(ctx context.Context, targets iter.Seq[netip.Addr], config Config) Stats {
+	cfg := config.withDefaults()
+
+	// In-flight work runs on its own context, which outlives ctx by one Timeout so that an
+	// interrupted sweep still finishes (or cleanly abandons) the hosts it had started.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(cfg.Timeout, cancelWork)
+		context.AfterFunc(work, func() { t.Stop() })
+	})
+	defer stopGrace()
+
+	// The pacer lives on work: it must keep limiting redials of in-flight hosts after ctx ends.
+	pacer := NewPacer(work, cfg.Rate)
+	e := &engine{cfg: cfg, pacer: pacer}
+
+	g := errgroup.Group{}
+	g.SetLimit(cfg.Concurrency)
+	interrupted := false
+	for addr := range targets {
+		if ctx.Err() != nil {
+			interrupted = true
+			break
+		}
+		if cfg.Skip != nil && cfg.Skip(addr) {
+			e.stats.Skipped++
+			continue
+		}
+		e.stats.Dispatched++
+		g.Go(func() error {
+			e.deliver(e.scanHost(ctx, work, addr))
+			return nil
+		})
+	}
+	g.Wait()
+	pacer.Stop()
+	st := e.stats
+	st.Attempts = e.attempts.Load()
+	st.Results = e.results.Load()
+	st.Interrupted = interrupted || ctx.Err() != nil
+	return st
+}
+
+type engine struct {
+	cfg      Config
+	pacer    *Pacer
+	mu       sync.Mutex // serialises OnResult
+	stats    Stats      // written by the dispatcher only
+	attempts atomic.Int64
+	results  atomic.Int64
+}
+
+func (e *engine) deliver(r HostResult) {
+	e.results.Add(1)
+	if e.cfg.OnResult == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.cfg.OnResult(r)
+}
+
+// dial is the only way the engine and probers reach the network: it enforces Allow and the pace.
+func (e *engine) dial(ctx context.Context, ap netip.AddrPort) (net.Conn, error) {
+	if e.cfg.Allow != nil && !e.cfg.Allow(ap.Addr()) {
+		return nil, fmt.Errorf("%s: %w", ap.Addr(), ErrExcluded)
+	}
+	if err := e.pacer.Wait(ctx); err != nil {
+		return nil, err
+	}
+	e.attempts.Add(1)
+	if e.cfg.OnAttempt != nil {
+		e.cfg.OnAttempt()
+	}
+	dctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	defer cancel()
+	return e.cfg.Dial(dctx, "tcp", ap.String())
+}
+
+func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr) (res HostResult) {
+	ap := netip.AddrPortFrom(addr, uint16(e.cfg.Port))
+	res = HostResult{Address: addr.String(), Port: e.cfg.Port, Started: time.Now().UTC()}
+	hostCtx, cancel := context.WithTimeout(work, e.cfg.HostTimeout)
+	defer cancel()
+	defer func() {
+		res.TotalMS = time.Since(res.Started).Milliseconds()
+		if dispatch.Err() != nil && work.Err() != nil {
+			res.Interrupted = true
+		}
+	}()
+
+	var conn net.Conn
+	var err error
+	start := time.Now()
+	for attempt := 0; attempt <= e.cfg.Retries; attempt++ {
+		res.Attempts++
+		conn, err = e.dial(hostCtx, ap)
+		if err == nil || classify(err) != StatusFiltered || hostCtx.Err() != nil {
+			break
+		}
+	}
+	res.ConnectMS = time.Since(start).Milliseconds()
+	if err != nil {
+		res.Status = classify(err)
+		if hostCtx.Err() != nil && work.Err() != nil {
+			res.Status, res.Interrupted = StatusError, true
+		}
+		if res.Status != StatusClosed && res.Status != StatusFiltered {
+			res.Error = err.Error()
+		}
+		return res
+	}
+	res.Status = StatusOpen
+	if e.cfg.Prober == nil {
+		conn.Close()
+		return res
+	}
+	res.SMB = e.probe(hostCtx, ap, conn)
+	return res
+}
+
+// probe runs the prober and turns a panic into an error result: one hostile host must never
+// bring down a sweep of thousands.
+func (e *engine) probe(ctx context.Context, ap netip.AddrPort, conn net.Conn) (out *smbprobe.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			conn.Close()
+			e.cfg.Logger.Error("prober panicked", "host", ap.String(), "panic", p, "stack", string(debug.Stack()))
+			out = &smbprobe.Result{Error: fmt.Sprintf("internal error: prober panicked: %v", p)}
+		}
+	}()
+	redial := func(ctx context.Context) (net.Conn, error) { return e.dial(ctx, ap) }
+	out = e.cfg.Prober.Probe(ctx, ap, conn, redial)
+	if out == nil {
+		out = &smbprobe.Result{Error: "internal error: prober returned no result"}
+	}
+	return out
+}
+
+// classify maps a dial error onto the stable status strings.
+func classify(err error) Status {
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return StatusClosed
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
+		errors.Is(err, syscall.EHOSTDOWN), errors.Is(err, syscall.ENETDOWN):
+		return StatusUnreachable
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ETIMEDOUT),
+		errors.As(err, &ne) && ne.Timeout():
+		return StatusFiltered
+	default:
+		return StatusError
+	}
+}

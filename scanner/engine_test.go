@@ -1,0 +1,287 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scan445/scan445/smbprobe"
+)
+
+// listenAll opens a listener on port (0 = pick one) of each loopback address and accepts (and
+// immediately closes) connections until the test ends. It returns the port.
+func listenAll(t *testing.T, port int, addrs ...string) int {
+	t.Helper()
+	for _, a := range addrs {
+		ln, err := net.Listen("tcp", net.JoinHostPort(a, fmt.Sprint(port)))
+		if err != nil {
+			t.Fatalf("listen %s: %v", a, err)
+		}
+		port = ln.Addr().(*net.TCPAddr).Port
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+	}
+	return port
+}
+
+func loopbackRange(from, to int) []netip.Addr {
+	var out []netip.Addr
+	for i := from; i <= to; i++ {
+		out = append(out, netip.AddrFrom4([4]byte{127, 0, 0, byte(i)}))
+	}
+	return out
+}
+
+func collect(cfg *Config) (*[]HostResult, *sync.Mutex) {
+	var mu sync.Mutex
+	var got []HostResult
+	cfg.OnResult = func(r HostResult) {
+		mu.Lock()
+		got = append(got, r)
+		mu.Unlock()
+	}
+	return &got, &mu
+}
+
+func TestRunYieldsExactlyOneResultPerTargetWithStatuses(t *testing.T) {
+	port := listenAll(t, 0, "127.0.0.2", "127.0.0.5")
+	targets := loopbackRange(1, 40)
+	// 127.0.0.7 never answers (dropped), 127.0.0.8 has no route: injected, since only root can
+	// drop packets on loopback.
+	dial := func(ctx context.Context, network, address string) (net.Conn, error) {
+		switch address {
+		case fmt.Sprintf("127.0.0.7:%d", port):
+			<-ctx.Done()
+			return nil, &net.OpError{Op: "dial", Net: network, Err: ctx.Err()}
+		case fmt.Sprintf("127.0.0.8:%d", port):
+			return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.EHOSTUNREACH}
+		case fmt.Sprintf("127.0.0.9:%d", port):
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("something odd")}
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, address)
+	}
+	cfg := Config{Port: port, Concurrency: 8, Timeout: 200 * time.Millisecond, Retries: 2, Dial: dial}
+	got, _ := collect(&cfg)
+	st := Run(context.Background(), slices.Values(targets), cfg)
+
+	if len(*got) != len(targets) || st.Results != int64(len(targets)) || st.Dispatched != int64(len(targets)) {
+		t.Fatalf("got %d results (stats %+v), want %d", len(*got), st, len(targets))
+	}
+	seen := map[string]HostResult{}
+	for _, r := range *got {
+		if _, dup := seen[r.Address]; dup {
+			t.Fatalf("two results for %s", r.Address)
+		}
+		seen[r.Address] = r
+	}
+	want := map[string]Status{
+		"127.0.0.2": StatusOpen, "127.0.0.5": StatusOpen, "127.0.0.1": StatusClosed,
+		"127.0.0.7": StatusFiltered, "127.0.0.8": StatusUnreachable, "127.0.0.9": StatusError,
+		"127.0.0.40": StatusClosed,
+	}
+	for addr, status := range want {
+		if seen[addr].Status != status {
+			t.Errorf("%s: status %q, want %q (%+v)", addr, seen[addr].Status, status, seen[addr])
+		}
+	}
+	if a := seen["127.0.0.7"].Attempts; a != 3 {
+		t.Errorf("filtered host: %d attempts, want 1 + 2 retries", a)
+	}
+	if a := seen["127.0.0.1"].Attempts; a != 1 {
+		t.Errorf("closed host retried: %d attempts", a)
+	}
+	if seen["127.0.0.9"].Error == "" {
+		t.Errorf("error status without message")
+	}
+	if st.Attempts != int64(len(targets)+2) {
+		t.Errorf("attempts %d, want %d", st.Attempts, len(targets)+2)
+	}
+}
+
+type slowProber struct {
+	inFlight, peak atomic.Int64
+	hold           time.Duration
+}
+
+func (p *slowProber) Probe(ctx context.Context, ap netip.AddrPort, conn net.Conn, _ DialFunc) *smbprobe.Result {
+	defer conn.Close()
+	n := p.inFlight.Add(1)
+	defer p.inFlight.Add(-1)
+	for {
+		old := p.peak.Load()
+		if n <= old || p.peak.CompareAndSwap(old, n) {
+			break
+		}
+	}
+	select {
+	case <-time.After(p.hold):
+	case <-ctx.Done():
+	}
+	return &smbprobe.Result{}
+}
+
+func TestRunNeverExceedsConcurrency(t *testing.T) {
+	addrs := []string{}
+	for i := 1; i <= 30; i++ {
+		addrs = append(addrs, fmt.Sprintf("127.0.0.%d", i))
+	}
+	port := listenAll(t, 0, addrs...)
+	for _, limit := range []int{1, 4, 9} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			p := &slowProber{hold: 20 * time.Millisecond}
+			cfg := Config{Port: port, Concurrency: limit, Timeout: time.Second, Prober: p}
+			got, _ := collect(&cfg)
+			Run(context.Background(), slices.Values(loopbackRange(1, 30)), cfg)
+			if len(*got) != 30 {
+				t.Fatalf("%d results", len(*got))
+			}
+			if peak := p.peak.Load(); peak > int64(limit) || peak < 1 {
+				t.Fatalf("peak in flight %d, limit %d", peak, limit)
+			}
+			// With 30 hosts held 20ms each the cap must also be reached, or the test proves nothing.
+			if peak := p.peak.Load(); peak != int64(limit) {
+				t.Fatalf("peak in flight %d never reached the limit %d", peak, limit)
+			}
+		})
+	}
+}
+
+func TestRunCancelKeepsEveryStartedHost(t *testing.T) {
+	addrs := []string{}
+	for i := 1; i <= 60; i++ {
+		addrs = append(addrs, fmt.Sprintf("127.0.0.%d", i))
+	}
+	port := listenAll(t, 0, addrs...)
+	p := &slowProber{hold: 30 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	var n atomic.Int64
+	cfg := Config{Port: port, Concurrency: 4, Timeout: time.Second, Prober: p}
+	var got []HostResult
+	cfg.OnResult = func(r HostResult) {
+		got = append(got, r)
+		if n.Add(1) == 10 {
+			cancel()
+		}
+	}
+	st := Run(ctx, slices.Values(loopbackRange(1, 60)), cfg)
+	if !st.Interrupted {
+		t.Fatalf("not marked interrupted: %+v", st)
+	}
+	if st.Dispatched >= 60 || st.Dispatched < 10 {
+		t.Fatalf("dispatched %d of 60 after cancel at 10", st.Dispatched)
+	}
+	if int64(len(got)) != st.Dispatched {
+		t.Fatalf("%d results for %d dispatched hosts: started hosts lost", len(got), st.Dispatched)
+	}
+	for _, r := range got {
+		if r.Status != StatusOpen || r.SMB == nil {
+			t.Errorf("in-flight host not finished within the grace period: %+v", r)
+		}
+	}
+}
+
+func TestRunSkipsAndExcludes(t *testing.T) {
+	port := listenAll(t, 0, "127.0.0.1", "127.0.0.2", "127.0.0.3")
+	cfg := Config{
+		Port:  port,
+		Skip:  func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.1") },
+		Allow: func(a netip.Addr) bool { return a != netip.MustParseAddr("127.0.0.3") },
+	}
+	got, _ := collect(&cfg)
+	st := Run(context.Background(), slices.Values(loopbackRange(1, 3)), cfg)
+	if st.Skipped != 1 || len(*got) != 2 {
+		t.Fatalf("stats %+v, results %+v", st, *got)
+	}
+	for _, r := range *got {
+		switch r.Address {
+		case "127.0.0.2":
+			if r.Status != StatusOpen {
+				t.Errorf("127.0.0.2: %+v", r)
+			}
+		case "127.0.0.3":
+			if r.Status != StatusError || r.Error == "" {
+				t.Errorf("excluded address was not refused by the dialer: %+v", r)
+			}
+		default:
+			t.Errorf("unexpected result %+v", r)
+		}
+	}
+}
+
+type panickyProber struct{}
+
+func (panickyProber) Probe(context.Context, netip.AddrPort, net.Conn, DialFunc) *smbprobe.Result {
+	var m map[string]int
+	m["boom"]++ // a nil-map write: the kind of bug a hostile reply could trigger
+	return nil
+}
+
+func TestRunTurnsProberPanicIntoResult(t *testing.T) {
+	port := listenAll(t, 0, "127.0.0.1", "127.0.0.2")
+	cfg := Config{Port: port, Prober: panickyProber{}}
+	got, _ := collect(&cfg)
+	Run(context.Background(), slices.Values(loopbackRange(1, 2)), cfg)
+	if len(*got) != 2 {
+		t.Fatalf("%d results", len(*got))
+	}
+	for _, r := range *got {
+		if r.SMB == nil || r.SMB.Error == "" {
+			t.Errorf("panic not recorded: %+v", r)
+		}
+	}
+}
+
+func TestPacerWindow(t *testing.T) {
+	for _, tc := range []struct {
+		rate   int
+		quota  uint
+		period time.Duration
+	}{
+		{1, 1, time.Second},
+		{150, 1, time.Second / 150},
+		{1000, 1, time.Millisecond},
+		{1001, 2, 2 * time.Second / 1001},
+		{20000, 20, time.Millisecond},
+	} {
+		q, p := window(tc.rate)
+		if q != tc.quota || p != tc.period {
+			t.Errorf("window(%d) = %d/%v, want %d/%v", tc.rate, q, p, tc.quota, tc.period)
+		}
+	}
+}
+
+func TestPacerWaitHonoursContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := NewPacer(ctx, 1)
+	if err := p.Wait(ctx); err != nil { // the first window starts full
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- p.Wait(ctx) }()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Wait after cancel = %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Wait did not return after cancel")
+	}
+	p.Stop()
+}

@@ -1,0 +1,48 @@
+package scanner
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/scan445/scan445/smbprobe"
+)
+
+// Status is the connect outcome of one target. Stable strings: they are part of the JSON schema.
+type Status string
+
+const (
+	StatusOpen        Status = "open"        // TCP handshake completed
+	StatusClosed      Status = "closed"      // RST
+	StatusFiltered    Status = "filtered"    // no answer within the timeout, after retries
+	StatusUnreachable Status = "unreachable" // ICMP unreachable, no route
+	StatusError       Status = "error"       // anything else; Error says what
+)
+
+// HostResult is the one result every target yields.
+type HostResult struct {
+	Address  string `json:"address"`
+	Port     int    `json:"port"`
+	Status   Status `json:"status"`
+	Error    string `json:"error,omitempty"`
+	Attempts int    `json:"attempts"`
+	// Interrupted marks a host cut short by Ctrl-C/SIGTERM: its result is partial, and a
+	// resumed scan probes it again.
+	Interrupted bool             `json:"interrupted,omitempty"`
+	Started     time.Time        `json:"started"`
+	ConnectMS   int64            `json:"connect_ms"`
+	TotalMS     int64            `json:"total_ms"`
+	SMB         *smbprobe.Result `json:"smb,omitempty"`
+}
+
+// DialFunc (an alias, so probers need not import this package) opens a new TCP connection to the same host and port, through the same rate limit and
+// exclusion rules as the sweep. Probers use it when one connection is not enough.
+type DialFunc = func(ctx context.Context) (net.Conn, error)
+
+// Prober examines a host whose port is open. It owns conn and must close it. It must honour ctx
+// (the per-host budget) and never panic outward; the engine still recovers a panic into an
+// error result so that one hostile host cannot stop a scan.
+type Prober interface {
+	Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, redial DialFunc) *smbprobe.Result
+}

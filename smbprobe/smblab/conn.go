@@ -1,0 +1,161 @@
+package smblab
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/scan445/scan445/smbprobe/netbios"
+	"github.com/scan445/scan445/smbprobe/ntlmssp"
+)
+
+// maxFrame bounds a request: the largest SMB2 WRITE we grant (64 KiB) plus headers.
+const maxFrame = 0x10000 + 0x200
+
+// Per-connection limits on state a client can make the server hold.
+const (
+	maxUsers = 16
+	maxTrees = 16
+	maxFiles = 32
+)
+
+// action is what the connection loop does after sending a dispatcher's replies.
+type action struct {
+	close bool   // drop the connection (as Windows does on protocol violations)
+	crash string // the emulated host crashed on this request
+}
+
+// session is one TCP connection's protocol state. handle is pure apart from it, so tests and
+// the fuzzer drive it without sockets.
+type session struct {
+	p    *Personality
+	addr netip.Addr
+	now  func() time.Time
+	chal [8]byte
+	guid [16]byte
+
+	smb2      bool // the connection switched to SMB2
+	negotiate bool // an SMB1 NEGOTIATE was answered
+	extSec    bool
+	dialect   uint16 // SMB2 dialect in use
+
+	nextID  uint32
+	users   map[uint64]*user
+	trees   map[uint32]*tree
+	files   map[uint64]*pipe
+	started time.Time
+}
+
+type user struct {
+	anonymous bool
+	done      bool // authentication finished
+	spnego    bool
+	negMsg    []byte
+	chalMsg   *ntlmssp.Challenge
+}
+
+type tree struct {
+	uid uint64
+	ipc bool
+}
+
+type pipe struct {
+	name string
+	tid  uint32
+	rpc  *rpcPipe
+}
+
+func newSession(p *Personality, addr netip.Addr, now func() time.Time) *session {
+	s := &session{
+		p: p, addr: addr, now: now,
+		users: map[uint64]*user{}, trees: map[uint32]*tree{}, files: map[uint64]*pipe{},
+		nextID: 0x800, started: now().Add(-72 * time.Hour),
+	}
+	if _, err := rand.Read(s.chal[:]); err != nil {
+		// crypto/rand does not fail on Linux; a fixed challenge is still a working lab.
+		copy(s.chal[:], "smblab!!")
+	}
+	// A stable GUID per host, like a real server's.
+	sum := sha256.Sum256([]byte("smblab:" + p.Name + ":" + addr.String()))
+	copy(s.guid[:], sum[:16])
+	return s
+}
+
+func (s *session) newID() uint32 {
+	s.nextID++
+	if s.nextID > 0xFFF0 {
+		s.nextID = 0x801
+	}
+	return s.nextID
+}
+
+// handle answers one NetBIOS session message.
+func (s *session) handle(msg []byte) ([][]byte, action) {
+	if len(msg) < 4 {
+		return nil, action{close: true}
+	}
+	switch {
+	case msg[0] == 0xFF && string(msg[1:4]) == "SMB" && !s.smb2:
+		if !s.p.SMB1 && !s.negotiate {
+			return s.smb1WithoutSMB1(msg)
+		}
+		return s.handleSMB1(msg)
+	case msg[0] == 0xFE && string(msg[1:4]) == "SMB":
+		if len(s.p.SMB2Dialects) == 0 {
+			// XP and 2003 do not know the SMB2 header: they drop the connection.
+			return nil, action{close: true}
+		}
+		return s.handleSMB2(msg)
+	}
+	return nil, action{close: true}
+}
+
+// serve runs one connection until the peer leaves, the lab closes or the host crashes.
+func (h *host) serve(c net.Conn) {
+	if h.p.Hostile != HostileNone {
+		h.serveHostile(c)
+		return
+	}
+	s := newSession(&h.p, h.addr, h.lab.opts.Now)
+	idle := h.lab.opts.IdleTimeout
+	for {
+		c.SetReadDeadline(time.Now().Add(idle))
+		typ, payload, err := netbios.ReadFrame(c, maxFrame)
+		if err != nil {
+			if errors.Is(err, netbios.ErrFrameTooLarge) {
+				abort(c)
+			}
+			return
+		}
+		switch typ {
+		case 0x00:
+		case 0x81: // session request (port 139 style): grant it
+			c.SetWriteDeadline(time.Now().Add(idle))
+			if _, err := c.Write([]byte{0x82, 0, 0, 0}); err != nil {
+				return
+			}
+			continue
+		case 0x85: // keep-alive
+			continue
+		default:
+			return
+		}
+		replies, act := s.handle(payload)
+		for _, r := range replies {
+			c.SetWriteDeadline(time.Now().Add(idle))
+			if err := netbios.WriteFrame(c, r); err != nil {
+				return
+			}
+		}
+		if act.crash != "" {
+			h.crash(act.crash)
+			return
+		}
+		if act.close {
+			return
+		}
+	}
+}

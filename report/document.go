@@ -25,6 +25,7 @@ type Document struct {
 	Interrupted string               `json:"interrupted,omitempty"` // why the scan stopped early
 	Warnings    []string             `json:"warnings,omitempty"`
 	Summary     Summary              `json:"summary"`
+	Stats       *RunStats            `json:"stats,omitempty"`
 	Hosts       []scanner.HostResult `json:"hosts"`
 
 	// Baseline is set by ApplyBaseline: the comparison with an earlier run.
@@ -32,6 +33,16 @@ type Document struct {
 	// WebhookFailures lists tickets the webhook could not deliver (Webhook.Close), so that a
 	// silent delivery gap still shows up in the report.
 	WebhookFailures []string `json:"webhook_failures,omitempty"`
+}
+
+// RunStats describe the sweep itself, for capacity planning and benchmarks.
+type RunStats struct {
+	Dispatched     int64   `json:"dispatched"`      // hosts started in this run
+	Skipped        int64   `json:"skipped"`         // hosts skipped as already done (--resume)
+	Attempts       int64   `json:"attempts"`        // TCP connection attempts, retries and redials included
+	PacedSeconds   float64 `json:"paced_seconds"`   // first to last attempt
+	AchievedRate   float64 `json:"achieved_rate"`   // attempts per second over PacedSeconds
+	ConfiguredRate int     `json:"configured_rate"` // --rate (0: unlimited)
 }
 
 // Summary counts hosts by connect status and findings by verdict.

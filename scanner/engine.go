@@ -55,6 +55,9 @@ type Stats struct {
 	Attempts    int64 // connection attempts, including retries and prober redials
 	Skipped     int64 // targets skipped as already done
 	Interrupted bool  // ctx ended before every target was dispatched
+	// FirstAttempt and LastAttempt bound the paced phase: attempts over that span is the
+	// achieved rate, free of the tail spent waiting for the last timeouts.
+	FirstAttempt, LastAttempt time.Time
 }
 
 // ErrExcluded is returned by the dialer for an address the target rules forbid.
@@ -132,6 +135,9 @@ func Run(ctx context.Context, targets iter.Seq[netip.Addr], config Config) Stats
 	st.Attempts = e.attempts.Load()
 	st.Results = e.results.Load()
 	st.Interrupted = interrupted || ctx.Err() != nil
+	if f := e.first.Load(); f != 0 {
+		st.FirstAttempt, st.LastAttempt = time.Unix(0, f), time.Unix(0, e.last.Load())
+	}
 	return st
 }
 
@@ -142,6 +148,8 @@ type engine struct {
 	stats    Stats      // written by the dispatcher only
 	attempts atomic.Int64
 	results  atomic.Int64
+	first    atomic.Int64 // unix nanoseconds of the first attempt
+	last     atomic.Int64 // unix nanoseconds of the latest attempt
 }
 
 func (e *engine) deliver(r HostResult) {
@@ -163,6 +171,14 @@ func (e *engine) dial(ctx context.Context, ap netip.AddrPort) (net.Conn, error) 
 		return nil, err
 	}
 	e.attempts.Add(1)
+	now := time.Now().UnixNano()
+	e.first.CompareAndSwap(0, now)
+	for {
+		last := e.last.Load()
+		if now <= last || e.last.CompareAndSwap(last, now) {
+			break
+		}
+	}
 	if e.cfg.OnAttempt != nil {
 		e.cfg.OnAttempt()
 	}

@@ -247,29 +247,46 @@ func TestRunTurnsProberPanicIntoResult(t *testing.T) {
 	}
 }
 
-func TestPacerWindow(t *testing.T) {
+func TestPacerBucket(t *testing.T) {
 	for _, tc := range []struct {
-		rate   int
-		quota  uint
-		period time.Duration
+		rate  int
+		burst uint
+		every time.Duration
 	}{
 		{1, 1, time.Second},
 		{150, 1, time.Second / 150},
 		{1000, 1, time.Millisecond},
-		{1001, 2, 2 * time.Second / 1001},
-		{20000, 20, time.Millisecond},
+		{1001, 2, time.Second / 1001},
+		{20000, 20, 50 * time.Microsecond},
 	} {
-		q, p := window(tc.rate)
-		if q != tc.quota || p != tc.period {
-			t.Errorf("window(%d) = %d/%v, want %d/%v", tc.rate, q, p, tc.quota, tc.period)
+		b, e := bucket(tc.rate)
+		if b != tc.burst || e != tc.every {
+			t.Errorf("bucket(%d) = %d/%v, want %d/%v", tc.rate, b, e, tc.burst, tc.every)
 		}
+	}
+}
+
+// TestPacerSpacesAttempts checks the pacing itself, loosely enough for a noisy machine: 20
+// tokens at 100/s cannot come in less than ~190 ms (a burst of one, then 10 ms apart).
+func TestPacerSpacesAttempts(t *testing.T) {
+	ctx := context.Background()
+	p := NewPacer(ctx, 100)
+	defer p.Stop()
+	start := time.Now()
+	for i := 0; i < 20; i++ {
+		if err := p.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if el := time.Since(start); el < 180*time.Millisecond {
+		t.Fatalf("20 tokens at 100/s took only %v: not paced", el)
 	}
 }
 
 func TestPacerWaitHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := NewPacer(ctx, 1)
-	if err := p.Wait(ctx); err != nil { // the first window starts full
+	if err := p.Wait(ctx); err != nil { // the bucket starts full
 		t.Fatal(err)
 	}
 	done := make(chan error)

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scan445/scan445/smbprobe"
 	"github.com/scan445/scan445/smbprobe/p2p"
 )
 
@@ -41,16 +40,16 @@ type Options struct {
 
 // Host is one emulated host as a client sees it.
 type Host struct {
-	Addr        netip.Addr                  `json:"addr"`
-	Port        int                         `json:"port"`
-	Personality string                      `json:"personality"`
-	Description string                      `json:"description"`
-	Hostile     bool                        `json:"hostile,omitempty"`
-	Truth       map[string]smbprobe.Verdict `json:"truth"`
-	Nmap        NmapTruth                   `json:"nmap"`
-	P2PTCP      []uint16                    `json:"p2p_tcp,omitempty"` // Conficker P2P ports, when it runs one
-	P2PUDP      []uint16                    `json:"p2p_udp,omitempty"`
-	Notes       string                      `json:"notes,omitempty"`
+	Addr        netip.Addr         `json:"addr"`
+	Port        int                `json:"port"`
+	Personality string             `json:"personality"`
+	Description string             `json:"description"`
+	Hostile     bool               `json:"hostile,omitempty"`
+	Truth       map[string]Verdict `json:"truth"`
+	Nmap        NmapTruth          `json:"nmap"`
+	P2PTCP      []uint16           `json:"p2p_tcp,omitempty"` // Conficker P2P ports, when it runs one
+	P2PUDP      []uint16           `json:"p2p_udp,omitempty"`
+	Notes       string             `json:"notes,omitempty"`
 }
 
 // AddrPort is the host's SMB endpoint.
@@ -324,11 +323,13 @@ func (h *host) crash(request string) {
 		h.ln.Close()
 		h.ln = nil
 	}
+	// Recorded before the connections drop, so a client that sees its connection die finds
+	// the crash already in Crashes().
+	h.lab.recordCrash(Crash{Time: time.Now(), Addr: h.addr, Host: h.p.Name, Request: request})
 	for c := range h.conns {
 		abort(c)
 	}
 	h.mu.Unlock()
-	h.lab.recordCrash(Crash{Time: time.Now(), Addr: h.addr, Host: h.p.Name, Request: request})
 
 	h.lab.wg.Add(1)
 	go func() {

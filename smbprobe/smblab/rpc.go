@@ -223,9 +223,11 @@ func (p *rpcPipe) bind(pdu []byte, ptype byte, callID uint32) {
 			results = le.AppendUint16(results, 0)
 			results = append(results, uuidNDR...)
 			results = le.AppendUint32(results, 2)
-		case btfn:
+		case btfn && p.s.p.NTLMVersion.Major >= 6:
+			// Bind time feature negotiation exists from NT 6.0; Windows 10 acks with the
+			// features security-context multiplexing and keep-connection-on-orphan.
 			results = le.AppendUint16(results, 3) // negotiate_ack
-			results = le.AppendUint16(results, 0) // no features supported
+			results = le.AppendUint16(results, 3) // bitmask
 			results = append(results, make([]byte, 20)...)
 		case !isSrvsvc:
 			results = le.AppendUint16(results, 2) // provider_rejection

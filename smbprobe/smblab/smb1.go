@@ -91,7 +91,7 @@ func (s *session) smb1Reply(r *smb1Req, status ntstatus.Status, uid uint16, word
 	copy(b, "\xffSMB")
 	b[4] = r.cmd
 	le.PutUint32(b[5:], uint32(status)) // Status
-	b[9] = 0x98                         // Flags: REPLY | CANONICALIZED_PATHS | CASE_INSENSITIVE
+	b[9] = 0x88                         // Flags: REPLY | CASE_INSENSITIVE, as XP sends
 	f2 := uint16(flags2LongNames|flags2NTStatus) | r.flags2&flags2Unicode
 	if s.extSec {
 		f2 |= flags2ExtSec

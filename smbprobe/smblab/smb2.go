@@ -96,7 +96,7 @@ func (s *session) handleSMB2(msg []byte) ([][]byte, action) {
 
 func (s *session) smb2Dispatch(r *smb2Req) ([]byte, action) {
 	if r.cmd == smb2Negotiate {
-		if s.smb2 && s.dialect != 0x02FF {
+		if (s.smb2 && s.dialect != 0x02FF) || (s.negotiate && !s.smb2) {
 			return nil, action{close: true}
 		}
 		return s.smb2Negotiate(r), action{}

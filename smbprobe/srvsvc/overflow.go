@@ -13,8 +13,10 @@ import "unicode/utf16"
 // whether that backward scan would ever begin — or run — below the buffer.
 //
 // Where the routine's behaviour is uncertain it errs towards true: the path is cut at its first
-// NUL (what the server's wcscpy sees) and modelled twice, once with `/` treated as `\` (netapi32
-// accepts both as separators) and once verbatim, and the answer is true if either reaches.
+// NUL (what the server's wcscpy sees) and modelled with `/` treated as `\` (netapi32 accepts
+// both as separators) and verbatim, each with both readings of the `\.\` removal (the
+// decompiled copy over the current backslash, and a plain removal of `.\`); the answer is true
+// if any of the four reaches.
 func PathReachesOverflow(path string) bool {
 	u := utf16.Encode([]rune(path))
 	for i, c := range u {
@@ -30,14 +32,23 @@ func PathReachesOverflow(path string) bool {
 		}
 		slashed[i] = c
 	}
-	return canonicalizeReadsBefore(slashed) || canonicalizeReadsBefore(u)
+	for _, buf := range [][]uint16{slashed, u} {
+		for _, properDot := range []bool{false, true} {
+			if canonicalizeReadsBefore(buf, properDot) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // canonicalizeReadsBefore models the vulnerable canonicalisation on a NUL-free path and
 // reports whether its backward scan reads below index 0. Positions are indices into a fixed
 // buffer holding the path and one NUL, so stale characters left behind by the in-place copies
 // stay visible exactly as they would in memory; -1 stands for a NULL pointer.
-func canonicalizeReadsBefore(path []uint16) bool {
+// With properDot, `\.\` is removed by dropping `.\` (keeping the backslash) instead of the
+// decompiled wcscpy(current_slash, p+2), which also drops the backslash.
+func canonicalizeReadsBefore(path []uint16, properDot bool) bool {
 	const (
 		nul       = 0
 		backslash = '\\'
@@ -125,7 +136,7 @@ func canonicalizeReadsBefore(path []uint16) bool {
 					prev = -1
 				}
 			case buf[p+1] == backslash:
-				if cur >= 0 {
+				if cur >= 0 && !properDot {
 					wcscpy(cur, p+2)
 				} else {
 					wcscpy(p, p+2)

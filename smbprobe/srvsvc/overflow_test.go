@@ -51,7 +51,11 @@ func TestPathReachesOverflow(t *testing.T) {
 		{`\A\..` + "\x00" + `\x`, false, "cut at the NUL: trailing collapse"},
 		{"\\A\\..\\x\x00", true, "NUL after the collapse"},
 		{`\\srv\A\..\x`, false, "server prefix: single collapse stops at the separator after the name"},
-		{`\\srv\A\B\..\..\..\..\x`, true, "server prefix: enough collapses walk off the front"},
+		{`\\srv\A\B\..\..\..\..\x`, false, "server prefix: four collapses end on the leading backslash"},
+		{`\\srv\A\B\..\..\..\..\..\x`, true, "server prefix: a fifth walks off the front"},
+		{`\A\.\.\..\x`, true, "two `\\.\\` removals"},
+		{`.\A\..\x`, false, "leading `.\\` removed leaves `A\\..\\x`: no previous backslash"},
+		{`.\A\B\..\..\x`, true, "leading `.\\` removed leaves `A\\B\\..\\..\\x`"},
 		{`\\srv`, false, "server name only"},
 		{`\\srv\\A`, false, "double separator after the server name"},
 		{`//srv/A\B\..\..\x`, true, "verbatim model: the scan crosses `/` separators and leaves the buffer"},
@@ -125,6 +129,46 @@ func TestOracleAgreesOnTable(t *testing.T) {
 	}
 }
 
+// TestOracleExhaustive compares both formulations on every path of up to 10 characters over
+// `\`, `.` and `A`, which covers every arrangement of separators, dots and names that short.
+func TestOracleExhaustive(t *testing.T) {
+	alphabet := []byte{'\\', '.', 'A'}
+	compared, reaching := 0, 0
+	var walk func(prefix []byte)
+	walk = func(prefix []byte) {
+		p := string(prefix)
+		if want, ok := oracle(p); ok {
+			compared++
+			if want {
+				reaching++
+			}
+			if got := PathReachesOverflow(p); got != want {
+				t.Fatalf("PathReachesOverflow(%q) = %v, oracle says %v", p, got, want)
+			}
+		}
+		if len(prefix) == 10 {
+			return
+		}
+		for _, c := range alphabet {
+			walk(append(prefix, c))
+		}
+	}
+	walk(nil)
+	if compared < 50000 || reaching < 200 {
+		t.Fatalf("compared %d paths, %d reaching: the oracle's domain is too small to mean anything", compared, reaching)
+	}
+}
+
+// tokenPath turns fuzz bytes into a path dense in separators and dot-dots.
+func tokenPath(b []byte) string {
+	toks := []string{`\`, `/`, `.`, `..`, `A`, `B`, `\..`, `\.`}
+	var sb strings.Builder
+	for _, c := range b {
+		sb.WriteString(toks[int(c)%len(toks)])
+	}
+	return sb.String()
+}
+
 func FuzzPathReachesOverflow(f *testing.F) {
 	for _, s := range []string{`\`, `\..\`, `A\..\B`, `\A\B\..\C`, `\A\..`, `\A\..\x`, `\A\B\..\..\C`, `\A\..\..\x`, `\R7\..\..\R7`,
 		`\` + strings.Repeat("A", 39) + `\..\n`, `A\B\..\..\x`, `\A\.\..\x`, `\\srv\A\B\..\..\..\..\x`, `/A/../x`} {
@@ -134,13 +178,15 @@ func FuzzPathReachesOverflow(f *testing.F) {
 		if len(path) > 512 {
 			return
 		}
-		got := PathReachesOverflow(path)
-		if want, ok := oracle(path); ok && got != want {
-			t.Fatalf("PathReachesOverflow(%q) = %v, oracle says %v", path, got, want)
-		}
-		// Forward slashes never make a path safer than its backslash form.
-		if b := strings.ReplaceAll(path, "/", `\`); PathReachesOverflow(b) && !got {
-			t.Fatalf("%q is safe but %q reaches", path, b)
+		for _, p := range []string{path, tokenPath([]byte(path))} {
+			got := PathReachesOverflow(p)
+			if want, ok := oracle(p); ok && got != want {
+				t.Fatalf("PathReachesOverflow(%q) = %v, oracle says %v", p, got, want)
+			}
+			// Forward slashes never make a path safer than its backslash form.
+			if b := strings.ReplaceAll(p, "/", `\`); PathReachesOverflow(b) && !got {
+				t.Fatalf("%q is safe but %q reaches", p, b)
+			}
 		}
 	})
 }

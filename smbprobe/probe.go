@@ -1,0 +1,243 @@
+package smbprobe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/scan445/scan445/smbprobe/p2p"
+)
+
+// DefaultReadTimeout bounds one request/response exchange when Options.ReadTimeout is 0.
+const DefaultReadTimeout = 3 * time.Second
+
+// Options configure a Prober. The zero value runs every safe check.
+type Options struct {
+	// Checks selects check ids (see ParseChecks); nil means DefaultChecks.
+	Checks []string
+	// Intrusive enables the classic NetprPathCompare MS08-067 probe (CHECKS §3c), which
+	// crashes many unpatched hosts. Without it the srvsvc chokepoint refuses that request.
+	Intrusive bool
+	// ReadTimeout bounds each exchange: a complete reply must arrive within it.
+	ReadTimeout time.Duration
+	// P2PDialer opens the Conficker P2P probe's connections (nil: a plain net.Dialer).
+	P2PDialer p2p.Dialer
+	// P2PTimeout bounds each P2P port's exchange (0: ReadTimeout).
+	P2PTimeout time.Duration
+	// Now is the clock for the P2P week (nil: time.Now).
+	Now func() time.Time
+}
+
+// DialFunc opens another connection to the same host and port (scanner.DialFunc).
+type DialFunc = func(ctx context.Context) (net.Conn, error)
+
+// Prober fingerprints one host and runs the selected checks. It is safe for concurrent use:
+// each Probe keeps its state on its own stack.
+type Prober struct {
+	opts Options
+	sel  selection
+}
+
+// New validates opts and returns a Prober.
+func New(opts Options) (*Prober, error) {
+	if opts.Checks == nil {
+		opts.Checks = DefaultChecks()
+	}
+	for _, id := range opts.Checks {
+		if _, ok := checkInfo(id); !ok {
+			return nil, fmt.Errorf("%w %q", ErrUnknownCheck, id)
+		}
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = DefaultReadTimeout
+	}
+	if opts.P2PTimeout <= 0 {
+		opts.P2PTimeout = opts.ReadTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	opts.Checks = append([]string(nil), opts.Checks...)
+	return &Prober{opts: opts, sel: selection(opts.Checks)}, nil
+}
+
+// Options returns the effective options (defaults filled in).
+func (p *Prober) Options() Options { return p.opts }
+
+// Probe examines the host behind conn, which it owns and closes. It never panics outward and
+// never returns nil: host-level failures are findings with verdict error or unknown.
+func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, redial DialFunc) (res *Result) {
+	res = &Result{Findings: []Finding{}, Exchanges: []Exchange{}}
+	r := &run{opts: p.opts, sel: p.sel, addr: addr, res: res, redial: redial}
+	r.f.init()
+	var wg sync.WaitGroup
+	defer func() {
+		if v := recover(); v != nil {
+			res.Error = fmt.Sprintf("internal error (recovered panic): %v", v)
+			_ = debug.Stack
+			if conn != nil {
+				conn.Close()
+			}
+			r.closeAll()
+			wg.Wait()
+			if !r.judged {
+				res.Findings = panicFindings(r, res.Error)
+			}
+		}
+	}()
+	if conn != nil {
+		res.Connections = 1
+	}
+	var p2pRes *p2p.Result
+	if p.sel.has(CheckConfickerP2P) && addr.Addr().Unmap().Is4() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := p.opts.P2PDialer
+			if d == nil {
+				d = &net.Dialer{}
+			}
+			pr := p2p.ProbeWith(ctx, addr.Addr().Unmap(), p.opts.Now(), d, p2p.Options{Timeout: p.opts.P2PTimeout})
+			p2pRes = &pr
+		}()
+	}
+	r.smb(ctx, conn)
+	r.closeAll()
+	wg.Wait()
+	if p2pRes != nil {
+		r.recordP2P(p2pRes)
+	}
+	r.judge()
+	return res
+}
+
+// panicFindings gives every selected check an error verdict after a recovered panic.
+func panicFindings(r *run, why string) []Finding {
+	out := []Finding{}
+	for _, id := range r.sel {
+		out = append(out, r.finding(id, Error, "", "internal.panic", why, nil))
+	}
+	return out
+}
+
+// run is the state of one Probe call.
+type run struct {
+	opts   Options
+	sel    selection
+	addr   netip.AddrPort
+	res    *Result
+	redial DialFunc
+	links  []*link
+	f      facts
+	judged bool
+}
+
+func (r *run) closeAll() {
+	for _, l := range r.links {
+		l.close()
+	}
+	r.links = nil
+}
+
+func (r *run) newLink(ctx context.Context, conn net.Conn) *link {
+	l := newLink(ctx, conn, r.opts.ReadTimeout, r.res)
+	r.links = append(r.links, l)
+	return l
+}
+
+// dial opens a second connection through the engine's dialer.
+func (r *run) dial(ctx context.Context) (*link, error) {
+	if r.redial == nil {
+		return nil, errors.New("no redial function")
+	}
+	c, err := r.redial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.res.Connections++
+	return r.newLink(ctx, c), nil
+}
+
+// xrec is one Exchange being recorded.
+type xrec struct {
+	r  *run
+	i  int
+	t0 time.Time
+}
+
+// begin appends an Exchange for a request about to be sent and returns its recorder.
+func (r *run) begin(step string, class Class, request string) *xrec {
+	r.res.Exchanges = append(r.res.Exchanges, Exchange{Step: step, Class: class, Request: clean(request)})
+	return &xrec{r: r, i: len(r.res.Exchanges) - 1, t0: time.Now()}
+}
+
+func (x *xrec) done(status, response string) int {
+	e := &x.r.res.Exchanges[x.i]
+	e.Status = clean(status)
+	e.Response = clean(response)
+	e.Millis = time.Since(x.t0).Milliseconds()
+	return x.i
+}
+
+func (x *xrec) fail(err error) int { return x.done("no reply", err.Error()) }
+
+// clean bounds a wire string for the report: valid UTF-8, no control characters, at most 512
+// runes. It does not escape HTML or CSV; reports do that.
+func clean(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range s {
+		if n == 512 {
+			b.WriteString("…")
+			break
+		}
+		n++
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			b.WriteRune('\uFFFD')
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// stop records that the probe could not continue past step.
+func (r *run) stop(step string, err error) {
+	if r.f.failed == "" {
+		r.f.failed = fmt.Sprintf("%s: %v", step, err)
+		r.f.failErr = err
+		r.res.Error = r.f.failed
+	}
+}
+
+// needs says which phases the selected checks require.
+func (r *run) needIPC() bool {
+	return r.sel.has(CheckConficker, CheckMS17010, CheckNullSession, CheckSrvsvcAnon, CheckMS08067, CheckOSUnsupported)
+}
+
+func (r *run) needPipe() bool {
+	return r.sel.has(CheckConficker, CheckSrvsvcAnon, CheckMS08067, CheckOSUnsupported)
+}
+
+func (r *run) needSMB1() bool {
+	return r.sel.has(CheckSMBv1, CheckMS17010, CheckConficker, CheckMS08067, CheckSrvsvcAnon, CheckNullSession, CheckOSUnsupported, CheckSigning)
+}
+
+func (r *run) anySMBCheck() bool {
+	for _, id := range r.sel {
+		if id != CheckConfickerP2P {
+			return true
+		}
+	}
+	return false
+}

@@ -26,17 +26,20 @@ var htmlCSS string
 //go:embed html/report.js
 var htmlJS string
 
-// verdictOrder is the display order, worst first.
-var verdictOrder = [...]smbprobe.Verdict{smbprobe.Infected, smbprobe.Vulnerable, smbprobe.Exposed,
-	smbprobe.Unknown, smbprobe.Error, smbprobe.Patched, smbprobe.NotAffected}
+// verdictOrder is the display order, worst first (an array value, so callers get a copy).
+func verdictOrder() [7]smbprobe.Verdict {
+	return [...]smbprobe.Verdict{smbprobe.Infected, smbprobe.Vulnerable, smbprobe.Exposed,
+		smbprobe.Unknown, smbprobe.Error, smbprobe.Patched, smbprobe.NotAffected}
+}
 
 func verdictRank(v smbprobe.Verdict) int {
-	for i, o := range verdictOrder {
+	order := verdictOrder()
+	for i, o := range order {
 		if o == v {
 			return i
 		}
 	}
-	return len(verdictOrder)
+	return len(order)
 }
 
 // verdictColor maps a verdict onto the chart palette; anything unexpected is grey, so no loaded
@@ -63,7 +66,7 @@ func verdictColor(v smbprobe.Verdict) string {
 
 // verdictCSS is the CSS class for a verdict badge, from a closed set.
 func verdictCSS(v smbprobe.Verdict) string {
-	if verdictRank(v) < len(verdictOrder) {
+	if verdictRank(v) < len(verdictOrder()) {
 		return "v-" + string(v)
 	}
 	return "v-other"
@@ -77,7 +80,17 @@ func severityCSS(s smbprobe.Severity) string {
 	return "s-other"
 }
 
-var tierNames = [...]string{"1 · Infected: isolate and clean", "2 · Vulnerable: patch now", "3 · Exposed: verify and patch", "4 · Compliance: harden"}
+func tierName(t int) string {
+	switch t {
+	case 0:
+		return "1 · Infected: isolate and clean"
+	case 1:
+		return "2 · Vulnerable: patch now"
+	case 2:
+		return "3 · Exposed: verify and patch"
+	}
+	return "4 · Compliance: harden"
+}
 
 type htmlView struct {
 	Doc        *Document
@@ -296,7 +309,7 @@ func buildView(doc *Document) *htmlView {
 	}
 	for _, it := range prioritised(doc) {
 		v.Priority = append(v.Priority, priorityRow{
-			Tier: tierNames[tier(it.f)], TierN: tier(it.f), Anchor: anchors[it.f],
+			Tier: tierName(tier(it.f)), TierN: tier(it.f), Anchor: anchors[it.f],
 			Host: hostKey(it.h.Address, it.h.Port), Name: hostName(*it.h), Finding: it.f,
 			Remedies: remedyLinks(it.f.Remediation),
 		})
@@ -411,7 +424,7 @@ func buildCheckChart(doc *Document) chart {
 	}
 	c.Height = len(checks)*chartRowH + 40
 	c.LegendY = len(checks)*chartRowH + 18
-	for i, vv := range verdictOrder {
+	for i, vv := range verdictOrder() {
 		c.Legend = append(c.Legend, legendItem{X: 10 + i*104, Color: verdictColor(vv), Label: string(vv)})
 	}
 	return c

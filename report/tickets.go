@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -168,11 +167,22 @@ func oneLine(s string, max int) string {
 	return s
 }
 
-var labelUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-// labelSafe turns a value into a label Jira accepts (no spaces).
+// labelSafe turns a value into a label Jira accepts (no spaces): runs of anything outside
+// [A-Za-z0-9._-] become one underscore.
 func labelSafe(s string) string {
-	return strings.Trim(labelUnsafe.ReplaceAllString(s, "_"), "_")
+	var b strings.Builder
+	under := false
+	for _, r := range s {
+		ok := r < 0x80 && (r == '.' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		if ok {
+			b.WriteRune(r)
+			under = false
+		} else if !under {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return strings.Trim(b.String(), "_")
 }
 
 // WriteTickets writes the tickets as JSON Lines.

@@ -95,7 +95,7 @@ func TestLabDefaultScan(t *testing.T) {
 				seen := map[string]bool{}
 				for _, f := range res.Findings {
 					seen[f.Check] = true
-					if !pers.Accepts(f.Check, f.Verdict) {
+					if !pers.Accepts(f.Check, smblab.Verdict(f.Verdict)) {
 						t.Errorf("%s: got %s (%s: %s), want %s", f.Check, f.Verdict, f.Rule, f.Reason, h.Truth[f.Check])
 					}
 					if f.Rule == "" || f.Reason == "" {
@@ -232,5 +232,86 @@ func TestLabFingerprint(t *testing.T) {
 				t.Log(dump(t, res))
 			}
 		})
+	}
+}
+
+// TestLabIntrusive: only with Intrusive does the scanner send the §3c probe, and then exactly
+// the unpatched hosts it can reach crash (the ones nmap's probe crashes too); the probe is
+// recorded as intrusive and the crash reads "host may have crashed".
+func TestLabIntrusive(t *testing.T) {
+	var crash syncBuffer
+	lab := startLab(t, "127.44.2.1", &crash)
+	p, err := smbprobe.New(smbprobe.Options{ReadTimeout: 1500 * time.Millisecond, Intrusive: true, Checks: []string{smbprobe.CheckMS08067}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCrash := map[string]bool{}
+	var mu sync.Mutex
+	verdicts := map[string]smbprobe.Finding{}
+	t.Run("hosts", func(t *testing.T) {
+		for _, h := range lab.Hosts() {
+			if h.Hostile {
+				continue
+			}
+			h := h
+			if h.Nmap.MS08Crash {
+				wantCrash[h.Addr.String()] = true
+			}
+			t.Run(h.Personality, func(t *testing.T) {
+				t.Parallel()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				res := probeAddr(ctx, t, p, h.AddrPort())
+				for _, f := range res.Findings {
+					mu.Lock()
+					verdicts[h.Personality] = f
+					mu.Unlock()
+				}
+			})
+		}
+	})
+	got := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(crash.String()), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "CRASH" {
+			got[f[1]] = true
+		}
+	}
+	for a := range wantCrash {
+		if !got[a] {
+			t.Errorf("%s did not crash under the intrusive probe", a)
+		}
+	}
+	for a := range got {
+		if !wantCrash[a] {
+			t.Errorf("%s crashed but nmap's probe does not crash it", a)
+		}
+	}
+	if len(wantCrash) == 0 {
+		t.Fatal("no personality is expected to crash: the test proves nothing")
+	}
+	for _, n := range []string{"win2000-sp4", "xp-sp2", "w2003-sp2", "xp-sp3-patched", "honeypot-xp", "win7-sp1"} {
+		if _, ok := verdicts[n]; !ok {
+			t.Errorf("no ms08-067 finding for %s", n)
+		}
+	}
+	for name, f := range verdicts {
+		switch name {
+		case "win2000-sp4", "xp-sp2", "w2003-sp2":
+			if f.Verdict != smbprobe.Vulnerable || f.Class != smbprobe.ClassIntrusive || !strings.Contains(f.Reason, "host may have crashed") {
+				t.Errorf("%s: %+v", name, f)
+			}
+		case "xp-sp3-patched":
+			if f.Verdict != smbprobe.Patched || f.Rule != "ms08-067/3c.werr-0x7b" {
+				t.Errorf("%s: %+v", name, f)
+			}
+		case "honeypot-xp":
+			if f.Verdict == smbprobe.Vulnerable {
+				t.Errorf("%s: honeypot judged vulnerable: %+v", name, f)
+			}
+		case "w2008-sp2", "win7-sp1", "w2012r2-nosmb1":
+			if f.Verdict != smbprobe.NotAffected || f.Class != smbprobe.ClassSafe {
+				t.Errorf("%s: %+v", name, f)
+			}
+		}
 	}
 }

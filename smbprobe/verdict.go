@@ -48,6 +48,8 @@ func uniqueInts(in []int) []int {
 func (r *run) judge() {
 	r.identify()
 	r.honeypotNote()
+	s1, s2 := r.f.sign1Req.val, r.f.sign2Req.val
+	r.res.Fingerprint.SigningRequired = s1 != triNo && s2 != triNo && (s1 == triYes || s2 == triYes)
 	for _, id := range r.sel {
 		var f Finding
 		switch id {
@@ -81,7 +83,11 @@ func (r *run) judge() {
 // (a hostile or dropped host), unknown with the reason otherwise.
 func (r *run) failedVerdict(id, rule, why string, ev []int) Finding {
 	if r.f.failed != "" {
-		return r.finding(id, Error, "", "probe-failed", "the probe stopped at "+r.f.failed+"; "+why, ev)
+		reason := "the probe stopped at " + r.f.failed
+		if !strings.Contains(why, r.f.failed) {
+			reason += "; " + why
+		}
+		return r.finding(id, Error, "", "probe-failed", reason, ev)
 	}
 	return r.finding(id, Unknown, "", rule, why, ev)
 }

@@ -107,14 +107,17 @@ func TestHelpDocumentsExitCodes(t *testing.T) {
 	}
 }
 
+// loadDoc reads a JSON report and holds it against report/schema.json.
 func loadDoc(t *testing.T, path string) *report.Document {
 	t.Helper()
-	f, err := os.Open(path)
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	doc, err := report.Load(f)
+	if problems := report.Validate(raw); len(problems) > 0 {
+		t.Fatalf("%s does not match report/schema.json:\n%s", path, strings.Join(problems, "\n"))
+	}
+	doc, err := report.Load(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

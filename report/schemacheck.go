@@ -194,3 +194,13 @@ func (v *schemaValidator) walk(s map[string]any, x any, at string, errs *[]strin
 		}
 	}
 }
+
+// Validate checks a JSON report against report/schema.json and returns every violation (none:
+// valid). Tests of every producer of reports use it, so the schema and the code cannot drift.
+func Validate(doc []byte) []string {
+	v, err := newSchemaValidator(Schema())
+	if err != nil {
+		return []string{"schema.json itself: " + err.Error()}
+	}
+	return v.validate(doc)
+}

@@ -1,0 +1,140 @@
+package credcheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/hirochachacha/go-smb2"
+
+	"github.com/scan445/scan445/smbprobe/ntstatus"
+)
+
+// smb2MaxRead keeps each SMB2 READ to one credit (64 KiB); the parser never needs more.
+const smb2MaxRead = 64 << 10
+
+// ReadNetapiVersionSMB2 logs on to the host behind conn with cred over SMB2/3 (go-smb2,
+// NTLMv2), reads the version resource of \\host\ADMIN$\system32\netapi32.dll and judges it.
+// host is the address as the UNC path names it (an IP literal). timeout bounds the whole
+// check. conn is consumed: it is closed before the function returns, which is also what
+// unblocks go-smb2's receiver when the host stalls.
+//
+// A refusal by the server (logon failure, access denied, no ADMIN$, file missing) or an
+// unparseable file gives an unknown Outcome with a Reason and a nil error; a timeout, a
+// dropped connection or a protocol violation gives the Outcome and an error wrapping
+// ErrTimeout, ErrConnection or ErrProtocol.
+func ReadNetapiVersionSMB2(ctx context.Context, conn net.Conn, host string, cred Credentials, timeout time.Duration) (Outcome, error) {
+	out := Outcome{Protocol: "SMB2", Account: cred.Account(), Path: adminPath(host), ServicePack: ServicePackUnavailable}
+	defer conn.Close()
+	if err := cred.validate(); err != nil {
+		out.fail(ReasonBadInput, err.Error())
+		return out, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+
+	d := &smb2.Dialer{Initiator: cred.initiator()}
+	s, err := d.DialContext(ctx, conn)
+	if err != nil {
+		return out, out.smb2Error(ctx, "smb2.negotiate+session-setup", stageLogon, err)
+	}
+	out.step("smb2.negotiate+session-setup", statusText(ntstatus.Success), "NTLMv2 logon as "+out.Account+" accepted")
+	sess := s.WithContext(ctx)
+	defer sess.Logoff()
+
+	share, err := sess.Mount(`\\` + host + `\ADMIN$`)
+	if err != nil {
+		return out, out.smb2Error(ctx, "smb2.tree-connect", stageTree, err)
+	}
+	out.step("smb2.tree-connect", statusText(ntstatus.Success), `\\`+host+`\ADMIN$ connected`)
+	fs := share.WithContext(ctx)
+	defer fs.Umount()
+
+	f, err := fs.Open(AdminFile)
+	if err != nil {
+		return out, out.smb2Error(ctx, "smb2.create", stageOpen, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return out, out.smb2Error(ctx, "smb2.query-info", stageRead, err)
+	}
+	out.FileSize = fi.Size()
+	out.step("smb2.create", statusText(ntstatus.Success), fmt.Sprintf("%s opened for read, %d bytes", AdminFile, out.FileSize))
+
+	r := newChunkReader(&smb2File{f: f}, out.FileSize, smb2MaxRead)
+	out.judge(r)
+	if r.readErr != nil {
+		return out, out.smb2Error(ctx, "smb2.read", stageRead, r.readErr)
+	}
+	out.step("smb2.read", statusText(ntstatus.Success), fmt.Sprintf("%d bytes in %d reads; %s", out.BytesRead, out.ReadCalls, out.Detail))
+	return out, nil
+}
+
+// smb2File adapts go-smb2's File, whose ReadAt returns a short count with a nil error at the
+// end of the file.
+type smb2File struct{ f *smb2.File }
+
+func (s *smb2File) ReadAt(p []byte, off int64) (int, error) {
+	n, err := s.f.ReadAt(p, off)
+	if err == nil && n < len(p) {
+		err = io.EOF
+	}
+	return n, err
+}
+
+func adminPath(host string) string { return `\\` + host + `\ADMIN$\` + AdminFile }
+
+// smb2Error records a failed step and classifies go-smb2's error. Refusals by status are data
+// (nil error); everything else is an error.
+func (o *Outcome) smb2Error(ctx context.Context, step, stage string, err error) error {
+	var re *smb2.ResponseError
+	switch {
+	case ctx.Err() != nil:
+		o.fail(ReasonTimeout, step+": no complete answer within the time budget")
+		o.step(step, "", o.Detail)
+		return fmt.Errorf("%w: %s", ErrTimeout, step)
+	case errors.As(err, &re):
+		st := ntstatus.Status(re.Code)
+		o.refused(reasonFor(stage, st), st, step+" refused")
+		o.step(step, statusText(st), o.Detail)
+		return nil
+	case errors.Is(err, os.ErrPermission):
+		// go-smb2 turns STATUS_ACCESS_DENIED (and CANNOT_DELETE) into os.ErrPermission.
+		st := ntstatus.AccessDenied
+		o.refused(reasonFor(stage, st), st, step+" refused")
+		o.step(step, statusText(st), o.Detail)
+		return nil
+	case errors.Is(err, os.ErrNotExist):
+		// go-smb2 turns OBJECT_NAME_NOT_FOUND and OBJECT_PATH_NOT_FOUND into os.ErrNotExist.
+		st := ntstatus.ObjectNameNotFound
+		o.refused(reasonFor(stage, st), st, step+" refused (name or path not found)")
+		o.step(step, statusText(st), o.Detail)
+		return nil
+	case errors.Is(err, errReadBudget), errors.Is(err, io.ErrUnexpectedEOF) && stage == stageRead:
+		o.fail(ReasonUnreadable, err.Error())
+		o.step(step, "", o.Detail)
+		return nil
+	}
+	var ie *smb2.InvalidResponseError
+	var inte *smb2.InternalError
+	switch {
+	case errors.As(err, &ie):
+		o.fail(ReasonProtocol, step+": "+ie.Message)
+		o.step(step, "", o.Detail)
+		return fmt.Errorf("%w: %s: %s", ErrProtocol, step, ie.Message)
+	case errors.As(err, &inte):
+		o.fail(ReasonProtocol, step+": "+inte.Message)
+		o.step(step, "", o.Detail)
+		return fmt.Errorf("%w: %s: %s", ErrProtocol, step, inte.Message)
+	}
+	o.fail(ReasonConnection, step+": "+err.Error())
+	o.step(step, "", o.Detail)
+	return fmt.Errorf("%w: %s: %v", ErrConnection, step, err)
+}

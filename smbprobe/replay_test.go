@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"io"
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +74,8 @@ func replayServer(conn net.Conn, replies [][]byte, tail []byte) {
 			}
 			continue
 		}
+		// Drain requests while the tail goes out, so that neither side blocks on a write.
+		go io.Copy(io.Discard, conn)
 		conn.Write(tail)
 		return
 	}
@@ -91,6 +95,13 @@ func replayProbe(t testing.TB, replies [][]byte, tail []byte, timeout time.Durat
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*timeout)
 	defer cancel()
+	// A probe that outlives its budget by far is a hang: fail with every goroutine's stack.
+	watchdog := time.AfterFunc(40*timeout+2*time.Second, func() {
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		panic("probe hang:\n" + string(buf[:n]))
+	})
+	defer watchdog.Stop()
 	return p.Probe(ctx, netip.MustParseAddrPort("127.0.0.1:445"), client, redial)
 }
 

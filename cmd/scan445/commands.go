@@ -16,7 +16,10 @@ import (
 
 // extraCommands are the commands beyond scan and version.
 func extraCommands(env *environment) []*cli.Command {
-	return []*cli.Command{confickerPortsCommand(env), reportCommand(env), mergeCommand(env), diffCommand(env)}
+	return []*cli.Command{
+		confickerPortsCommand(env), reportCommand(env), mergeCommand(env), diffCommand(env),
+		labCommand(env), labCheckCommand(env),
+	}
 }
 
 func confickerPortsCommand(env *environment) *cli.Command {

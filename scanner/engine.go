@@ -63,6 +63,9 @@ type Stats struct {
 // ErrExcluded is returned by the dialer for an address the target rules forbid.
 var ErrExcluded = errors.New("address excluded by target rules")
 
+// ErrOtherHost is returned when a prober asks to dial an address other than its host's.
+var ErrOtherHost = errors.New("a prober may only dial the host it probes")
+
 func (c *Config) withDefaults() Config {
 	out := *c
 	if out.Port == 0 {
@@ -164,6 +167,13 @@ func (e *engine) deliver(r HostResult) {
 
 // dial is the only way the engine and probers reach the network: it enforces Allow and the pace.
 func (e *engine) dial(ctx context.Context, ap netip.AddrPort) (net.Conn, error) {
+	return e.dialNetwork(ctx, "tcp", ap)
+}
+
+func (e *engine) dialNetwork(ctx context.Context, network string, ap netip.AddrPort) (net.Conn, error) {
+	if network != "tcp" && network != "udp" {
+		return nil, fmt.Errorf("dial %s: only tcp and udp", network)
+	}
 	if e.cfg.Allow != nil && !e.cfg.Allow(ap.Addr()) {
 		return nil, fmt.Errorf("%s: %w", ap.Addr(), ErrExcluded)
 	}
@@ -184,7 +194,7 @@ func (e *engine) dial(ctx context.Context, ap netip.AddrPort) (net.Conn, error) 
 	}
 	dctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
-	return e.cfg.Dial(dctx, "tcp", ap.String())
+	return e.cfg.Dial(dctx, network, ap.String())
 }
 
 func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr) (res HostResult) {
@@ -239,7 +249,13 @@ func (e *engine) probe(ctx context.Context, ap netip.AddrPort, conn net.Conn) (o
 			out = &smbprobe.Result{Error: fmt.Sprintf("internal error: prober panicked: %v", p)}
 		}
 	}()
-	redial := func(ctx context.Context) (net.Conn, error) { return e.dial(ctx, ap) }
+	redial := func(ctx context.Context, network, address string) (net.Conn, error) {
+		to, err := netip.ParseAddrPort(address)
+		if err != nil || to.Addr().Unmap() != ap.Addr().Unmap() {
+			return nil, fmt.Errorf("%s: %w", address, ErrOtherHost)
+		}
+		return e.dialNetwork(ctx, network, to)
+	}
 	out = e.cfg.Prober.Probe(ctx, ap, conn, redial)
 	if out == nil {
 		out = &smbprobe.Result{Error: "internal error: prober returned no result"}

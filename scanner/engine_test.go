@@ -302,3 +302,36 @@ func TestPacerWaitHonoursContext(t *testing.T) {
 	}
 	p.Stop()
 }
+
+// redialProber exercises the per-host dialer a prober is given.
+type redialProber struct {
+	otherErr, udpErr error
+}
+
+func (p *redialProber) Probe(ctx context.Context, ap netip.AddrPort, conn net.Conn, redial DialFunc) *smbprobe.Result {
+	conn.Close()
+	_, p.otherErr = redial(ctx, "tcp", "127.0.0.99:445")
+	c, err := redial(ctx, "udp", netip.AddrPortFrom(ap.Addr(), 9).String())
+	if err == nil {
+		c.Close()
+	}
+	p.udpErr = err
+	return &smbprobe.Result{}
+}
+
+func TestProberDialsOnlyItsHostThroughTheEngine(t *testing.T) {
+	port := listenAll(t, 0, "127.0.0.1")
+	p := &redialProber{}
+	cfg := Config{Port: port, Prober: p}
+	st := Run(context.Background(), slices.Values(loopbackRange(1, 1)), cfg)
+	if !errors.Is(p.otherErr, ErrOtherHost) {
+		t.Fatalf("dial to another host: %v, want ErrOtherHost", p.otherErr)
+	}
+	if p.udpErr != nil {
+		t.Fatalf("udp to the probed host: %v", p.udpErr)
+	}
+	// The sweep's connect plus the prober's UDP "connect": both paced, both counted.
+	if st.Attempts != 2 {
+		t.Fatalf("attempts %d, want 2", st.Attempts)
+	}
+}

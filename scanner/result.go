@@ -36,9 +36,10 @@ type HostResult struct {
 	SMB         *smbprobe.Result `json:"smb,omitempty"`
 }
 
-// DialFunc (an alias, so probers need not import this package) opens a new TCP connection to the same host and port, through the same rate limit and
-// exclusion rules as the sweep. Probers use it when one connection is not enough.
-type DialFunc = func(ctx context.Context) (net.Conn, error)
+// DialFunc opens another connection ("tcp" or "udp") to the host being probed — any port, the
+// same address only — through the same rate limit (each call counts as one attempt) and the same
+// exclusion rules as the sweep. It is an alias so that probers need not import this package.
+type DialFunc = func(ctx context.Context, network, address string) (net.Conn, error)
 
 // Prober examines a host whose port is open. It owns conn and must close it. It must honour ctx
 // (the per-host budget) and never panic outward; the engine still recovers a panic into an

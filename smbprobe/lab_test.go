@@ -3,6 +3,7 @@ package smbprobe_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/netip"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/scan445/scan445/smbprobe"
 	"github.com/scan445/scan445/smbprobe/smblab"
+	"github.com/scan445/scan445/smbprobe/srvsvc"
 )
 
 // syncBuffer collects the lab's CRASH lines from its goroutines.
@@ -40,8 +42,8 @@ func probeAddr(ctx context.Context, t testing.TB, p *smbprobe.Prober, ap netip.A
 		t.Fatalf("refusing non-loopback %s", ap)
 	}
 	var d net.Dialer
-	dial := func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", ap.String()) }
-	conn, err := dial(ctx)
+	dial := d.DialContext
+	conn, err := dial(ctx, "tcp", ap.String())
 	if err != nil {
 		t.Fatalf("dial %s: %v", ap, err)
 	}
@@ -119,6 +121,7 @@ func TestLabDefaultScan(t *testing.T) {
 					if e.Class != smbprobe.ClassSafe {
 						t.Errorf("default scan sent a %s request: %+v", e.Class, e)
 					}
+					checkSentStub(t, e)
 				}
 				if !h.Hostile && pers.SMB1 && len(pers.SMB2Dialects) == 0 {
 					if res.Connections != 1 || res.RoundTrips > 12 {
@@ -311,6 +314,45 @@ func TestLabIntrusive(t *testing.T) {
 		case "w2008-sp2", "win7-sp1", "w2012r2-nosmb1":
 			if f.Verdict != smbprobe.NotAffected || f.Class != smbprobe.ClassSafe {
 				t.Errorf("%s: %+v", name, f)
+			}
+		}
+	}
+}
+
+// checkSentStub decodes the stub an Exchange says was sent and asserts no string in it reaches
+// the MS08-067 overflow: the safety property, checked on the traffic itself.
+func checkSentStub(t *testing.T, e smbprobe.Exchange) {
+	t.Helper()
+	if !strings.HasPrefix(e.Step, "srvsvc.") {
+		if e.SentHex != "" {
+			t.Errorf("%s: SentHex on a non-srvsvc step", e.Step)
+		}
+		return
+	}
+	opnums := map[string]uint16{
+		"srvsvc.NetrServerGetInfo":     srvsvc.OpNetrServerGetInfo,
+		"srvsvc.NetprPathCanonicalize": srvsvc.OpNetprPathCanonicalize,
+		"srvsvc.NetprPathCompare":      srvsvc.OpNetprPathCompare,
+	}
+	op, ok := opnums[e.Step]
+	if !ok {
+		t.Errorf("unexpected srvsvc step %s", e.Step)
+		return
+	}
+	stub, err := hex.DecodeString(e.SentHex)
+	if err != nil || len(stub) == 0 {
+		t.Errorf("%s: SentHex %q", e.Step, e.SentHex)
+		return
+	}
+	req, err := srvsvc.DecodeRequest(op, stub)
+	if err != nil {
+		t.Errorf("%s: sent stub does not decode: %v", e.Step, err)
+		return
+	}
+	if p, ok := req.(interface{ Paths() []string }); ok {
+		for _, s := range p.Paths() {
+			if srvsvc.PathReachesOverflow(s) {
+				t.Errorf("%s sent overflow-reaching %q", e.Step, s)
 			}
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -35,8 +34,9 @@ type Options struct {
 	Now func() time.Time
 }
 
-// DialFunc opens another connection to the same host and port (scanner.DialFunc).
-type DialFunc = func(ctx context.Context) (net.Conn, error)
+// DialFunc opens another connection ("tcp" or "udp", any port) to the host being probed, through
+// the engine's rate limit and exclusions (scanner.DialFunc).
+type DialFunc = func(ctx context.Context, network, address string) (net.Conn, error)
 
 // Prober fingerprints one host and runs the selected checks. It is safe for concurrent use:
 // each Probe keeps its state on its own stack.
@@ -81,7 +81,6 @@ func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, 
 	defer func() {
 		if v := recover(); v != nil {
 			res.Error = fmt.Sprintf("internal error (recovered panic): %v", v)
-			_ = debug.Stack
 			if conn != nil {
 				conn.Close()
 			}
@@ -100,9 +99,14 @@ func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d := p.opts.P2PDialer
-			if d == nil {
-				d = &net.Dialer{}
+			// Each P2P probe is an attempt like any other: through the engine's pace and
+			// exclusions when the engine gave us its dialer.
+			var d p2p.Dialer = &net.Dialer{}
+			switch {
+			case p.opts.P2PDialer != nil:
+				d = p.opts.P2PDialer
+			case redial != nil:
+				d = dialerFunc(redial)
 			}
 			pr := p2p.ProbeWith(ctx, addr.Addr().Unmap(), p.opts.Now(), d, p2p.Options{Timeout: p.opts.P2PTimeout})
 			p2pRes = &pr
@@ -157,7 +161,7 @@ func (r *run) dial(ctx context.Context) (*link, error) {
 	if r.redial == nil {
 		return nil, errors.New("no redial function")
 	}
-	c, err := r.redial(ctx)
+	c, err := r.redial(ctx, "tcp", r.addr.String())
 	if err != nil {
 		return nil, err
 	}
@@ -240,4 +244,11 @@ func (r *run) anySMBCheck() bool {
 		}
 	}
 	return false
+}
+
+// dialerFunc adapts a DialFunc to p2p.Dialer.
+type dialerFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+func (f dialerFunc) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return f(ctx, network, address)
 }

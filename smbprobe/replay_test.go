@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,8 +76,14 @@ func replayServer(conn net.Conn, replies [][]byte, tail []byte) {
 			continue
 		}
 		// Drain requests while the tail goes out, so that neither side blocks on a write.
-		go io.Copy(io.Discard, conn)
+		done := make(chan struct{})
+		go func() {
+			io.Copy(io.Discard, conn)
+			close(done)
+		}()
 		conn.Write(tail)
+		conn.Close()
+		<-done
 		return
 	}
 }
@@ -86,13 +93,33 @@ func replayProbe(t testing.TB, replies [][]byte, tail []byte, timeout time.Durat
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, server := net.Pipe()
-	go replayServer(server, replies, tail)
-	redial := func(ctx context.Context) (net.Conn, error) {
+	// Every server goroutine is gone before we return: leftovers would make coverage (and so
+	// the fuzzer) non-deterministic.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var servers []net.Conn
+	serve := func(rs [][]byte) net.Conn {
 		c, s := net.Pipe()
-		go replayServer(s, nil, tail)
-		return c, nil
+		mu.Lock()
+		servers = append(servers, s)
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replayServer(s, rs, tail)
+		}()
+		return c
 	}
+	defer func() {
+		mu.Lock()
+		for _, s := range servers {
+			s.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	}()
+	client := serve(replies)
+	redial := func(ctx context.Context, network, address string) (net.Conn, error) { return serve(nil), nil }
 	ctx, cancel := context.WithTimeout(context.Background(), 20*timeout)
 	defer cancel()
 	// A probe that outlives its budget by far is a hang: fail with every goroutine's stack.
@@ -145,7 +172,7 @@ func FuzzProbe(f *testing.F) {
 	f.Add(uint8(1), []byte{0, 0, 0, 4, 0xfe, 'S', 'M', 'B'})
 	f.Fuzz(func(t *testing.T, prefix uint8, data []byte) {
 		n := int(prefix) % (len(replies) + 1)
-		res := replayProbe(t, replies[:n], data, 100*time.Millisecond)
+		res := replayProbe(t, replies[:n], data, 30*time.Millisecond)
 		if res == nil {
 			t.Fatal("nil result")
 		}

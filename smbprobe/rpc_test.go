@@ -1,6 +1,8 @@
 package smbprobe
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
 	"go/ast"
 	"go/parser"
@@ -145,4 +147,77 @@ func TestChokepointIsTheOnlyWay(t *testing.T) {
 func isPkg(sel *ast.SelectorExpr, pkg string) bool {
 	id, ok := sel.X.(*ast.Ident)
 	return ok && id.Name == pkg
+}
+
+// unhex joins annotated hex lines: everything after '#' on a line is a comment.
+func unhex(t *testing.T, s string) []byte {
+	t.Helper()
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		b.WriteString(strings.Join(strings.Fields(line), ""))
+	}
+	out, err := hex.DecodeString(b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPlanGoldenStubs pins the exact NDR stubs of the safe plan (MS-SRVS 3.1.4.x) for target
+// 127.0.0.1: what a reviewer holds against a capture, and what SentHex reports.
+func TestPlanGoldenStubs(t *testing.T) {
+	golden := map[callKind]string{
+		callServerInfo: `
+			00000200                 # ServerName: unique pointer referent id
+			0c000000 00000000 0c000000 # MaxCount 12, Offset 0, ActualCount 12
+			5c005c003100320037002e0030002e0030002e0031000000 # "\\127.0.0.1" NUL
+			65000000                 # Level 101`,
+		callHookDotDot: `
+			00000200                 # ServerName referent
+			02000000 00000000 02000000 # MaxCount, Offset, ActualCount
+			61000000                 # "a" NUL
+			05000000 00000000 05000000 # PathName counts
+			5c002e002e005c000000 0000 # "\..\" NUL, pad to 4
+			02000000                 # OutbufLen 2
+			02000000 00000000 02000000 # Prefix counts
+			5c000000                 # "\" NUL
+			01000000                 # PathType 1
+			01000000                 # Flags 1`,
+		callHookRoot: `
+			00000200 02000000 00000000 02000000 61000000 # ServerName "a"
+			02000000 00000000 02000000 5c000000          # PathName "\"
+			02000000                                     # OutbufLen 2
+			02000000 00000000 02000000 5c000000          # Prefix "\"
+			01000000 01000000                            # PathType 1, Flags 1`,
+		callHoneypot: `
+			00000200 0a000000 00000000 0a000000          # ServerName referent and counts
+			3100320037002e0030002e0030002e0031000000     # "127.0.0.1" NUL
+			03000000 00000000 03000000 5c0041000000 0000 # PathName1 "\A" NUL, pad
+			03000000 00000000 03000000 5c0042000000 0000 # PathName2 "\B" NUL, pad
+			01000000 00000000                            # PathType 1, Flags 0`,
+	}
+	for _, pc := range srvsvcPlan() {
+		if pc.class == ClassIntrusive {
+			continue
+		}
+		want, ok := golden[pc.kind]
+		if !ok {
+			t.Errorf("%s: no golden stub", pc.step)
+			continue
+		}
+		_, req, err := authorize(pc.kind, false, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := req.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := unhex(t, want); !bytes.Equal(got, w) {
+			t.Errorf("%s:\n got %x\nwant %x", pc.step, got, w)
+		}
+	}
 }

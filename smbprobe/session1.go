@@ -408,9 +408,7 @@ func (c *smb1Client) peek(ctx context.Context) {
 	x := r.begin("smb1.peek-named-pipe", ClassSafe, `TRANSACTION PeekNamedPipe (setup 0x0023) FID 0, all counts 0, MaxParameter/MaxData 0xFFFF, name \PIPE\`)
 	r.f.peek.sent = true
 	r.f.peek.idx = x.i
-	tid := c.tid
 	m, err := c.send(ctx, smb1.CmdTransaction, smb1.PeekNamedPipeRequest(0).Encode(c.header()))
-	c.tid = tid
 	if err != nil {
 		x.fail(err)
 		r.f.peek.err = err

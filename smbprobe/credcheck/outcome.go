@@ -31,8 +31,8 @@ const (
 	ReasonNoAdminShare Reason = "no-admin-share" // ADMIN$ does not exist (AutoShareServer off, Samba)
 	ReasonFileMissing  Reason = "file-missing"   // no system32\netapi32.dll under ADMIN$
 	ReasonUnreadable   Reason = "file-unreadable"
-	ReasonParseError   Reason = "parse-error"  // the file has no readable version resource
-	ReasonUnsupported  Reason = "unsupported"  // the host does not speak the dialect asked for
+	ReasonParseError   Reason = "parse-error" // the file has no readable version resource
+	ReasonUnsupported  Reason = "unsupported" // the host does not speak the dialect asked for
 	ReasonBadInput     Reason = "bad-credentials"
 	ReasonTimeout      Reason = "timeout"
 	ReasonConnection   Reason = "connection-error"
@@ -62,7 +62,7 @@ type Outcome struct {
 
 	// Verdict is vulnerable, patched or not-affected when the file was read and judged, and
 	// unknown otherwise (Reason says why).
-	Verdict   netapi.Status    `json:"verdict"`
+	Verdict   netapi.Status     `json:"verdict"`
 	Judgement *netapi.Judgement `json:"judgement,omitempty"`
 	// FileVersionString is the StringFileInfo FileVersion (build lab), attacker controlled.
 	FileVersionString string `json:"file_version_string,omitempty"`
@@ -72,11 +72,13 @@ type Outcome struct {
 	Detail    string `json:"detail,omitempty"`
 	RawStatus string `json:"raw_status,omitempty"` // the NTSTATUS that decided Reason
 
-	Signed    bool  `json:"signed,omitempty"` // SMB1 messages were signed
-	FileSize  int64 `json:"file_size,omitempty"`
-	BytesRead int64 `json:"bytes_read"`
-	ReadCalls int   `json:"read_calls"`
+	Signed    bool   `json:"signed,omitempty"` // SMB1 messages were signed
+	FileSize  int64  `json:"file_size,omitempty"`
+	BytesRead int64  `json:"bytes_read"`
+	ReadCalls int    `json:"read_calls"`
 	Steps     []Step `json:"steps"`
+
+	guard *smb2Guard // the SMB2 path's frame checker, asked why a transport error happened
 }
 
 // Decided reports whether the file version was read and judged.

@@ -39,8 +39,10 @@ func ReadNetapiVersionSMB2(ctx context.Context, conn net.Conn, host string, cred
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
+	guard := &smb2Guard{Conn: conn}
+	out.guard = guard
 	d := &smb2.Dialer{Initiator: cred.initiator()}
-	s, err := d.DialContext(ctx, conn)
+	s, err := d.DialContext(ctx, guard)
 	if err != nil {
 		return out, out.smb2Error(ctx, "smb2.negotiate+session-setup", stageLogon, err)
 	}
@@ -95,6 +97,13 @@ func adminPath(host string) string { return `\\` + host + `\ADMIN$\` + AdminFile
 // (nil error); everything else is an error.
 func (o *Outcome) smb2Error(ctx context.Context, step, stage string, err error) error {
 	var re *smb2.ResponseError
+	if o.guard != nil && o.guard.violation() != nil {
+		// go-smb2 wraps transport errors without Unwrap: ask the guard what it refused.
+		verr := o.guard.violation()
+		o.fail(ReasonProtocol, step+": "+verr.Error())
+		o.step(step, "", o.Detail)
+		return fmt.Errorf("%s: %w", step, verr)
+	}
 	switch {
 	case ctx.Err() != nil:
 		o.fail(ReasonTimeout, step+": no complete answer within the time budget")

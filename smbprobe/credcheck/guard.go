@@ -1,0 +1,104 @@
+package credcheck
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+)
+
+// smb2MaxFrame bounds an SMB2 frame handed to go-smb2: the largest reply the check provokes is
+// a 64 KiB READ plus headers.
+const smb2MaxFrame = 256 << 10
+
+// smb2HeaderLen is the SMB2 sync/async header size.
+const smb2HeaderLen = 64
+
+// smb2Guard sits between the TCP conn and go-smb2 and passes on only frames whose SMB2 headers
+// are sound. go-smb2 v1.1.0's receiver goroutine slices packets by their NextCommand field and
+// reads header fields before checking the length, so one hostile reply (a short frame, a
+// NextCommand past the end) panics in a goroutine nobody can recover, killing the scanner.
+// Frames are checked here instead: NetBIOS type and length, then for every packet of a
+// compound chain the 0xFE 'SMB' magic, StructureSize 64 and a NextCommand that is 8-aligned
+// and inside the frame. SMB3 transform (encrypted) frames are refused: the check never asks
+// for encryption.
+type smb2Guard struct {
+	net.Conn
+	mu  sync.Mutex
+	buf bytes.Buffer // validated bytes not yet read by go-smb2
+	err error        // the first violation, reported as ErrProtocol
+}
+
+func (g *smb2Guard) Read(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.buf.Len() == 0 {
+		if g.err != nil {
+			return 0, g.err
+		}
+		if err := g.fill(); err != nil {
+			return 0, err
+		}
+	}
+	return g.buf.Read(p)
+}
+
+// violation reports the first protocol violation seen, or nil.
+func (g *smb2Guard) violation() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}
+
+func (g *smb2Guard) fill() error {
+	var hdr [4]byte
+	if _, err := io.ReadFull(g.Conn, hdr[:]); err != nil {
+		return err
+	}
+	n := int(binary.BigEndian.Uint32(hdr[:]) & 0x00FFFFFF) // 24-bit NetBIOS length
+	if hdr[0] != 0 {
+		g.err = fmt.Errorf("%w: NetBIOS packet type 0x%02x", ErrProtocol, hdr[0])
+		return g.err
+	}
+	if n > smb2MaxFrame {
+		g.err = fmt.Errorf("%w: %d-byte frame (limit %d)", ErrProtocol, n, smb2MaxFrame)
+		return g.err
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(g.Conn, body); err != nil {
+		return err
+	}
+	if err := checkSMB2Frame(body); err != nil {
+		g.err = err
+		return err
+	}
+	g.buf.Write(hdr[:])
+	g.buf.Write(body)
+	return nil
+}
+
+// checkSMB2Frame validates the headers of every packet in a (possibly compound) SMB2 frame.
+func checkSMB2Frame(b []byte) error {
+	for off := 0; ; {
+		rest := b[off:]
+		if len(rest) < smb2HeaderLen {
+			return fmt.Errorf("%w: SMB2 packet of %d bytes at offset %d", ErrProtocol, len(rest), off)
+		}
+		if !bytes.Equal(rest[0:4], []byte("\xfeSMB")) { // ProtocolId
+			return fmt.Errorf("%w: not an SMB2 packet (% x)", ErrProtocol, rest[0:4])
+		}
+		if binary.LittleEndian.Uint16(rest[4:6]) != smb2HeaderLen { // StructureSize
+			return fmt.Errorf("%w: SMB2 header StructureSize %d", ErrProtocol, binary.LittleEndian.Uint16(rest[4:6]))
+		}
+		next := int(binary.LittleEndian.Uint32(rest[20:24])) // NextCommand
+		if next == 0 {
+			return nil
+		}
+		if next%8 != 0 || next < smb2HeaderLen || next >= len(rest) {
+			return fmt.Errorf("%w: NextCommand %d in a %d-byte packet", ErrProtocol, next, len(rest))
+		}
+		off += next
+	}
+}

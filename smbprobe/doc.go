@@ -1,0 +1,11 @@
+// Package smbprobe fingerprints one SMB host and runs the scan445 checks on it, safely: one
+// connection for the whole SMB1 path (NEGOTIATE, null session, IPC$, a pipe, srvsvc, the
+// MS17-010 PeekNamedPipe, LOGOFF), a second only to tell an SMB2-preferring host's SMBv1
+// support, and an explicit plan of every srvsvc request with a single chokepoint that refuses
+// anything outside it (the intrusive MS08-067 probe unless Options.Intrusive).
+//
+// Each check ends in one Finding whose verdict comes from a pure rule over the facts the
+// exchanges established (verdict.go), with the Exchange indexes and the rule id as evidence.
+// A check that could not run is unknown with the reason, or error when the host broke the
+// probe; never patched.
+package smbprobe

@@ -445,7 +445,8 @@ func (r *run) judgeP2P() Finding {
 	case p2p.SignalPossible:
 		return r.finding(CheckConfickerP2P, Unknown, "", "4b.bad-checksum", "a reply parsed as a Conficker P2P packet but its checksum failed: possibly infected", ev, RemedyVerifyManually)
 	case p2p.SignalNone:
-		return r.finding(CheckConfickerP2P, Patched, "", "4b.no-peer", "no Conficker P2P peer answered on the derived ports (they depend on the host's real address and the clock)", ev)
+		// Silence is not a clean bill of health: a firewall, a NAT or a wrong clock hides a peer.
+		return r.finding(CheckConfickerP2P, Unknown, "", "4b.no-signal", "no signal: no Conficker P2P peer answered on the derived ports (clean, or the ports are filtered, the address is NATed or the host's clock is off)", ev)
 	}
 	return r.finding(CheckConfickerP2P, Error, "", "4b.error", "the P2P probe failed: "+pr.Error, ev)
 }

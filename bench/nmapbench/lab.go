@@ -99,13 +99,13 @@ func nftRules() string {
   }
   chain pre {
     type nat hook prerouting priority dstnat; policy accept;
-    ip daddr %s tcp dport 445 dnat to ip daddr map @lab : %d
-    ip daddr %s tcp dport 445 dnat to 127.0.0.1:%d
+    ip daddr %[2]s tcp dport 445 dnat to ip daddr map @lab : %[3]d
+    ip daddr %[4]s tcp dport 445 dnat to 127.0.0.1:%[5]d
   }
   chain in {
     type filter hook input priority 0; policy accept;
-    ip daddr { %s } tcp dport 445 reject with tcp reset
-    ip daddr { %s } tcp dport 445 drop
+    ip daddr { %[6]s } tcp dport 445 reject with tcp reset
+    ip daddr { %[7]s } tcp dport 445 drop
   }
 }
 `, strings.Join(lab, ", "), labSlice, labPort, sambaSlice, sambaPort, strings.Join(reject, ", "), strings.Join(drop, ", "))
@@ -186,7 +186,12 @@ func setupNamespaces(ctx context.Context) error {
 		{"ip", "netns", "exec", targetNS, "sysctl", "-qw", "net.core.somaxconn=65535"},
 		// nmap's smb scripts send a UDP/137 NBSTAT per host; rate-limited port-unreachables
 		// would turn each into a 1–4 s timeout (PEERS.md).
+		// The host-wide ICMP budget (1000/s, burst 50) is per namespace too: 256 "hosts" that
+		// are one kernel would otherwise lose port-unreachables to both tools' UDP probes
+		// (nmap's NBSTAT, scan445's Conficker P2P hello) and wait out their timeouts.
 		{"ip", "netns", "exec", targetNS, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"},
+		{"ip", "netns", "exec", targetNS, "sysctl", "-qw", "net.ipv4.icmp_msgs_per_sec=1000000"},
+		{"ip", "netns", "exec", targetNS, "sysctl", "-qw", "net.ipv4.icmp_msgs_burst=1000000"},
 		// dnat from the veth to 127.0.x.y is dropped as martian without this.
 		{"ip", "netns", "exec", targetNS, "sysctl", "-qw", "net.ipv4.conf.all.route_localnet=1"},
 		{"ip", "netns", "exec", targetNS, "sysctl", "-qw", "net.ipv4.conf.veth-t.route_localnet=1"},

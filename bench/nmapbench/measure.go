@@ -219,8 +219,9 @@ func readNmap(path string) (nmapResult, error) {
 	}
 }
 
-// osKey reduces an OS description to a product name, so that nmap's "Windows 5.1 (Windows
-// 2000 LAN Manager)" and scan445's "Windows XP SP2" compare equal. Samba is named as Samba
+// osKey reduces an OS description to its NT version, so that nmap's "Windows 5.1 (Windows
+// 2000 LAN Manager)" and scan445's "Windows XP SP2" compare equal; service packs and the
+// client/server edition sharing a build are not compared. Samba is named as Samba
 // even though it calls itself Windows 6.1, because nmap prints the Samba LAN manager too.
 func osKey(s string) string {
 	l := strings.ToLower(s)
@@ -238,19 +239,17 @@ func osKey(s string) string {
 	case has("samba"):
 		return "Samba"
 	case has("2012 r2", "windows 6.3", "8.1"):
-		return "Windows Server 2012 R2 / 8.1"
+		return "NT 6.3 (8.1 / 2012 R2)"
 	case has("2008 r2", "windows 7", "windows 6.1"):
-		return "Windows 7 / 2008 R2"
-	case has("2008"):
-		return "Windows Server 2008"
-	case has("vista", "windows 6.0"):
-		return "Windows Vista"
+		return "NT 6.1 (7 / 2008 R2)"
+	case has("vista", "2008", "windows 6.0"):
+		return "NT 6.0 (Vista / 2008)"
 	case has("2003", "windows 5.2"):
-		return "Windows Server 2003"
+		return "NT 5.2 (2003)"
 	case has("xp", "windows 5.1"):
-		return "Windows XP"
+		return "NT 5.1 (XP)"
 	case has("windows 2000", "windows 5.0"):
-		return "Windows 2000"
+		return "NT 5.0 (2000)"
 	}
 	return s
 }

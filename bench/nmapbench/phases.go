@@ -228,7 +228,11 @@ func (b *bencher) checks(md *strings.Builder, runs int, lab *labInfo) error {
 		}
 		sort.Slice(ps, func(i, k int) bool { return ps[i].who < ps[k].who || ps[i].who == ps[k].who && ps[i].ours < ps[k].ours })
 		for _, p := range ps {
-			fmt.Fprintf(md, "  - %s ×%d: scan445 %q, nmap %q\n", p.who, len(groups[p]), p.ours, p.theirs)
+			theirs := fmt.Sprintf("%q", p.theirs)
+			if p.theirs == "" {
+				theirs = "no OS (smb-os-discovery needs SMB1)"
+			}
+			fmt.Fprintf(md, "  - %s ×%d: scan445 %q, nmap %s\n", p.who, len(groups[p]), p.ours, theirs)
 		}
 	}
 

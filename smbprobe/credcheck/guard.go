@@ -26,23 +26,33 @@ const smb2HeaderLen = 64
 // for encryption.
 type smb2Guard struct {
 	net.Conn
+	buf bytes.Buffer // validated bytes not yet read; only go-smb2's receiver goroutine reads
+
+	// mu guards err alone: the receiver holds no lock while it blocks on the network, so the
+	// check's goroutine can ask for the violation at any time.
 	mu  sync.Mutex
-	buf bytes.Buffer // validated bytes not yet read by go-smb2
-	err error        // the first violation, reported as ErrProtocol
+	err error // the first violation, reported as ErrProtocol
 }
 
 func (g *smb2Guard) Read(p []byte) (int, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	for g.buf.Len() == 0 {
-		if g.err != nil {
-			return 0, g.err
+		if err := g.violation(); err != nil {
+			return 0, err
 		}
 		if err := g.fill(); err != nil {
 			return 0, err
 		}
 	}
 	return g.buf.Read(p)
+}
+
+func (g *smb2Guard) refuse(err error) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.err == nil {
+		g.err = err
+	}
+	return err
 }
 
 // violation reports the first protocol violation seen, or nil.
@@ -59,20 +69,17 @@ func (g *smb2Guard) fill() error {
 	}
 	n := int(binary.BigEndian.Uint32(hdr[:]) & 0x00FFFFFF) // 24-bit NetBIOS length
 	if hdr[0] != 0 {
-		g.err = fmt.Errorf("%w: NetBIOS packet type 0x%02x", ErrProtocol, hdr[0])
-		return g.err
+		return g.refuse(fmt.Errorf("%w: NetBIOS packet type 0x%02x", ErrProtocol, hdr[0]))
 	}
 	if n > smb2MaxFrame {
-		g.err = fmt.Errorf("%w: %d-byte frame (limit %d)", ErrProtocol, n, smb2MaxFrame)
-		return g.err
+		return g.refuse(fmt.Errorf("%w: %d-byte frame (limit %d)", ErrProtocol, n, smb2MaxFrame))
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(g.Conn, body); err != nil {
 		return err
 	}
 	if err := checkSMB2Frame(body); err != nil {
-		g.err = err
-		return err
+		return g.refuse(err)
 	}
 	g.buf.Write(hdr[:])
 	g.buf.Write(body)

@@ -196,6 +196,7 @@ func (s *sambaServer) serve(t *testing.T, v netapi.FileVersion) []byte {
 // the --configfile argument that names our private config, by PID.
 func killHelpers(t *testing.T, conf string) {
 	ents, _ := os.ReadDir("/proc")
+	var pids []int
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid == os.Getpid() {
@@ -207,6 +208,19 @@ func killHelpers(t *testing.T, conf string) {
 		}
 		if p, err := os.FindProcess(pid); err == nil {
 			p.Signal(syscall.SIGTERM)
+			pids = append(pids, pid)
+		}
+	}
+	// Wait for them to go, so the temp dir they write to can be removed.
+	for _, pid := range pids {
+		for i := 0; i < 100; i++ {
+			if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err != nil {
+				break
+			}
+			if st, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat")); err == nil && bytes.Contains(st, []byte(") Z ")) {
+				break // a zombie: exited, waiting for its parent
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 }

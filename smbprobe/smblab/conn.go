@@ -144,6 +144,9 @@ func (h *host) serve(c net.Conn) {
 			return
 		}
 		replies, act := s.handle(payload)
+		if tr := h.lab.opts.Trace; tr != nil {
+			tr(h.addr, payload, replies)
+		}
 		for _, r := range replies {
 			c.SetWriteDeadline(time.Now().Add(idle))
 			if err := netbios.WriteFrame(c, r); err != nil {

@@ -34,6 +34,20 @@ func FuzzHandle(f *testing.F) {
 		f.Add(byte(i), frameMessages(msgs))
 	}
 	f.Add(byte(0), frameMessages(msgs[:1]))
+	// Real third-party client bytes: impacket's SMB2 and basic-security SMB1 sessions.
+	for _, seed := range []struct {
+		file string
+		pers byte
+	}{
+		{"transcript-impacket-vista-sp1-smb2.hex", 6},
+		{"transcript-impacket-xp-basic-smb1.hex", 3},
+	} {
+		m, err := readTranscript(filepath.Join("testdata", seed.file), '>')
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(seed.pers, frameMessages(m))
+	}
 	f.Add(byte(2), frameMessages([][]byte{[]byte("\xfeSMB@\x00\x00\x00\x00\x00\x00\x00\x00\x00")}))
 	ps := DefaultPersonalities()
 	byName := map[string]Personality{}

@@ -3,6 +3,16 @@
 // speaks enough SMB1, SMB2, NTLMSSP and DCE/RPC srvsvc for nmap, impacket and our scanner, and
 // models the MS08-067 routine: an overflow-reaching path "crashes" an unpatched host (its
 // listener closes for the configured downtime) and is logged, so an unsafe scan is visible.
+//
+// Each Personality carries its truth table (the verdict a correct scanner reaches per check)
+// and what nmap 7.93 concludes. The lab is proven against clients it did not write:
+// TestNmapAgreesWithTruth (nmap's smb-* scripts; as root, on port 445, because nmap 7.93's
+// smb-os-discovery fails on other ports) and TestImpacketClient (impacket 0.10 over SMB1 and
+// SMB2). They skip when the tool is missing unless SCAN445_REQUIRE_PEERS=1.
+//
+//	go test -race ./smbprobe/smblab/                   # unit + peer tests
+//	go test -run TestCrashModel -update ./smbprobe/smblab/   # re-record testdata transcripts
+//	go test -run '^$' -fuzz FuzzHandle -fuzztime 20s ./smbprobe/smblab/
 package smblab
 
 import (
@@ -34,8 +44,12 @@ type Options struct {
 	CrashLog io.Writer
 	// IdleTimeout closes a connection that sends nothing for this long; 0 means 30 s.
 	IdleTimeout time.Duration
-	// Now is the clock for the Conficker P2P week; nil: time.Now.
+	// Now is the clock for the Conficker P2P week and the servers' time; nil: time.Now.
 	Now func() time.Time
+	// Trace, if set, sees every request a well-behaved host handles and the replies it sent
+	// (SMB messages without NetBIOS headers), for transcripts. It is called from many
+	// goroutines at once.
+	Trace func(host netip.Addr, request []byte, replies [][]byte)
 }
 
 // Host is one emulated host as a client sees it.
@@ -248,7 +262,10 @@ func (h *host) listen(port int) error {
 	if err != nil {
 		return fmt.Errorf("smblab: listen %s: %w", h.addr, err)
 	}
-	h.port = ln.Addr().(*net.TCPAddr).Port
+	if h.port == 0 {
+		// Only the first listen (in Start, before any reader) sets it: a relisten reuses it.
+		h.port = ln.Addr().(*net.TCPAddr).Port
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	// A relisten racing with Close: shutdown has already run, so close it here.
@@ -268,11 +285,16 @@ func (h *host) accept(ln net.Listener) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) || h.lab.ctx.Err() != nil {
+				return
 			}
-			return
+			// EMFILE and the like: the host stays up, as Windows would, and retries.
+			select {
+			case <-h.lab.ctx.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
 		}
 		h.mu.Lock()
 		if h.down || h.lab.ctx.Err() != nil || h.ln != ln {

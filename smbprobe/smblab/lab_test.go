@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/scan445/scan445/smbprobe/ntstatus"
+	"github.com/scan445/scan445/smbprobe/p2p"
 	"github.com/scan445/scan445/smbprobe/srvsvc"
 )
 
@@ -649,5 +650,27 @@ func TestGoroutinesSettle(t *testing.T) {
 			t.Fatalf("goroutines: %d before, %d after\n%s", before, runtime.NumGoroutine(), buf[:n])
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestP2PResponders probes the Conficker P2P ports of the lab's infected hosts with package
+// p2p's client: infected where the truth says so, nothing elsewhere.
+func TestP2PResponders(t *testing.T) {
+	now := time.Now()
+	lab := startLab(t, Options{Now: func() time.Time { return now }}, "xp-sp3-conficker-c-p2p", "xp-sp2")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, h := range lab.Hosts() {
+		res := p2p.ProbeWith(ctx, h.Addr, now, &net.Dialer{}, p2p.Options{Timeout: 2 * time.Second})
+		want := p2p.SignalNone
+		if h.Truth[CheckConfickerP2P] == Infected {
+			want = p2p.SignalInfected
+			if len(h.P2PTCP) != 2 || len(h.P2PUDP) != 2 {
+				t.Errorf("%s: ports %v %v", h.Personality, h.P2PTCP, h.P2PUDP)
+			}
+		}
+		if res.Signal != want {
+			t.Errorf("%s: P2P signal %s, want %s (%+v)", h.Personality, res.Signal, want, res)
+		}
 	}
 }

@@ -241,14 +241,14 @@ func DefaultPersonalities() []Personality {
 	w2k.NameCanonLegacy = true
 	w2k.TODReferent = 0x00010000
 	w2k.ServerInfo.Minor = 0
-	w2k.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, pat)
+	w2k.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, unk)
 	w2k.Nmap = NmapTruth{OS: "Windows 2000", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]"},
 		SMB1Sign: nmapSign1Default, MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w2k)
 
 	xp2 := xpBase("xp-sp2", "Windows XP SP2, MS08-067 unpatched", "XPSP2")
 	xp2.TODReferent = 0x00010000
-	xp2.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, pat)
+	xp2.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, unk)
 	xp2.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, xp2)
@@ -257,21 +257,21 @@ func DefaultPersonalities() []Personality {
 	xp3p.Srvsvc = SrvsvcPatched
 	xp3p.MS17010 = ntstatus.InvalidHandle
 	xp3p.Account = &Account{User: "labadmin", Password: "Lab-Passw0rd!"}
-	xp3p.Truth = truth(exp, pat, pat, exp, exp, exp, exp, exp, pat)
+	xp3p.Truth = truth(exp, pat, pat, exp, exp, exp, exp, exp, unk)
 	xp3p.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	xp3p.Notes = "patch state is visible only to the intrusive or credentialed check; the safe fingerprint says exposed"
 	ps = append(ps, xp3p)
 
 	w3 := w2003Base("w2003-sp2", "Windows Server 2003 SP2, MS08-067 unpatched", "W2K3SP2")
-	w3.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, pat)
+	w3.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, unk)
 	w3.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w3)
 
 	w3b := w2003Base("w2003-sp2-conficker-b", "Windows Server 2003 SP2 infected with Conficker B", "W2K3INFECTED")
 	w3b.Srvsvc = SrvsvcConfickerABC
-	w3b.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, pat)
+	w3b.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, unk)
 	w3b.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, w3b)
@@ -290,7 +290,7 @@ func DefaultPersonalities() []Personality {
 	vista.NTLMVersion = verVista1
 	vista.ServerInfo = ServerInfo101{PlatformID: 500, Name: "VISTASP1", Major: 6, Minor: 0, Type: 0x00001003}
 	vista.Account = &Account{User: "labadmin", Password: "Lab-Passw0rd!"}
-	vista.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, pat)
+	vista.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, unk)
 	vista.Nmap = NmapTruth{OS: "Windows Vista", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202"},
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, vista)
@@ -303,7 +303,7 @@ func DefaultPersonalities() []Personality {
 	w8.Srvsvc = SrvsvcPatched
 	w8.MS17010 = ntstatus.InvalidHandle
 	w8.Account = &Account{User: "labadmin", Password: "Lab-Passw0rd!"}
-	w8.Truth = truth(na, unk, pat, exp, exp, exp, na, exp, pat)
+	w8.Truth = truth(na, unk, pat, exp, exp, exp, na, exp, unk)
 	w8.Nmap = NmapTruth{OS: "Windows Server (R) 2008", Dialects: vista.Nmap.Dialects,
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, w8)
@@ -314,7 +314,7 @@ func DefaultPersonalities() []Personality {
 	w7.NTLMVersion = ver7SP1
 	w7.ServerInfo = ServerInfo101{PlatformID: 500, Name: "WIN7SP1", Major: 6, Minor: 1, Type: 0x00001003}
 	w7.Srvsvc = SrvsvcPatched
-	w7.Truth = truth(na, unk, vuln, exp, exp, exp, na, exp, pat)
+	w7.Truth = truth(na, unk, vuln, exp, exp, exp, na, exp, unk)
 	w7.Nmap = NmapTruth{OS: "Windows 7", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202", "210"},
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w7)
@@ -328,7 +328,7 @@ func DefaultPersonalities() []Personality {
 	w12.ServerInfo = ServerInfo101{PlatformID: 500, Name: "W2012R2", Major: 6, Minor: 3, Type: 0x00009003}
 	w12.Srvsvc = SrvsvcPatched
 	w12.MS17010 = ntstatus.InvalidHandle
-	w12.Truth = truth(na, unk, na, na, na, exp, na, exp, pat)
+	w12.Truth = truth(na, unk, na, na, na, exp, na, exp, unk)
 	w12.Nmap = NmapTruth{Dialects: []string{"202", "210", "300", "302"}, SMB2Sign: nmapSign2Req,
 		Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, w12)
@@ -336,7 +336,7 @@ func DefaultPersonalities() []Personality {
 	xpra := xpBase("xp-restrict-anonymous", "Windows XP SP2 with RestrictAnonymous=2: IPC$ refused to null sessions", "XPRESTRICT")
 	xpra.AnonIPC = false
 	xpra.TODReferent = 0x00010000
-	xpra.Truth = truth(exp, unk, unk, exp, exp, na, na, exp, pat)
+	xpra.Truth = truth(exp, unk, unk, exp, exp, na, na, exp, unk)
 	// nmap says NOT VULNERABLE when it cannot get in; the truth is unknown.
 	xpra.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
@@ -344,7 +344,7 @@ func DefaultPersonalities() []Personality {
 
 	xpnb := xpBase("xp-no-browser", "Windows XP SP3 unpatched with the Computer Browser service disabled", "XPNOBROWSER")
 	xpnb.BrowserDisabled = true
-	xpnb.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, pat)
+	xpnb.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, unk)
 	xpnb.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, xpnb)
@@ -353,7 +353,7 @@ func DefaultPersonalities() []Personality {
 	hp.Srvsvc = SrvsvcHoneypot
 	hp.AnonPipes = pipesAll()
 	hp.MS17010 = ntstatus.NotImplemented
-	hp.Truth = truth(exp, pat, unk, exp, exp, exp, exp, exp, pat)
+	hp.Truth = truth(exp, pat, unk, exp, exp, exp, exp, exp, unk)
 	hp.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE", Honeypot: true}
 	hp.Notes = "tell-tale: NetprPathCompare of two different safe paths returns 0; a scanner that probes it should set Fingerprint.Honeypot"
@@ -371,7 +371,7 @@ func DefaultPersonalities() []Personality {
 	xpbasic.BasicSecurityOnly = true
 	xpbasic.Srvsvc = SrvsvcConfickerABC
 	xpbasic.TODReferent = 0x00010000
-	xpbasic.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, pat)
+	xpbasic.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, unk)
 	xpbasic.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, xpbasic)
@@ -386,7 +386,7 @@ func DefaultPersonalities() []Personality {
 	inj.AnonPipes = map[string]ntstatus.Status{}
 	inj.ServerInfo.Comment = "<script>alert(2)</script>"
 	inj.MS17010 = ntstatus.Status(0xC0000001) // STATUS_UNSUCCESSFUL: neither answer of CHECKS §5
-	inj.Truth = truth(unk, unk, unk, exp, exp, exp, na, unk, pat)
+	inj.Truth = truth(unk, unk, unk, exp, exp, exp, na, unk, unk)
 	inj.Nmap = NmapTruth{Unreliable: true}
 	inj.Notes = "every string is attacker-controlled: reports must escape it"
 	ps = append(ps, inj)
@@ -405,7 +405,7 @@ func DefaultPersonalities() []Personality {
 	} {
 		ps = append(ps, Personality{
 			Name: "hostile-" + string(h.kind), Description: "hostile host: " + h.desc, Hostile: h.kind,
-			Truth: truth(errv, errv, errv, errv, errv, errv, errv, errv, pat),
+			Truth: truth(errv, errv, errv, errv, errv, errv, errv, errv, unk),
 			Nmap:  NmapTruth{Unreliable: true},
 			Notes: "error or unknown are both acceptable; the scanner must neither hang nor crash",
 		})

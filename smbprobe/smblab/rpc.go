@@ -20,7 +20,7 @@ const (
 	pfcDidNotExec   = 0x20
 	pfcObjectUUID   = 0x80
 	rpcHeaderLen    = 16
-	maxRPCBuffered  = 1 << 18 // bound on a reassembled request
+	maxRPCBuffered  = 1 << 18 // bound on a reassembled request, and on queued replies
 	defaultMaxFrag  = 4280
 	faultOpRngError = 0x1c010002 // nca_s_op_rng_error
 	faultProtoError = 0x1c01000b // nca_proto_error
@@ -162,6 +162,11 @@ func (p *rpcPipe) pdu(pdu []byte) string {
 		res := p.s.srvsvc(p.reqOpnum, p.reqStub)
 		if res.crash != "" {
 			return res.crash
+		}
+		if p.available() > maxRPCBuffered {
+			// A client that writes without reading: stop queueing, as a full pipe would.
+			p.fault(callID, p.reqCtx, faultProtoError, true)
+			return ""
 		}
 		if res.fault != 0 {
 			p.fault(callID, p.reqCtx, res.fault, res.fault == faultOpRngError)

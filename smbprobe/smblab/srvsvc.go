@@ -15,7 +15,21 @@ type rpcResult struct {
 	crash string
 }
 
-const maxOutbuf = 64000 // [range(0, 64000)] on OutbufLen from XP SP2 on
+const (
+	maxOutbuf = 64000 // [range(0, 64000)] on OutbufLen from XP SP2 on
+	// maxOutbufLegacy bounds what a pre-SP2 personality allocates: Metasploit's fingerprint
+	// needs 64001 to pass, and no client needs more; beyond it the lab answers as an NDR
+	// allocation failure instead of allocating what the wire asks.
+	maxOutbufLegacy = 0x10000
+)
+
+// outbufOK applies the OutbufLen range rule of the personality.
+func (s *session) outbufOK(n uint32) bool {
+	if s.p.NameCanonLegacy {
+		return n <= maxOutbufLegacy
+	}
+	return n <= maxOutbuf
+}
 
 func (s *session) srvsvc(opnum uint16, stub []byte) rpcResult {
 	switch opnum {
@@ -134,7 +148,7 @@ func (s *session) overflowVerdict(paths []string) (bool, srvsvc.WERROR) {
 }
 
 func (s *session) pathCanonicalize(req srvsvc.PathCanonicalizeRequest) rpcResult {
-	if req.OutbufLen > maxOutbuf && !s.p.NameCanonLegacy {
+	if !s.outbufOK(req.OutbufLen) {
 		return rpcResult{fault: faultBadStub}
 	}
 	resp := srvsvc.PathCanonicalizeResponse{Outbuf: make([]byte, req.OutbufLen), PathType: req.PathType}
@@ -203,7 +217,7 @@ func (s *session) pathCompare(req srvsvc.PathCompareRequest) rpcResult {
 }
 
 func (s *session) nameCanonicalize(req srvsvc.NameCanonicalizeRequest) rpcResult {
-	if req.OutbufLen > maxOutbuf && !s.p.NameCanonLegacy {
+	if !s.outbufOK(req.OutbufLen) {
 		return rpcResult{fault: faultBadStub} // the range check of XP SP2+
 	}
 	resp := srvsvc.NameCanonicalizeResponse{Outbuf: make([]uint16, req.OutbufLen/2)}

@@ -359,7 +359,7 @@ func buildCards(doc *Document) []card {
 		}
 	}
 	s := doc.Summary
-	return []card{
+	cards := []card{
 		{Label: "Targets", Value: int(min(s.Targets, uint64(^uint(0)>>1))), Class: "c-neutral"},
 		{Label: "Hosts swept", Value: s.Scanned, Class: "c-neutral"},
 		{Label: "TCP/445 open", Value: s.Statuses[string(scanner.StatusOpen)], Class: "c-neutral"},
@@ -369,6 +369,33 @@ func buildCards(doc *Document) []card {
 		{Label: "Unknown", Value: len(count[smbprobe.Unknown]), Class: "c-unknown", Note: "hosts"},
 		{Label: "Compliance issues", Value: len(compliance), Class: "c-compliance", Note: "hosts"},
 	}
+	if doc.Options["credentialed_as"] != "" {
+		verified, still := CredentialedCoverage(doc)
+		cards = append(cards,
+			card{Label: "MS08-067 verified", Value: len(verified), Class: "c-neutral", Note: "hosts (netapi32.dll read)"},
+			card{Label: "MS08-067 still exposed", Value: len(still), Class: "c-exposed", Note: "hosts (credentials did not help)"})
+	}
+	return cards
+}
+
+// CredentialedCoverage splits the hosts of a credentialed scan: those whose MS08-067 verdict the
+// netapi32.dll version decided, and those that stayed "exposed" (and why is in each finding).
+func CredentialedCoverage(doc *Document) (verified, stillExposed []string) {
+	for _, h := range doc.Hosts {
+		if h.SMB == nil {
+			continue
+		}
+		for _, f := range h.SMB.Findings {
+			switch {
+			case f.Check != smbprobe.CheckMS08067:
+			case f.Class == smbprobe.ClassCredentialed:
+				verified = append(verified, h.Address)
+			case f.Verdict == smbprobe.Exposed:
+				stillExposed = append(stillExposed, h.Address)
+			}
+		}
+	}
+	return verified, stillExposed
 }
 
 const (

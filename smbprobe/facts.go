@@ -1,6 +1,7 @@
 package smbprobe
 
 import (
+	"github.com/scan445/scan445/smbprobe/credcheck"
 	"github.com/scan445/scan445/smbprobe/dcerpc"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 	"github.com/scan445/scan445/smbprobe/p2p"
@@ -80,6 +81,9 @@ type facts struct {
 
 	p2p    *p2p.Result
 	p2pIdx int
+
+	cred    *credcheck.Outcome // the credentialed netapi32.dll read, when credentials were given
+	credIdx int
 
 	os osInfo
 }

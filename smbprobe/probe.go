@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/scan445/scan445/smbprobe/credcheck"
 	"github.com/scan445/scan445/smbprobe/p2p"
 )
 
@@ -32,6 +33,8 @@ type Options struct {
 	P2PTimeout time.Duration
 	// Now is the clock for the P2P week (nil: time.Now).
 	Now func() time.Time
+	// Credentials enable the credentialed MS08-067 check (netapi32.dll version over ADMIN$).
+	Credentials *credcheck.Credentials
 }
 
 // DialFunc opens another connection ("tcp" or "udp", any port) to the host being probed, through
@@ -114,6 +117,7 @@ func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, 
 	}
 	r.smb(ctx, conn)
 	r.closeAll()
+	r.credentialed(ctx)
 	wg.Wait()
 	if p2pRes != nil {
 		r.recordP2P(p2pRes)

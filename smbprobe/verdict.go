@@ -142,6 +142,14 @@ func (r *run) judgeMS08() Finding {
 	if r.f.os.source != "" {
 		why += " (OS from " + r.f.os.source + ")"
 	}
+	// A credentialed reading is definitive and safe: it outranks the intrusive probe.
+	if f, ok := r.judgeCredentialed(ev); ok {
+		return f
+	}
+	if note, idx, ok := r.credentialNote(); ok {
+		why += "; " + note
+		ev = append(ev, idx)
+	}
 	if r.opts.Intrusive {
 		if f, ok := r.judgeMS08Intrusive(v, why, ev); ok {
 			return f

@@ -230,6 +230,15 @@ func printSummary(w io.Writer, doc *report.Document) {
 	if len(verdicts) > 0 {
 		fmt.Fprintf(w, "findings: %s\n", strings.Join(verdicts, " "))
 	}
+	if doc.Options["credentialed_as"] != "" {
+		verified, still := report.CredentialedCoverage(doc)
+		fmt.Fprintf(w, "credentialed MS08-067 check as %s: %d hosts verified (netapi32.dll read), %d stayed exposed",
+			termSafe(doc.Options["credentialed_as"]), len(verified), len(still))
+		if len(still) > 0 {
+			fmt.Fprintf(w, ": %s", strings.Join(still, " "))
+		}
+		fmt.Fprintln(w)
+	}
 	if doc.Interrupted != "" {
 		fmt.Fprintf(w, "note: %s\n", doc.Interrupted)
 	}

@@ -1,0 +1,109 @@
+package smbprobe
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/scan445/scan445/smbprobe/credcheck"
+	"github.com/scan445/scan445/smbprobe/netapi"
+)
+
+// credentialed turns "exposed" into certainty when the admin gave an account: it reads the
+// version resource of ADMIN$\system32\netapi32.dll over a second connection (reads only, never
+// writes) and keeps the outcome for judgeMS08. It runs only where the fingerprint could not
+// already clear the host, so credentials are not spent on hosts that cannot be affected.
+func (r *run) credentialed(ctx context.Context) {
+	cred := r.opts.Credentials
+	if cred == nil || !r.sel.has(CheckMS08067) || r.redial == nil || ctx.Err() != nil {
+		return
+	}
+	r.identify()
+	if v, _, _, _ := ms08Exposure(r.f.os); v != Exposed && v != Unknown {
+		return
+	}
+	read, proto := credcheck.ReadNetapiVersionSMB1, "SMB1"
+	switch {
+	case r.f.smb1.val == triYes:
+	case r.f.smb2.val == triYes:
+		read, proto = credcheck.ReadNetapiVersionSMB2, "SMB2"
+	default:
+		return // no SMB dialect answered: nothing to log in to
+	}
+	x := r.begin("credcheck.netapi32", ClassCredentialed,
+		fmt.Sprintf("%s NTLMv2 login as %s; read the version resource of ADMIN$\\%s", proto, cred.Account(), credcheck.AdminFile))
+	conn, err := r.redial(ctx, "tcp", r.addr.String())
+	if err != nil {
+		r.f.cred = &credcheck.Outcome{Protocol: proto, Verdict: netapi.Unknown, Reason: credcheck.ReasonConnection, Detail: err.Error()}
+		r.f.credIdx = x.fail(err)
+		return
+	}
+	r.res.Connections++
+	budget := 4 * r.opts.ReadTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(dl))
+	}
+	out, err := read(ctx, conn, r.addr.Addr().String(), *cred, budget)
+	r.f.cred = &out
+	status := "judged " + string(out.Verdict)
+	if !out.Decided() {
+		status = "undecided: " + string(out.Reason)
+	}
+	var steps []string
+	for _, s := range out.Steps {
+		steps = append(steps, strings.TrimSpace(s.Name+" "+s.Status))
+	}
+	resp := strings.Join(steps, "; ")
+	if j := out.Judgement; j != nil {
+		resp = fmt.Sprintf("netapi32.dll %s, branch %s, fixed at %s; %d bytes read in %d reads; %s",
+			j.Version, firstNonEmpty(j.Branch, "none"), j.FixedAt, out.BytesRead, out.ReadCalls, resp)
+	} else if err != nil {
+		resp = err.Error() + "; " + resp
+	}
+	r.f.credIdx = x.done(status, resp)
+}
+
+// judgeCredentialed is the §3b verdict, or ok=false when the read did not decide (the caller then
+// keeps the safe verdict and says why the credentials did not help).
+func (r *run) judgeCredentialed(ev []int) (Finding, bool) {
+	c := r.f.cred
+	if c == nil || !c.Decided() {
+		return Finding{}, false
+	}
+	j := c.Judgement
+	ev = append(ev, r.f.credIdx)
+	why := fmt.Sprintf("netapi32.dll version %s (branch %s, fixed at %s): %s; read over %s as %s",
+		j.Version, firstNonEmpty(j.Branch, "none"), j.FixedAt, j.Reason, c.Protocol, c.Account)
+	var f Finding
+	switch c.Verdict {
+	case netapi.Vulnerable:
+		sev := SeverityCritical
+		if r.f.os.major >= 6 {
+			sev = SeverityHigh // Vista/2008 need authentication to exploit
+		}
+		f = r.finding(CheckMS08067, Vulnerable, sev, j.Rule, why, ev, ms08Remedies()...)
+	case netapi.Patched:
+		f = r.finding(CheckMS08067, Patched, SeverityInfo, j.Rule, why, ev)
+	case netapi.NotAffected:
+		f = r.finding(CheckMS08067, NotAffected, SeverityInfo, j.Rule, why, ev)
+	default:
+		return Finding{}, false
+	}
+	f.Class = ClassCredentialed
+	return f, true
+}
+
+// credentialNote is what the safe verdict's reason gains when credentials were given but did
+// not decide.
+func (r *run) credentialNote() (string, int, bool) {
+	c := r.f.cred
+	if c == nil || c.Decided() {
+		return "", 0, false
+	}
+	note := "credentialed check could not decide: " + string(c.Reason)
+	if c.Detail != "" {
+		note += " (" + c.Detail + ")"
+	}
+	return note, r.f.credIdx, true
+}

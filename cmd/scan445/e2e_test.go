@@ -134,7 +134,7 @@ func TestFailOnGatesOnLabFindings(t *testing.T) {
 		{infected, port, "infected", exitFindings},
 		{infected, port, "none", exitOK},
 		{patched, port2, "infected", exitOK},
-		{patched, port2, "exposed", exitOK},  // 2008 SP2 is not affected by MS08-067
+		{patched, port2, "exposed", exitOK},   // 2008 SP2 is not affected by MS08-067
 		{patched, port2, "any", exitFindings}, // but SMBv1 is on and signing is not required
 	} {
 		junit := filepath.Join(t.TempDir(), "junit.xml")

@@ -253,11 +253,11 @@ func TestPacerBucket(t *testing.T) {
 		burst uint
 		every time.Duration
 	}{
-		{1, 1, time.Second},
-		{150, 1, time.Second / 150},
-		{1000, 1, time.Millisecond},
-		{1001, 2, time.Second / 1001},
-		{20000, 20, 50 * time.Microsecond},
+		{1, 2, time.Second},
+		{150, 2, time.Second / 150},
+		{1000, 10, time.Millisecond},
+		{1001, 11, time.Second / 1001},
+		{20000, 200, 50 * time.Microsecond},
 	} {
 		b, e := bucket(tc.rate)
 		if b != tc.burst || e != tc.every {
@@ -267,7 +267,7 @@ func TestPacerBucket(t *testing.T) {
 }
 
 // TestPacerSpacesAttempts checks the pacing itself, loosely enough for a noisy machine: 20
-// tokens at 100/s cannot come in less than ~190 ms (a burst of one, then 10 ms apart).
+// tokens at 100/s cannot come in less than ~170 ms (a burst of two, then 10 ms apart).
 func TestPacerSpacesAttempts(t *testing.T) {
 	ctx := context.Background()
 	p := NewPacer(ctx, 100)
@@ -278,7 +278,7 @@ func TestPacerSpacesAttempts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if el := time.Since(start); el < 180*time.Millisecond {
+	if el := time.Since(start); el < 160*time.Millisecond {
 		t.Fatalf("20 tokens at 100/s took only %v: not paced", el)
 	}
 }
@@ -286,8 +286,10 @@ func TestPacerSpacesAttempts(t *testing.T) {
 func TestPacerWaitHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := NewPacer(ctx, 1)
-	if err := p.Wait(ctx); err != nil { // the bucket starts full
-		t.Fatal(err)
+	for i := 0; i < 2; i++ { // the bucket starts full: two tokens
+		if err := p.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	done := make(chan error)
 	go func() { done <- p.Wait(ctx) }()

@@ -47,6 +47,16 @@ type session struct {
 	trees   map[uint32]*tree
 	files   map[uint64]*pipe
 	started time.Time
+
+	// SMB1 clients' limits from SESSION_SETUP_ANDX, which bound a READ_ANDX reply.
+	clientMaxBuf    uint16
+	clientLargeRead bool
+	// SMB1 signing is per connection: it starts with the first signed named logon and then
+	// covers every message, request n and its reply n+1 (MS-CIFS 3.1.4.1).
+	smb1Key []byte
+	smb1Seq uint32
+
+	netapi []byte // ADMIN$\system32\netapi32.dll, built on first use
 }
 
 type user struct {
@@ -55,17 +65,24 @@ type user struct {
 	spnego    bool
 	negMsg    []byte
 	chalMsg   *ntlmssp.Challenge
+	// key is the NTLM ExportedSessionKey of a named logon (nil for anonymous): the SMB1 MAC
+	// key, and the SMB2 session key signKey derives from.
+	key     []byte
+	signKey []byte
 }
 
 type tree struct {
-	uid uint64
-	ipc bool
+	uid   uint64
+	ipc   bool
+	admin bool // ADMIN$, a disk share
 }
 
+// pipe is an open: a named pipe on IPC$ (rpc set) or an object of ADMIN$ (disk set).
 type pipe struct {
 	name string
 	tid  uint32
 	rpc  *rpcPipe
+	disk *diskOpen
 }
 
 func newSession(p *Personality, addr netip.Addr, now func() time.Time) *session {

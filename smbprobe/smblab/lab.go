@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scan445/scan445/smbprobe/netapi"
 	"github.com/scan445/scan445/smbprobe/p2p"
 )
 
@@ -64,6 +65,12 @@ type Host struct {
 	P2PTCP      []uint16           `json:"p2p_tcp,omitempty"` // Conficker P2P ports, when it runs one
 	P2PUDP      []uint16           `json:"p2p_udp,omitempty"`
 	Notes       string             `json:"notes,omitempty"`
+	// Account logs on as an administrator and reaches ADMIN$; nil: anonymous access only.
+	Account *Account `json:"account,omitempty"`
+	// Netapi32 is the file version ADMIN$\system32\netapi32.dll carries, when there is one.
+	Netapi32 string `json:"netapi32,omitempty"`
+	// CredTruth is the ms08-067 verdict a correct scanner reaches with Account (CHECKS.md §3b).
+	CredTruth Verdict `json:"cred_truth,omitempty"`
 }
 
 // AddrPort is the host's SMB endpoint.
@@ -184,7 +191,16 @@ func (l *Lab) Hosts() []Host {
 			Addr: h.addr, Port: h.port, Personality: h.p.Name, Description: h.p.Description,
 			Hostile: h.p.Hostile != HostileNone || h.p.Nmap.Unreliable, Truth: h.p.Truth, Nmap: h.p.Nmap,
 			P2PTCP: h.p2pTCP, P2PUDP: h.p2pUDP, Notes: h.p.Notes,
+			CredTruth: h.p.CredTruth,
 		})
+		hh := &out[len(out)-1]
+		if h.p.Account != nil {
+			a := *h.p.Account
+			hh.Account = &a
+			if h.p.Netapi32 != (netapi.FileVersion{}) {
+				hh.Netapi32 = h.p.Netapi32.String()
+			}
+		}
 	}
 	return out
 }

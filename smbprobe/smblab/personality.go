@@ -1,6 +1,7 @@
 package smblab
 
 import (
+	"github.com/scan445/scan445/smbprobe/netapi"
 	"github.com/scan445/scan445/smbprobe/ntlmssp"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 )
@@ -74,10 +75,11 @@ const (
 	SrvsvcHoneypot SrvsvcModel = "honeypot"
 )
 
-// Account is a local account a credentialed personality accepts (NTLMv2).
+// Account is a local administrator a credentialed personality accepts (NTLMv2). Logged on as
+// it, a client reaches the ADMIN$ share. The password is not a secret: this is a lab.
 type Account struct {
-	User     string
-	Password string
+	User     string `json:"user"`
+	Password string `json:"password"`
 }
 
 // NmapTruth is what nmap 7.93's scripts conclude about a personality, as the integration test
@@ -121,14 +123,20 @@ type Personality struct {
 	AnonIPC         bool                       // anonymous TREE_CONNECT IPC$ accepted
 	AnonPipes       map[string]ntstatus.Status // anonymous NT_CREATE result per pipe; absent: ACCESS_DENIED
 	BrowserDisabled bool                       // \browser is OBJECT_NAME_NOT_FOUND for everyone
-	Account         *Account                   // a named account; nil: none
-	ServerInfo      ServerInfo101              // NetrServerGetInfo level 101
-	Srvsvc          SrvsvcModel                //
-	NameCanonLegacy bool                       // NetprNameCanonicalize accepts OutbufLen > 64000 (XP SP0/SP1)
-	TODReferent     uint32                     // referent id of NetrRemoteTOD's pointer (SP3: 0x00020000)
-	MS17010         ntstatus.Status            // PeekNamedPipe on FID 0
-	P2P             bool                       // runs a Conficker P2P responder on its derived ports
-	Truth           map[string]Verdict         // check id → verdict a correct scanner reaches
+	Account         *Account                   // a named account; nil: none (and no ADMIN$)
+	// Netapi32 is the file version of ADMIN$\system32\netapi32.dll (netapi.BuildTestPE);
+	// zero: ADMIN$ has no such file.
+	Netapi32 netapi.FileVersion
+	// CredTruth is the ms08-067 verdict a correct scanner reaches with Account's credentials
+	// (CHECKS.md §3b); empty when there is no account.
+	CredTruth       Verdict
+	ServerInfo      ServerInfo101      // NetrServerGetInfo level 101
+	Srvsvc          SrvsvcModel        //
+	NameCanonLegacy bool               // NetprNameCanonicalize accepts OutbufLen > 64000 (XP SP0/SP1)
+	TODReferent     uint32             // referent id of NetrRemoteTOD's pointer (SP3: 0x00020000)
+	MS17010         ntstatus.Status    // PeekNamedPipe on FID 0
+	P2P             bool               // runs a Conficker P2P responder on its derived ports
+	Truth           map[string]Verdict // check id → verdict a correct scanner reaches
 	Nmap            NmapTruth
 	Notes           string
 }
@@ -256,7 +264,8 @@ func DefaultPersonalities() []Personality {
 	xp3p := xpBase("xp-sp3-patched", "Windows XP SP3 with KB958644 (and MS17-010)", "XPSP3PATCHED")
 	xp3p.Srvsvc = SrvsvcPatched
 	xp3p.MS17010 = ntstatus.InvalidHandle
-	xp3p.Account = &Account{User: "labadmin", Password: "Lab-Passw0rd!"}
+	xp3p.Account = labAdmin()
+	xp3p.Netapi32, xp3p.CredTruth = netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5694}, pat
 	xp3p.Truth = truth(exp, pat, pat, exp, exp, exp, exp, exp, unk)
 	xp3p.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
@@ -289,7 +298,8 @@ func DefaultPersonalities() []Personality {
 	vista.SMB2Dialects = []uint16{0x0202}
 	vista.NTLMVersion = verVista1
 	vista.ServerInfo = ServerInfo101{PlatformID: 500, Name: "VISTASP1", Major: 6, Minor: 0, Type: 0x00001003}
-	vista.Account = &Account{User: "labadmin", Password: "Lab-Passw0rd!"}
+	vista.Account = labAdmin()
+	vista.Netapi32, vista.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6001, Revision: 18000}, vuln
 	vista.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, unk)
 	vista.Nmap = NmapTruth{OS: "Windows Vista", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202"},
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
@@ -302,7 +312,9 @@ func DefaultPersonalities() []Personality {
 	w8.ServerInfo = ServerInfo101{PlatformID: 500, Name: "W2K8SP2", Major: 6, Minor: 0, Type: 0x00009003}
 	w8.Srvsvc = SrvsvcPatched
 	w8.MS17010 = ntstatus.InvalidHandle
-	w8.Account = &Account{User: "labadmin", Password: "Lab-Passw0rd!"}
+	w8.Account = labAdmin()
+	// Vista/2008 SP2's RTM netapi32.dll: the SP2 line is not affected by MS08-067.
+	w8.Netapi32, w8.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6002, Revision: 18005}, na
 	w8.Truth = truth(na, unk, pat, exp, exp, exp, na, exp, unk)
 	w8.Nmap = NmapTruth{OS: "Windows Server (R) 2008", Dialects: vista.Nmap.Dialects,
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
@@ -344,6 +356,9 @@ func DefaultPersonalities() []Personality {
 
 	xpnb := xpBase("xp-no-browser", "Windows XP SP3 unpatched with the Computer Browser service disabled", "XPNOBROWSER")
 	xpnb.BrowserDisabled = true
+	// XP SP3's own netapi32.dll, without KB958644: only the credentialed check can say so.
+	xpnb.Account = labAdmin()
+	xpnb.Netapi32, xpnb.CredTruth = netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5512}, vuln
 	xpnb.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, unk)
 	xpnb.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
@@ -410,8 +425,39 @@ func DefaultPersonalities() []Personality {
 			Notes: "error or unknown are both acceptable; the scanner must neither hang nor crash",
 		})
 	}
+
+	// Credentialed-only personalities come last so that the hosts above keep their addresses.
+	w3p := w2003Base("w2003-sp2-patched", "Windows Server 2003 SP2 with KB958644 and MS12-054", "W2K3PATCHED")
+	w3p.Srvsvc = SrvsvcPatched
+	w3p.MS17010 = ntstatus.InvalidHandle
+	w3p.Account = labAdmin()
+	// MS12-054 replaced netapi32.dll again within the 2003 SP2 branch: still fixed.
+	w3p.Netapi32, w3p.CredTruth = netapi.FileVersion{Major: 5, Minor: 2, Build: 3790, Revision: 5030}, pat
+	w3p.Truth = truth(exp, pat, pat, exp, exp, exp, exp, exp, unk)
+	w3p.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
+		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
+	w3p.Notes = xp3p.Notes
+	ps = append(ps, w3p)
+
+	vldr := nt6Base("vista-sp1-ldr-patched", "Windows Vista SP1 with the LDR (hotfix) build of KB958644", "VISTALDR")
+	vldr.NativeOS, vldr.NativeLANMan = vista.NativeOS, vista.NativeLANMan
+	vldr.SMB2Dialects = []uint16{0x0202}
+	vldr.NTLMVersion = verVista1
+	vldr.ServerInfo = ServerInfo101{PlatformID: 500, Name: "VISTALDR", Major: 6, Minor: 0, Type: 0x00001003}
+	vldr.Srvsvc = SrvsvcPatched
+	vldr.Account = labAdmin()
+	// 22288 is the LDR fix itself; numerically any LDR build is above the GDR fix 18157, which
+	// is why the judgement must be made within the branch.
+	vldr.Netapi32, vldr.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6001, Revision: 22288}, pat
+	vldr.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, unk)
+	vldr.Nmap = vista.Nmap
+	vldr.Notes = "patch state is visible only to the credentialed check: anonymous clients cannot reach srvsvc"
+	ps = append(ps, vldr)
 	return ps
 }
+
+// labAdmin is the administrator account of every credentialed personality.
+func labAdmin() *Account { return &Account{User: "labadmin", Password: "Lab-Passw0rd!"} }
 
 // Accepts reports whether v is an acceptable verdict for check on this personality: the truth
 // table's verdict, or for a hostile host's "error" also "unknown".

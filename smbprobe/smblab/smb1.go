@@ -142,7 +142,7 @@ func readSMB1String(r *smb1Req, i int) (string, int) {
 	return s, i + n
 }
 
-func (s *session) handleSMB1(msg []byte) ([][]byte, action) {
+func (s *session) dispatchSMB1(msg []byte) ([][]byte, action) {
 	r, err := parseSMB1(msg)
 	if err != nil {
 		return nil, action{close: true}
@@ -181,6 +181,9 @@ func (s *session) handleSMB1(msg []byte) ([][]byte, action) {
 		delete(s.trees, uint32(r.tid))
 		return [][]byte{s.smb1Reply(r, 0, r.uid, nil, nil)}, action{}
 	case smbNTCreateAndX:
+		if t.admin {
+			return s.smb1CreateDisk(r), action{}
+		}
 		return s.smb1Create(r, u), action{}
 	case smbClose:
 		if len(r.words) < 2 {
@@ -197,8 +200,14 @@ func (s *session) handleSMB1(msg []byte) ([][]byte, action) {
 	case smbWriteAndX:
 		return s.smb1Write(r)
 	case smbReadAndX:
+		if t.admin {
+			return s.smb1ReadDisk(r), action{}
+		}
 		return s.smb1Read(r), action{}
 	case smbTransaction2:
+		if t.admin {
+			return s.smb1Trans2(r), action{}
+		}
 		// No TRANS2 on IPC$ here; a clean host also answers DoublePulsar's probe this way.
 		return s.smb1Error(r, ntstatus.NotImplemented), action{}
 	}
@@ -305,6 +314,15 @@ func (s *session) smb1Negotiate(r *smb1Req) ([][]byte, action) {
 // (basic security, passwords in the clear structure).
 func (s *session) smb1SessionSetup(r *smb1Req) [][]byte {
 	switch len(r.words) {
+	case 24, 26:
+		s.clientMaxBuf = le.Uint16(r.words[4:]) // MaxBufferSize
+		capsAt := 20                            // Capabilities, after SecurityBlobLength
+		if len(r.words) == 26 {
+			capsAt = 22 // after the two password lengths
+		}
+		s.clientLargeRead = le.Uint32(r.words[capsAt:])&capLargeReadX != 0
+	}
+	switch len(r.words) {
 	case 24:
 		if !s.extSec {
 			return s.smb1Error(r, ntstatus.LogonFailure)
@@ -374,6 +392,8 @@ func (s *session) smb1SessionSetupExt(r *smb1Req) [][]byte {
 		}
 		uid = uint16(s.newID())
 		s.users[uint64(uid)] = nu
+	} else if status == ntstatus.Success {
+		s.smb1StartSigning(r, u)
 	}
 	w := append(andxNone(), 0, 0)            // Action
 	w = le.AppendUint16(w, uint16(len(out))) // SecurityBlobLength
@@ -435,10 +455,12 @@ func (s *session) authenticate(u *user, blob []byte) ([]byte, ntstatus.Status, *
 			return nil, ntstatus.LogonFailure, nil
 		}
 		acct := ntlmssp.Account{User: s.p.Account.User, Domain: s.p.Computer, Hash: ntlmssp.NTHash(s.p.Account.Password)}
-		if _, err := ntlmssp.VerifyNTLMv2(auth, s.chal, acct); err != nil {
+		res, err := ntlmssp.VerifyNTLMv2(auth, s.chal, acct)
+		if err != nil {
 			return nil, ntstatus.LogonFailure, nil
 		}
 		u.done = true
+		u.key = append([]byte(nil), res.ExportedSessionKey[:]...)
 		return done, ntstatus.Success, nil
 	}
 	return nil, ntstatus.LogonFailure, nil
@@ -453,15 +475,28 @@ func (s *session) smb1TreeConnect(r *smb1Req, u *user) [][]byte {
 	if pwLen > len(r.data) {
 		return s.smb1Error(r, ntstatus.InvalidParameter)
 	}
-	path, _ := readSMB1String(r, pwLen)
-	status := s.treeAccess(u, shareName(path))
+	path, next := readSMB1String(r, pwLen)
+	share := shareName(path)
+	status := s.treeAccess(u, share)
 	if status != ntstatus.Success {
 		return s.smb1Error(r, status)
+	}
+	if share == adminShare {
+		// Service is always OEM: "A:" for a disk, "?????" for any.
+		if svc, _ := decodeASCIIZ(r.data[min(next, len(r.data)):]); svc != "A:" && svc != "?????" {
+			return s.smb1Error(r, ntstatus.BadDeviceType)
+		}
 	}
 	if len(s.trees) >= maxTrees {
 		return s.smb1Error(r, ntstatus.InsufficientResources)
 	}
 	tid := s.newID()
+	if share == adminShare {
+		s.trees[tid] = &tree{uid: uint64(r.uid), admin: true}
+		rr := *r
+		rr.tid = uint16(tid)
+		return [][]byte{s.smb1Reply(&rr, 0, r.uid, adminTreeWords(flags), adminTreeData(r.unicode()))}
+	}
 	s.trees[tid] = &tree{uid: uint64(r.uid), ipc: true}
 	w := append(andxNone(), 0, 0) // OptionalSupport
 	if flags&0x0008 != 0 {        // TREE_CONNECT_ANDX_EXTENDED_RESPONSE
@@ -479,11 +514,14 @@ func (s *session) smb1TreeConnect(r *smb1Req, u *user) [][]byte {
 	return [][]byte{s.smb1Reply(&rr, 0, r.uid, w, data)}
 }
 
-// treeAccess decides a TREE_CONNECT: only IPC$ exists for the lab's users.
+// treeAccess decides a TREE_CONNECT: IPC$, and ADMIN$ for a personality's administrator.
 func (s *session) treeAccess(u *user, share string) ntstatus.Status {
 	if share != "IPC$" {
-		if u.anonymous {
+		switch {
+		case u.anonymous:
 			return ntstatus.AccessDenied
+		case share == adminShare && s.p.Account != nil:
+			return ntstatus.Success // only Account can log on by name
 		}
 		return ntstatus.BadNetworkName
 	}
@@ -530,22 +568,7 @@ func (s *session) smb1Create(r *smb1Req, u *user) [][]byte {
 	if len(r.words) < 48 {
 		return s.smb1Error(r, ntstatus.InvalidParameter)
 	}
-	nameLen := int(le.Uint16(r.words[5:])) // NameLength
-	i := 0
-	if r.unicode() && r.dataOff%2 == 1 {
-		i = 1
-	}
-	raw, ok := span(r.data, i, nameLen)
-	if !ok {
-		raw = r.data[min(i, len(r.data)):]
-	}
-	var name string
-	if r.unicode() {
-		name, _ = decodeUTF16(raw)
-	} else {
-		name, _ = decodeASCIIZ(raw)
-	}
-	fid, st := s.openPipe(u, uint32(r.tid), name)
+	fid, st := s.openPipe(u, uint32(r.tid), smb1CreateName(r))
 	if st != ntstatus.Success {
 		return s.smb1Error(r, st)
 	}
@@ -592,6 +615,7 @@ func (s *session) smb1Transaction(r *smb1Req) ([][]byte, action) {
 	}
 	fn, fid := le.Uint16(setup), uint64(le.Uint16(setup[2:]))
 	p, open := s.files[fid]
+	open = open && p.rpc != nil // a file on ADMIN$ is no pipe
 	switch fn {
 	case transPeekNmPipe:
 		if !open {
@@ -663,6 +687,9 @@ func (s *session) smb1Write(r *smb1Req) ([][]byte, action) {
 	if !open {
 		return s.smb1Error(r, ntstatus.InvalidHandle), action{}
 	}
+	if p.rpc == nil {
+		return s.smb1Error(r, ntstatus.AccessDenied), action{} // ADMIN$ is read-only
+	}
 	if mode&0x000C == 0x000C && len(data) >= 2 {
 		// RAW_MODE | MSG_START: the first two bytes are the message length.
 		data = data[2:]
@@ -685,7 +712,7 @@ func (s *session) smb1Read(r *smb1Req) [][]byte {
 	fid := uint64(le.Uint16(r.words[4:])) // FID
 	max := int(le.Uint16(r.words[10:]))   // MaxCountOfBytesToReturn
 	p, open := s.files[fid]
-	if !open {
+	if !open || p.rpc == nil {
 		return s.smb1Error(r, ntstatus.InvalidHandle)
 	}
 	if max == 0 {

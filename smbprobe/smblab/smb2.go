@@ -18,6 +18,7 @@ const (
 	smb2Write          = 0x09
 	smb2Ioctl          = 0x0B
 	smb2Echo           = 0x0D
+	smb2QueryInfo      = 0x10
 
 	smb2HeaderLen = 64
 
@@ -58,6 +59,7 @@ func (s *session) smb2Error(r *smb2Req, status ntstatus.Status) []byte {
 
 func (s *session) handleSMB2(msg []byte) ([][]byte, action) {
 	var out [][]byte
+	refuse, signed := s.smb2CheckSignature(msg)
 	// Compound requests: answer each, send the answers one after another.
 	for n := 0; n < 8 && len(msg) > 0; n++ {
 		if len(msg) < smb2HeaderLen || string(msg[:4]) != "\xfeSMB" {
@@ -83,8 +85,15 @@ func (s *session) handleSMB2(msg []byte) ([][]byte, action) {
 			body:      cur[smb2HeaderLen:],
 			raw:       cur,
 		}
-		reply, act := s.smb2Dispatch(r)
+		var reply []byte
+		var act action
+		if refuse != ntstatus.Success {
+			reply = s.smb2Error(r, refuse)
+		} else {
+			reply, act = s.smb2Dispatch(r)
+		}
 		if reply != nil {
+			s.smb2SignReply(reply, signed)
 			out = append(out, reply)
 		}
 		if act.close || act.crash != "" {
@@ -130,23 +139,36 @@ func (s *session) smb2Dispatch(r *smb2Req) ([]byte, action) {
 		delete(s.trees, r.treeID)
 		return s.smb2Reply(r, 0, r.sessionID, r.treeID, []byte{4, 0, 0, 0}), action{}
 	case smb2Create:
+		if t.admin {
+			return s.smb2CreateDisk(r), action{}
+		}
 		return s.smb2Create(r, u), action{}
 	case smb2Close:
 		if len(r.body) < 24 {
 			return s.smb2Error(r, ntstatus.InvalidParameter), action{}
 		}
 		fid := le.Uint64(r.body[8:]) // FileId.Persistent
-		if _, ok := s.files[fid]; !ok {
+		p, ok := s.files[fid]
+		if !ok {
 			return s.smb2Error(r, ntstatus.FileClosed), action{}
 		}
 		delete(s.files, fid)
 		body := make([]byte, 60)
 		le.PutUint16(body, 60) // StructureSize
+		if d := p.disk; d != nil && le.Uint16(r.body[2:])&0x0001 != 0 {
+			// SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB: the final attributes of the file.
+			body = smb2CloseAttributes(d)
+		}
 		return s.smb2Reply(r, 0, r.sessionID, r.treeID, body), action{}
 	case smb2Write:
 		return s.smb2Write(r)
 	case smb2Read:
+		if t.admin {
+			return s.smb2ReadDisk(r), action{}
+		}
 		return s.smb2Read(r), action{}
+	case smb2QueryInfo:
+		return s.smb2QueryInfo(r), action{}
 	case smb2Ioctl:
 		return s.smb2Ioctl(r)
 	}
@@ -270,6 +292,9 @@ func (s *session) smb2SessionSetup(r *smb2Req) []byte {
 	if status == ntstatus.Success && u.anonymous {
 		flags = 0x0002 // SESSION_FLAG_IS_NULL
 	}
+	if status == ntstatus.Success {
+		s.smb2StartSigning(u)
+	}
 	b := le.AppendUint16(nil, 9)             // StructureSize
 	b = le.AppendUint16(b, flags)            // SessionFlags
 	b = le.AppendUint16(b, smb2HeaderLen+8)  // SecurityBufferOffset
@@ -296,6 +321,15 @@ func (s *session) smb2TreeConnect(r *smb2Req, u *user) []byte {
 		return s.smb2Error(r, ntstatus.InsufficientResources)
 	}
 	tid := s.newID()
+	if shareName(path) == adminShare {
+		s.trees[tid] = &tree{uid: r.sessionID, admin: true}
+		b := le.AppendUint16(nil, 16)      // StructureSize
+		b = append(b, 0x01, 0)             // ShareType: DISK, Reserved
+		b = le.AppendUint32(b, 0x00000030) // ShareFlags: NO_CACHING, as administrative shares
+		b = le.AppendUint32(b, 0)          // Capabilities
+		b = le.AppendUint32(b, 0x001f01ff) // MaximalAccess
+		return s.smb2Reply(r, 0, r.sessionID, tid, b)
+	}
 	s.trees[tid] = &tree{uid: r.sessionID, ipc: true}
 	b := le.AppendUint16(nil, 16)      // StructureSize
 	b = append(b, 0x02, 0)             // ShareType: PIPE, Reserved
@@ -353,6 +387,9 @@ func (s *session) smb2Write(r *smb2Req) ([]byte, action) {
 	if !open {
 		return s.smb2Error(r, ntstatus.FileClosed), action{}
 	}
+	if p.rpc == nil {
+		return s.smb2Error(r, ntstatus.AccessDenied), action{} // ADMIN$ is read-only
+	}
 	if crash := p.rpc.write(data); crash != "" {
 		return nil, action{crash: crash}
 	}
@@ -380,7 +417,7 @@ func (s *session) smb2Read(r *smb2Req) []byte {
 	n := int(le.Uint32(r.body[4:])) // Length
 	fid := le.Uint64(r.body[16:])   // FileId.Persistent
 	p, open := s.files[fid]
-	if !open {
+	if !open || p.rpc == nil {
 		return s.smb2Error(r, ntstatus.FileClosed)
 	}
 	out, more := p.rpc.read(min(n, 0x10000))
@@ -414,6 +451,9 @@ func (s *session) smb2Ioctl(r *smb2Req) ([]byte, action) {
 		p, open := s.files[fid]
 		if !open {
 			return s.smb2Error(r, ntstatus.FileClosed), action{}
+		}
+		if p.rpc == nil {
+			return s.smb2Error(r, ntstatus.InvalidDeviceRequest), action{}
 		}
 		if crash := p.rpc.write(in); crash != "" {
 			return nil, action{crash: crash}

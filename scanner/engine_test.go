@@ -18,7 +18,7 @@ import (
 
 // listenAll opens a listener on port (0 = pick one) of each loopback address and accepts (and
 // immediately closes) connections until the test ends. It returns the port.
-func listenAll(t *testing.T, port int, addrs ...string) int {
+func listenAll(t testing.TB, port int, addrs ...string) int {
 	t.Helper()
 	for _, a := range addrs {
 		ln, err := net.Listen("tcp", net.JoinHostPort(a, fmt.Sprint(port)))

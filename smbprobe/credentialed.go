@@ -23,11 +23,13 @@ func (r *run) credentialed(ctx context.Context) {
 	if v, _, _, _ := ms08Exposure(r.f.os); v != Exposed && v != Unknown {
 		return
 	}
-	read, proto := credcheck.ReadNetapiVersionSMB1, "SMB1"
+	// SMB2 where the host speaks it (Vista and later; go-smb2 behind a frame guard), our SMB1
+	// client for 2000/XP/2003.
+	read, proto := credcheck.ReadNetapiVersionSMB2, "SMB2"
 	switch {
-	case r.f.smb1.val == triYes:
 	case r.f.smb2.val == triYes:
-		read, proto = credcheck.ReadNetapiVersionSMB2, "SMB2"
+	case r.f.smb1.val == triYes:
+		read, proto = credcheck.ReadNetapiVersionSMB1, "SMB1"
 	default:
 		return // no SMB dialect answered: nothing to log in to
 	}

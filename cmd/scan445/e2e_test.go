@@ -147,3 +147,51 @@ func TestFailOnGatesOnLabFindings(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentialedScanVerifiesHosts: with the lab's admin account, exposed hosts that serve
+// ADMIN$ are verified from their netapi32.dll version; the secret never reaches the report.
+func TestCredentialedScanVerifiesHosts(t *testing.T) {
+	lab, targets, port := startLab(t, "xp-no-browser", "xp-sp3-patched", "xp-sp2")
+	var acct *smblab.Account
+	for _, h := range lab.Hosts() {
+		if h.Account != nil {
+			acct = h.Account
+		}
+	}
+	if acct == nil {
+		t.Fatal("no lab account")
+	}
+	t.Setenv("LAB_SECRET", acct.Password)
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := runCLI(t, "", "scan", targets, "--port", fmt.Sprint(port), "--checks", "ms08-067",
+		"--user", acct.User, "--password-env", "LAB_SECRET", "--json", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	raw, _ := os.ReadFile(out)
+	if bytes.Contains(raw, []byte(acct.Password)) || strings.Contains(stdout+stderr, acct.Password) {
+		t.Fatal("the password leaked into the report or the output")
+	}
+	doc := loadDoc(t, out)
+	got := map[string]string{}
+	for _, h := range doc.Hosts {
+		for _, f := range h.SMB.Findings {
+			got[h.Address] = string(f.Verdict) + "/" + string(f.Class)
+		}
+	}
+	want := map[string]string{}
+	for _, h := range lab.Hosts() {
+		switch {
+		case h.Account != nil:
+			want[h.Addr.String()] = string(h.CredTruth) + "/credentialed"
+		default: // no account on this host: the login fails and the safe verdict stays
+			want[h.Addr.String()] = "exposed/safe"
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("verdicts %v, want %v", got, want)
+	}
+	if !strings.Contains(stdout, "2 hosts verified") || !strings.Contains(stdout, "1 stayed exposed") {
+		t.Fatalf("the summary does not say which hosts were verified:\n%s", stdout)
+	}
+}

@@ -2,11 +2,16 @@
 """Drive the smblab server with impacket as an independent client.
 
 usage: impacket_client.py HOST PORT smb1|smb2 [PIPE [USER PASSWORD]]
+       impacket_client.py HOST PORT smb1|smb2 --get SHARE PATH USER PASSWORD
 
 Null session (or USER/PASSWORD, NTLMv2), srvsvc bind on PIPE (default \\browser),
 NetrServerGetInfo(101) and a SAFE NetprPathCanonicalize. Prints one JSON object. A refused
 pipe open is reported as "pipe_error" (exit 0); any other failure exits non-zero.
+
+With --get: log on as USER (NTLMv2) and download PATH from SHARE with SMBConnection.getFile;
+prints the size and hex of the file, or "get_error" when the server refused it (exit 0).
 """
+import binascii
 import json
 import sys
 
@@ -15,8 +20,32 @@ from impacket.smbconnection import SMBConnection
 from impacket.dcerpc.v5 import transport, srvs
 
 
+def get_file(host, port, proto, share, path, user, password):
+    out = {"host": host, "proto": proto, "share": share, "path": path}
+    kw = {"sess_port": port, "timeout": 10}
+    if proto == "smb1":
+        kw["preferredDialect"] = smb.SMB_DIALECT
+    conn = SMBConnection(host, host, **kw)
+    conn.login(user, password)
+    out["dialect"] = conn.getDialect()
+    chunks = []
+    try:
+        conn.getFile(share, path, chunks.append)
+    except Exception as e:  # a refusal by the server is a result, not a failure
+        out["get_error"] = str(e)
+    else:
+        data = b"".join(chunks)
+        out["size"] = len(data)
+        out["hex"] = binascii.hexlify(data).decode()
+    conn.logoff()
+    print(json.dumps(out))
+
+
 def main():
     host, port, proto = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    if len(sys.argv) > 4 and sys.argv[4] == "--get":
+        get_file(host, port, proto, *sys.argv[5:9])
+        return
     pipe = sys.argv[4] if len(sys.argv) > 4 else r"\browser"
     user = sys.argv[5] if len(sys.argv) > 5 else ""
     password = sys.argv[6] if len(sys.argv) > 6 else ""

@@ -12,8 +12,8 @@ import (
 )
 
 // TestLabCredentialedPersonalities logs on to the lab's credentialed personalities with their
-// account. The lab serves no ADMIN$ (only IPC$ exists there), so a correct client gets through
-// NTLMv2 and stops at the tree connect with "no ADMIN$"; a wrong password stops at the logon.
+// account: the right password reads ADMIN$\system32\netapi32.dll and judges it as the
+// personality's credentialed truth says; a wrong password stops at the logon.
 func TestLabCredentialedPersonalities(t *testing.T) {
 	var ps []smblab.Personality
 	for _, p := range smblab.DefaultPersonalities() {
@@ -44,17 +44,18 @@ func TestLabCredentialedPersonalities(t *testing.T) {
 		}
 		for proto, fn := range fns {
 			for _, tc := range []struct {
-				name string
-				cred Credentials
-				want Reason
-			}{{"right password", good, ReasonNoAdminShare}, {"wrong password", bad, ReasonLogonFailure}} {
+				name    string
+				cred    Credentials
+				want    Reason
+				verdict netapi.Status
+			}{{"right password", good, ReasonNone, netapi.Status(p.CredTruth)}, {"wrong password", bad, ReasonLogonFailure, netapi.Unknown}} {
 				runs++
 				c, err := net.DialTimeout("tcp", h.AddrPort().String(), 5*time.Second)
 				if err != nil {
 					t.Fatal(err)
 				}
 				out, err := fn(ctx, c, h.Addr.String(), tc.cred, 10*time.Second)
-				if err != nil || out.Verdict != netapi.Unknown || out.Reason != tc.want {
+				if err != nil || out.Verdict != tc.verdict || out.Reason != tc.want {
 					t.Errorf("%s %s %s: err %v verdict %q reason %q detail %q; steps %+v", p.Name, proto, tc.name, err, out.Verdict, out.Reason, out.Detail, out.Steps)
 				}
 			}

@@ -312,6 +312,9 @@ func startSamba(ctx context.Context, dir string) (*server, error) {
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", targetNS, "smbd", "--foreground", "--no-process-group", "--configfile="+conf)
+	// smbd signals its whole process group when it shuts down: give it one of its own, or it
+	// takes this bench and the make that started it down with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}

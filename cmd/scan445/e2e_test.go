@@ -195,3 +195,92 @@ func TestCredentialedScanVerifiesHosts(t *testing.T) {
 		t.Fatalf("the summary does not say which hosts were verified:\n%s", stdout)
 	}
 }
+
+// TestReportMergeDiffCommands drives the report tooling on real scans of the lab: two shards
+// merged back into the whole, a saved report re-rendered, and a diff that sees a host go away.
+func TestReportMergeDiffCommands(t *testing.T) {
+	_, targets, port := startLab(t, "xp-sp3-conficker-d", "xp-sp3-patched", "win7-sp1", "w2008-sp2")
+	dir := t.TempDir()
+	var shards []string
+	for i := 0; i < 2; i++ {
+		out := filepath.Join(dir, fmt.Sprintf("shard%d.json", i))
+		code, _, stderr := runCLI(t, "", "scan", targets, "--port", fmt.Sprint(port), "--shard", fmt.Sprintf("%d/2", i), "--json", out)
+		if code != exitOK {
+			t.Fatalf("shard %d: exit %d: %s", i, code, stderr)
+		}
+		shards = append(shards, out)
+	}
+	all := filepath.Join(dir, "all.json")
+	if code, _, stderr := runCLI(t, "", append([]string{"merge", "-o", all}, shards...)...); code != exitOK {
+		t.Fatalf("merge: exit %d: %s", code, stderr)
+	}
+	merged := loadDoc(t, all)
+	if len(merged.Hosts) != 4 || !merged.Complete {
+		t.Fatalf("merged report: %d hosts, complete %v", len(merged.Hosts), merged.Complete)
+	}
+
+	html, csvOut := filepath.Join(dir, "r.html"), filepath.Join(dir, "r.csv")
+	code, _, stderr := runCLI(t, "", "report", all, "--html", html, "--csv", csvOut, "--fail-on", "infected")
+	if code != exitFindings {
+		t.Fatalf("report --fail-on infected on a report with an infected host: exit %d (%s)", code, stderr)
+	}
+	for _, p := range []string{html, csvOut} {
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Fatalf("%s not written: %v", p, err)
+		}
+	}
+
+	// The second shard alone as "new": the first shard's findings are gone (unverified).
+	code, stdout, stderr := runCLI(t, "", "diff", all, shards[1])
+	if code != exitOK || stdout == "" {
+		t.Fatalf("diff: exit %d, %q %s", code, stdout, stderr)
+	}
+	first := loadDoc(t, shards[0])
+	if !strings.Contains(stdout, first.Hosts[0].Address) {
+		t.Fatalf("diff does not mention %s, which the new report lacks:\n%s", first.Hosts[0].Address, stdout)
+	}
+}
+
+func TestConfickerPortsMatchesIndependentVector(t *testing.T) {
+	// nmap 7.93 p2p-conficker under faketime (shared/CHECKS.md §4b): 10.1.2.3 at
+	// 2026-11-27T12:00:00Z → TCP 18263 and 15429, UDP 13471 and 11053.
+	code, stdout, stderr := runCLI(t, "", "conficker-ports", "10.1.2.3", "--time", "2026-11-27T12:00:00Z")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "18263,15429") || !strings.Contains(stdout, "13471,11053") {
+		t.Fatalf("ports differ from nmap's vector:\n%s", stdout)
+	}
+	if code, _, _ := runCLI(t, "", "conficker-ports", "not-an-address"); code != exitUsage {
+		t.Fatalf("bad address: exit %d", code)
+	}
+}
+
+// TestP2PClockOverride: --p2p-week moves the week-dependent port pair and is recorded; the
+// address-only pair still finds the lab's Conficker C peer whatever the clock says.
+func TestP2PClockOverride(t *testing.T) {
+	_, targets, port := startLab(t, "xp-sp3-conficker-c-p2p")
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := runCLI(t, "", "scan", targets, "--port", fmt.Sprint(port), "--checks", "conficker-p2p",
+		"--p2p-week", "2000", "--json", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	doc := loadDoc(t, out)
+	h := doc.Hosts[0]
+	if v := h.SMB.Findings[0].Verdict; v != "infected" {
+		t.Fatalf("verdict %s, want infected (the address-only ports do not depend on the week)", v)
+	}
+	found := false
+	for _, e := range h.SMB.Exchanges {
+		if e.Step == "p2p.hello" && strings.Contains(e.Request, "(week 2000)") {
+			found = true
+		}
+	}
+	if !found || doc.Options["p2p_time"] == "" {
+		t.Fatalf("the week override is not in the evidence (%+v) or options (%v)", h.SMB.Exchanges, doc.Options)
+	}
+	if code, _, _ := runCLI(t, "", "scan", targets, "--port", fmt.Sprint(port), "--p2p-week", "1", "--p2p-time", "2026-01-01T00:00:00Z"); code != exitUsage {
+		t.Fatalf("--p2p-week with --p2p-time: exit %d, want usage error", code)
+	}
+}

@@ -328,3 +328,34 @@ func TestInterruptWritesPartialReport(t *testing.T) {
 		t.Fatalf("resumed report: %d hosts, complete=%v (first run had %d)", len(doc2.Hosts), doc2.Complete, first)
 	}
 }
+
+func TestProgressETA(t *testing.T) {
+	for _, tc := range []struct {
+		remaining uint64
+		rate      float64
+		want      string
+	}{
+		{99, 51, "2s"}, // 1.94 s: rounded, not truncated
+		{0, 10, "0s"},
+		{3600, 1, "1h0m0s"},
+		{10, 0, "?"},
+	} {
+		if got := eta(tc.remaining, tc.rate); got != tc.want {
+			t.Errorf("eta(%d, %v) = %s, want %s", tc.remaining, tc.rate, got, tc.want)
+		}
+	}
+}
+
+func TestProgressLineOnlyForTerminals(t *testing.T) {
+	var buf bytes.Buffer
+	if isTerminal(&buf) {
+		t.Fatal("a buffer is not a terminal")
+	}
+	p := startProgress(&buf, 10, 0)
+	p.add(scanner.HostResult{Status: scanner.StatusOpen})
+	time.Sleep(400 * time.Millisecond)
+	p.stop()
+	if out := buf.String(); !strings.Contains(out, "1/10 hosts") || !strings.Contains(out, "open 1") {
+		t.Fatalf("progress line %q", out)
+	}
+}

@@ -49,13 +49,17 @@ func (p *progress) loop(base uint64) {
 			done := p.done.Load()
 			elapsed := time.Since(p.started).Seconds()
 			rate := float64(done-base) / max(elapsed, 0.001)
-			eta := "?"
-			if rate > 0 && p.total >= done {
-				eta = (time.Duration(float64(p.total-done)/rate) * time.Second).Round(time.Second).String()
-			}
-			fmt.Fprintf(p.w, "\r\033[K%d/%d hosts  %.0f/s  open %d  ETA %s", done, p.total, rate, p.open.Load(), eta)
+			fmt.Fprintf(p.w, "\r\033[K%d/%d hosts  %.0f/s  open %d  ETA %s", done, p.total, rate, p.open.Load(), eta(p.total-min(done, p.total), rate))
 		}
 	}
+}
+
+// eta is the time left for remaining hosts at rate hosts per second, to the second.
+func eta(remaining uint64, rate float64) string {
+	if rate <= 0 {
+		return "?"
+	}
+	return time.Duration(float64(remaining) / rate * float64(time.Second)).Round(time.Second).String()
 }
 
 func (p *progress) stop() {

@@ -2,7 +2,6 @@ package smbprobe
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"go/ast"
 	"go/parser"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/srvsvc"
 )
 
@@ -149,23 +149,6 @@ func isPkg(sel *ast.SelectorExpr, pkg string) bool {
 	return ok && id.Name == pkg
 }
 
-// unhex joins annotated hex lines: everything after '#' on a line is a comment.
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	var b strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		b.WriteString(strings.Join(strings.Fields(line), ""))
-	}
-	out, err := hex.DecodeString(b.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestPlanGoldenStubs pins the exact NDR stubs of the safe plan (MS-SRVS 3.1.4.x) for target
 // 127.0.0.1: what a reviewer holds against a capture, and what SentHex reports.
 func TestPlanGoldenStubs(t *testing.T) {
@@ -216,7 +199,7 @@ func TestPlanGoldenStubs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w := unhex(t, want); !bytes.Equal(got, w) {
+		if w := testpeer.Unhex(t, want); !bytes.Equal(got, w) {
 			t.Errorf("%s:\n got %x\nwant %x", pc.step, got, w)
 		}
 	}

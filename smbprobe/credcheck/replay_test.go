@@ -67,14 +67,14 @@ func TestRecordSambaSMB1(t *testing.T) {
 	}
 	s := startSamba(t, sambaConfig{smb1: true})
 	s.serve(t, recordedVersion)
-	rc := &recordConn{Conn: s.dial(t)}
+	rc := &recordConn{Conn: s.Dial(t)}
 	out, err := ReadNetapiVersionSMB1(testCtx(t), rc, "127.0.0.1", Credentials{User: sambaUser, Password: sambaPassword}, 10*time.Second)
 	if err != nil || out.Verdict != netapi.Vulnerable {
 		t.Fatalf("%v %+v", err, out)
 	}
 	writeFrames(t, sambaSMB1Frames, rc.frames(t), out)
 
-	rc2 := &recordConn{Conn: s.dial(t)}
+	rc2 := &recordConn{Conn: s.Dial(t)}
 	out2, err := ReadNetapiVersionSMB2(testCtx(t), rc2, "127.0.0.1", Credentials{User: sambaUser, Password: sambaPassword}, 10*time.Second)
 	if err != nil || out2.Verdict != netapi.Vulnerable {
 		t.Fatalf("%v %+v", err, out2)

@@ -17,7 +17,7 @@ func TestSMB1SambaVersions(t *testing.T) {
 			for _, tc := range versionCases {
 				t.Run(tc.name, func(t *testing.T) {
 					pe := s.serve(t, tc.v)
-					out, err := ReadNetapiVersionSMB1(testCtx(t), s.dial(t), "127.0.0.1", cred, 10*time.Second)
+					out, err := ReadNetapiVersionSMB1(testCtx(t), s.Dial(t), "127.0.0.1", cred, 10*time.Second)
 					if err != nil {
 						t.Fatalf("err %v, outcome %+v", err, out)
 					}
@@ -61,7 +61,7 @@ func TestSMB1SambaRefusals(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t)
 			}
-			out, err := ReadNetapiVersionSMB1(testCtx(t), tc.srv.dial(t), "127.0.0.1", tc.cred, 10*time.Second)
+			out, err := ReadNetapiVersionSMB1(testCtx(t), tc.srv.Dial(t), "127.0.0.1", tc.cred, 10*time.Second)
 			if err != nil {
 				t.Fatalf("err %v (a refusal is data, not an error); outcome %+v", err, out)
 			}
@@ -81,7 +81,7 @@ func TestSMB1HashLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := ReadNetapiVersionSMB1(testCtx(t), s.dial(t), "127.0.0.1", Credentials{Domain: "S445CRED", User: sambaUser, NTHash: h}, 10*time.Second)
+	out, err := ReadNetapiVersionSMB1(testCtx(t), s.Dial(t), "127.0.0.1", Credentials{Domain: "S445CRED", User: sambaUser, NTHash: h}, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestSMB1HashLogin(t *testing.T) {
 func TestSMB1SambaSigningEvidence(t *testing.T) {
 	s := startSamba(t, sambaConfig{smb1: true, signing: "mandatory"})
 	s.serve(t, netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5694})
-	out, err := ReadNetapiVersionSMB1(testCtx(t), s.dial(t), "127.0.0.1", Credentials{User: sambaUser, Password: sambaPassword}, 10*time.Second)
+	out, err := ReadNetapiVersionSMB1(testCtx(t), s.Dial(t), "127.0.0.1", Credentials{User: sambaUser, Password: sambaPassword}, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

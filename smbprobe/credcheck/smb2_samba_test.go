@@ -31,7 +31,7 @@ func TestSMB2SambaVersions(t *testing.T) {
 	for _, tc := range versionCases {
 		t.Run(tc.name, func(t *testing.T) {
 			pe := s.serve(t, tc.v)
-			out, err := ReadNetapiVersionSMB2(testCtx(t), s.dial(t), "127.0.0.1", cred, 10*time.Second)
+			out, err := ReadNetapiVersionSMB2(testCtx(t), s.Dial(t), "127.0.0.1", cred, 10*time.Second)
 			if err != nil {
 				t.Fatalf("err %v, outcome %+v", err, out)
 			}
@@ -88,7 +88,7 @@ func TestSMB2SambaRefusals(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t)
 			}
-			out, err := ReadNetapiVersionSMB2(testCtx(t), tc.srv.dial(t), "127.0.0.1", tc.cred, 10*time.Second)
+			out, err := ReadNetapiVersionSMB2(testCtx(t), tc.srv.Dial(t), "127.0.0.1", tc.cred, 10*time.Second)
 			if err != nil {
 				t.Fatalf("err %v (a refusal is data, not an error); outcome %+v", err, out)
 			}
@@ -108,7 +108,7 @@ func TestSMB2HashLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := ReadNetapiVersionSMB2(testCtx(t), s.dial(t), "127.0.0.1", Credentials{User: sambaUser, NTHash: h}, 10*time.Second)
+	out, err := ReadNetapiVersionSMB2(testCtx(t), s.Dial(t), "127.0.0.1", Credentials{User: sambaUser, NTHash: h}, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 func srvsvcSyntax() SyntaxID {
@@ -31,7 +33,7 @@ func TestUUID(t *testing.T) {
 		}
 		var b [16]byte
 		u.Encode(b[:])
-		if want := unhex(t, tt.wire); !bytes.Equal(b[:], want) {
+		if want := testpeer.Unhex(t, tt.wire); !bytes.Equal(b[:], want) {
 			t.Errorf("%s: wire %x, want %x", tt.s, b, want)
 		}
 		back, err := DecodeUUID(b[:])
@@ -71,12 +73,12 @@ func TestBindGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := unhex(t, goldenBind)
+	want := testpeer.Unhex(t, goldenBind)
 	if !bytes.Equal(got, want) {
 		t.Fatalf("bind\n got %x\nwant %x", got, want)
 	}
 	for _, real := range []string{"impacket-client-bind.hex", "xp-client-bind.hex"} {
-		if b := pdu(t, real); !bytes.Equal(got, b) {
+		if b := testpeer.Fixture(t, real); !bytes.Equal(got, b) {
 			t.Errorf("bind differs from real %s:\n got %x\nreal %x", real, got, b)
 		}
 	}
@@ -90,7 +92,7 @@ func TestBindGolden(t *testing.T) {
 }
 
 func TestDecodeBindMultiContext(t *testing.T) {
-	b := pdu(t, "win10-client-bind-3ctx.hex")
+	b := testpeer.Fixture(t, "win10-client-bind-3ctx.hex")
 	p, err := DecodeBind(b)
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +138,7 @@ func TestDecodeBindAckReal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			b := pdu(t, tt.file)
+			b := testpeer.Fixture(t, tt.file)
 			p, err := DecodeBindAck(b)
 			if err != nil {
 				t.Fatal(err)
@@ -177,7 +179,7 @@ func TestBindAckEncode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := unhex(t, goldenAlterContextResp); !bytes.Equal(got, want) {
+	if want := testpeer.Unhex(t, goldenAlterContextResp); !bytes.Equal(got, want) {
 		t.Fatalf("\n got %x\nwant %x", got, want)
 	}
 	if _, ok := p.Accepted(); ok {
@@ -215,7 +217,7 @@ func TestBindNak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := unhex(t, goldenBindNak); !bytes.Equal(got, want) {
+	if want := testpeer.Unhex(t, goldenBindNak); !bytes.Equal(got, want) {
 		t.Fatalf("\n got %x\nwant %x", got, want)
 	}
 	back, err := DecodeBindNak(got)
@@ -223,12 +225,12 @@ func TestBindNak(t *testing.T) {
 		t.Errorf("round trip %+v %v", back, err)
 	}
 	// Reason only (frag_length 18) still decodes.
-	short := unhex(t, "05000d03 10000000 1200 0000 01000000 0000")
+	short := testpeer.Unhex(t, "05000d03 10000000 1200 0000 01000000 0000")
 	if n, err := DecodeBindNak(short); err != nil || n.Reason != 0 || n.Versions != nil {
 		t.Errorf("reason-only nak: %+v %v", n, err)
 	}
 	// A version count that overruns the body.
-	over := unhex(t, "05000d03 10000000 1400 0000 01000000 0000 05 05")
+	over := testpeer.Unhex(t, "05000d03 10000000 1400 0000 01000000 0000 05 05")
 	if _, err := DecodeBindNak(over); !errors.Is(err, ErrTruncated) {
 		t.Errorf("overrunning versions: %v", err)
 	}
@@ -280,7 +282,7 @@ func TestCallGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := unhex(t, tt.golden); !bytes.Equal(got, want) {
+		if want := testpeer.Unhex(t, tt.golden); !bytes.Equal(got, want) {
 			t.Errorf("%s\n got %x\nwant %x", tt.name, got, want)
 		}
 		back, err := tt.decode(got)
@@ -304,7 +306,7 @@ func TestCallGolden(t *testing.T) {
 func TestDecodeFaultReal(t *testing.T) {
 	callIDs := []uint32{2, 3, 7}
 	for i, file := range []string{"samba-server-fault-opnum30.hex", "samba-server-fault-opnum31.hex", "samba-server-fault-opnum32.hex"} {
-		b := pdu(t, file)
+		b := testpeer.Fixture(t, file)
 		f, err := DecodeFault(b)
 		if err != nil {
 			t.Fatal(err)
@@ -329,7 +331,7 @@ func TestDecodeFaultReal(t *testing.T) {
 		}
 	}
 	// impacket's server answers unknown opnums with a 28-byte fault (no trailing reserved).
-	short := unhex(t, `05 00 03 03 10 00 00 00  1c 00 00 00 05 00 00 00  00 00 00 00  00 00 00 00  e4 06 00 00`)
+	short := testpeer.Unhex(t, `05 00 03 03 10 00 00 00  1c 00 00 00 05 00 00 00  00 00 00 00  00 00 00 00  e4 06 00 00`)
 	f, err := DecodeFault(short)
 	if err != nil || f.Status != StatusRPCCannotSupport || f.CallID != 5 {
 		t.Errorf("28-byte fault: %+v %v", f, err)
@@ -346,7 +348,7 @@ func TestDecodeFaultReal(t *testing.T) {
 }
 
 func TestHeaderRobustness(t *testing.T) {
-	valid := unhex(t, goldenResponse)
+	valid := testpeer.Unhex(t, goldenResponse)
 	mut := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), valid...)) }
 	tests := []struct {
 		name string
@@ -364,7 +366,7 @@ func TestHeaderRobustness(t *testing.T) {
 		{"auth_length beyond fragment", mut(func(b []byte) []byte { b[10] = 5; return b }), ErrMalformed},
 		{"auth_length 0xffff", mut(func(b []byte) []byte { b[10], b[11] = 0xff, 0xff; return b }), ErrMalformed},
 		{"body too short", mut(func(b []byte) []byte { b[8] = 20; return b[:20] }), ErrTruncated},
-		{"wrong type", unhex(t, goldenFault), ErrUnexpectedType},
+		{"wrong type", testpeer.Unhex(t, goldenFault), ErrUnexpectedType},
 	}
 	for _, tt := range tests {
 		if _, err := DecodeResponse(tt.b); !errors.Is(err, tt.want) {
@@ -372,7 +374,7 @@ func TestHeaderRobustness(t *testing.T) {
 		}
 	}
 	// A PDU with an auth verifier: the stub stops before the auth padding and sec_trailer.
-	withAuth := unhex(t, `
+	withAuth := testpeer.Unhex(t, `
 		05 00 02 03 10 00 00 00  2a 00 04 00 07 00 00 00   // frag_length 42, auth_length 4
 		04 00 00 00 00 00 00 00                            // alloc_hint, p_cont_id, cancel_count
 		7b 00 00 00 ee ee                                  // stub, 2 bytes auth padding
@@ -406,7 +408,7 @@ func TestHeaderRobustness(t *testing.T) {
 }
 
 func xpFragments(t *testing.T) [][]byte {
-	return [][]byte{pdu(t, "xp-server-response-frag1.hex"), pdu(t, "xp-server-response-frag2.hex"), pdu(t, "xp-server-response-frag3.hex")}
+	return [][]byte{testpeer.Fixture(t, "xp-server-response-frag1.hex"), testpeer.Fixture(t, "xp-server-response-frag2.hex"), testpeer.Fixture(t, "xp-server-response-frag3.hex")}
 }
 
 func TestReassembleRealXP(t *testing.T) {
@@ -443,11 +445,11 @@ func TestReassembleRealXP(t *testing.T) {
 
 func TestReassemblerErrors(t *testing.T) {
 	frags := xpFragments(t)
-	fault := unhex(t, goldenFault) // call_id 7
+	fault := testpeer.Unhex(t, goldenFault) // call_id 7
 	fault[12] = 3
 	dne := append([]byte(nil), frags[2]...)
 	dne[3] |= FlagDidNotExecute
-	req := unhex(t, goldenRequest)
+	req := testpeer.Unhex(t, goldenRequest)
 	req[12] = 3
 	tests := []struct {
 		name string
@@ -464,7 +466,7 @@ func TestReassemblerErrors(t *testing.T) {
 		{"fault mid-call", [][]byte{frags[0], fault}, 0, ErrFault},
 		{"did not execute", [][]byte{frags[0], frags[1], dne}, 0, ErrDidNotExecute},
 		{"request inside response", [][]byte{frags[0], req}, 0, ErrUnexpectedType},
-		{"bind_ack inside call", [][]byte{frags[0], pdu(t, "xp-server-bind-ack.hex")}, 0, ErrCallIDMismatch},
+		{"bind_ack inside call", [][]byte{frags[0], testpeer.Fixture(t, "xp-server-bind-ack.hex")}, 0, ErrCallIDMismatch},
 	}
 	for _, tt := range tests {
 		callID := uint32(3)

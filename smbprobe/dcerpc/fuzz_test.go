@@ -5,14 +5,16 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 func seed(f *testing.F) {
-	for _, b := range realPDUs(f) {
+	for _, b := range testpeer.ReadHexFiles(f, "testdata/*.hex") {
 		f.Add(b)
 	}
 	for _, g := range []string{goldenBind, goldenAlterContextResp, goldenBindNak, goldenRequest, goldenResponse, goldenFault} {
-		f.Add(unhex(f, g))
+		f.Add(testpeer.Unhex(f, g))
 	}
 }
 
@@ -132,10 +134,10 @@ func FuzzDecodeFault(f *testing.F) {
 }
 
 func FuzzReassemble(f *testing.F) {
-	frags := [][]byte{pdu(f, "xp-server-response-frag1.hex"), pdu(f, "xp-server-response-frag2.hex"), pdu(f, "xp-server-response-frag3.hex")}
+	frags := [][]byte{testpeer.Fixture(f, "xp-server-response-frag1.hex"), testpeer.Fixture(f, "xp-server-response-frag2.hex"), testpeer.Fixture(f, "xp-server-response-frag3.hex")}
 	f.Add(uint32(3), bytes.Join(frags, nil))
-	f.Add(uint32(7), pdu(f, "samba-server-fault-opnum32.hex"))
-	f.Add(uint32(7), unhex(f, goldenResponse))
+	f.Add(uint32(7), testpeer.Fixture(f, "samba-server-fault-opnum32.hex"))
+	f.Add(uint32(7), testpeer.Unhex(f, goldenResponse))
 	f.Fuzz(func(t *testing.T, callID uint32, data []byte) {
 		resp, err := Reassemble(callID, data)
 		if len(resp.Stub) > DefaultMaxStub {

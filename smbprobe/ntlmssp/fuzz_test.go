@@ -3,10 +3,12 @@ package ntlmssp
 import (
 	"bytes"
 	"testing"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 func seed(f *testing.F) {
-	for _, b := range allTestdata(f) {
+	for _, b := range testpeer.ReadHexFiles(f, "testdata/*.hex") {
 		f.Add(b)
 	}
 }
@@ -63,7 +65,7 @@ func FuzzParseAuthenticate(f *testing.F) {
 func FuzzParseAvPairs(f *testing.F) {
 	for _, name := range []string{"xp_server_challenge_f20.hex", "win10_14393_server_challenge_attack_f6.hex",
 		"samba417_server_challenge_lab_f9.hex"} {
-		c, err := ParseChallenge(loadHex(f, name))
+		c, err := ParseChallenge(testpeer.Fixture(f, name))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -87,7 +89,7 @@ func FuzzParseAvPairs(f *testing.F) {
 
 func FuzzParseNTLMv2Response(f *testing.F) {
 	for _, name := range []string{"xp_client_authenticate_f22.hex", "win10_client_authenticate_attack_f7.hex"} {
-		a, err := ParseAuthenticate(loadHex(f, name))
+		a, err := ParseAuthenticate(testpeer.Fixture(f, name))
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 func pairsOf(t *testing.T, c *Challenge) AvPairs {
@@ -45,7 +47,7 @@ func TestParseChallengeReal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			raw := loadHex(t, tt.file)
+			raw := testpeer.Fixture(t, tt.file)
 			c, err := ParseChallenge(raw)
 			if err != nil {
 				t.Fatal(err)
@@ -53,7 +55,7 @@ func TestParseChallengeReal(t *testing.T) {
 			if c.Flags != tt.flags || c.Version != tt.version || c.TargetName != tt.target {
 				t.Errorf("got flags %#x version %v target %q", uint32(c.Flags), c.Version, c.TargetName)
 			}
-			if got := unhex(t, tt.serverChallenge); !bytes.Equal(c.ServerChallenge[:], got) {
+			if got := testpeer.Unhex(t, tt.serverChallenge); !bytes.Equal(c.ServerChallenge[:], got) {
 				t.Errorf("server challenge % x", c.ServerChallenge)
 			}
 			p := pairsOf(t, c)
@@ -89,11 +91,11 @@ func TestNewChallengeMatchesCaptures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.chal, func(t *testing.T) {
-			neg, err := ParseNegotiate(loadHex(t, tt.neg))
+			neg, err := ParseNegotiate(testpeer.Fixture(t, tt.neg))
 			if err != nil {
 				t.Fatal(err)
 			}
-			raw := loadHex(t, tt.chal)
+			raw := testpeer.Fixture(t, tt.chal)
 			real, err := ParseChallenge(raw)
 			if err != nil {
 				t.Fatal(err)
@@ -117,7 +119,7 @@ func TestNewChallengeMatchesCaptures(t *testing.T) {
 
 func TestNegotiateGoldenAndReal(t *testing.T) {
 	// Windows 10 build 10586's NEGOTIATE, as in both the arkime and PCAP-ATTACK captures.
-	golden := unhex(t, `
+	golden := testpeer.Unhex(t, `
 		4e544c4d53535000 # Signature "NTLMSSP\0"
 		01000000         # MessageType 1
 		978208e2         # NegotiateFlags 0xe2088297
@@ -129,12 +131,12 @@ func TestNegotiateGoldenAndReal(t *testing.T) {
 	if got := m.Marshal(); !bytes.Equal(got, golden) {
 		t.Errorf("got % x", got)
 	}
-	if real := loadHex(t, "win10_client_negotiate_attack_f5.hex"); !bytes.Equal(real, golden) {
+	if real := testpeer.Fixture(t, "win10_client_negotiate_attack_f5.hex"); !bytes.Equal(real, golden) {
 		t.Errorf("golden does not match capture")
 	}
 	for _, f := range []string{"xp_client_negotiate_f19.hex", "xpsp3_client_negotiate_f7.hex",
 		"impacket_client_negotiate_lab_f8.hex", "win10_client_negotiate_attack_f5.hex"} {
-		raw := loadHex(t, f)
+		raw := testpeer.Fixture(t, f)
 		n, err := ParseNegotiate(raw)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
@@ -145,7 +147,7 @@ func TestNegotiateGoldenAndReal(t *testing.T) {
 	}
 	// OEM names in the payload.
 	m = &Negotiate{Flags: FlagOEMDomainSupplied | FlagOEMWorkstationSupplied, Domain: "DOM", Workstation: "WS"}
-	want := unhex(t, `
+	want := testpeer.Unhex(t, `
 		4e544c4d53535000 01000000
 		00300000                     # NegotiateFlags: OEM domain + workstation supplied
 		0300 0300 20000000           # DomainNameFields: 3 bytes at 32
@@ -179,7 +181,7 @@ func TestParseAuthenticateReal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			raw := loadHex(t, tt.file)
+			raw := testpeer.Fixture(t, tt.file)
 			a, err := ParseAuthenticate(raw)
 			if err != nil {
 				t.Fatal(err)
@@ -208,9 +210,9 @@ func TestParseAuthenticateReal(t *testing.T) {
 // Windows 10 signs even its null session: the MIC in the capture verifies
 // with ExportedSessionKey = RC4(Z(16), EncryptedRandomSessionKey).
 func TestWindowsAnonymousMIC(t *testing.T) {
-	neg := loadHex(t, "win10_client_negotiate_attack_f5.hex") // identical to arkime frame 18
-	chal := loadHex(t, "win81_9600_server_challenge_arkime_f19.hex")
-	raw := loadHex(t, "win10_client_anonymous_authenticate_arkime_f20.hex")
+	neg := testpeer.Fixture(t, "win10_client_negotiate_attack_f5.hex") // identical to arkime frame 18
+	chal := testpeer.Fixture(t, "win81_9600_server_challenge_arkime_f19.hex")
+	raw := testpeer.Fixture(t, "win10_client_anonymous_authenticate_arkime_f20.hex")
 	a, err := ParseAuthenticate(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -233,11 +235,11 @@ func TestWindowsAnonymousMIC(t *testing.T) {
 // Our anonymous AUTHENTICATE is impacket's (which Samba 4.17 accepted in the
 // lab capture) except that it also sets NTLMSSP_ANONYMOUS as Windows does.
 func TestAnonymousAuthenticateGolden(t *testing.T) {
-	chal, err := ParseChallenge(loadHex(t, "samba417_server_challenge_lab_f9.hex"))
+	chal, err := ParseChallenge(testpeer.Fixture(t, "samba417_server_challenge_lab_f9.hex"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := unhex(t, `
+	want := testpeer.Unhex(t, `
 		4e544c4d53535000 03000000
 		0100 0100 40000000   # LmChallengeResponseFields: Z(1) at 64
 		0000 0000 41000000   # NtChallengeResponseFields: empty
@@ -252,7 +254,7 @@ func TestAnonymousAuthenticateGolden(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("got  % x\nwant % x", got, want)
 	}
-	imp := loadHex(t, "impacket_client_anonymous_authenticate_lab_f10.hex")
+	imp := testpeer.Fixture(t, "impacket_client_anonymous_authenticate_lab_f10.hex")
 	got[61] &^= byte(FlagAnonymous >> 8)
 	if !bytes.Equal(got, imp) {
 		t.Errorf("differs from impacket beyond the ANONYMOUS flag:\n% x\n% x", got, imp)
@@ -264,8 +266,8 @@ func TestAnonymousAuthenticateGolden(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	chal := loadHex(t, "xp_server_challenge_f20.hex")
-	auth := loadHex(t, "xp_client_authenticate_f22.hex")
+	chal := testpeer.Fixture(t, "xp_server_challenge_f20.hex")
+	auth := testpeer.Fixture(t, "xp_client_authenticate_f22.hex")
 	mut := func(b []byte, f func([]byte)) []byte {
 		c := append([]byte(nil), b...)
 		f(c)
@@ -288,7 +290,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"auth NT beyond end", parseA, auth[:300], ErrTruncated},
 		{"auth user offset in header", parseA, mut(auth, func(b []byte) { b[40] = 8 }), ErrMalformed},
 		{"negotiate short", parseN, []byte("NTLMSSP\x00\x01\x00\x00\x00\x01"), ErrTruncated},
-		{"negotiate domain beyond", parseN, unhex(t, "4e544c4d5353500001000000 00000000 0500 0500 20000000 0000 0000 00000000 4142"), ErrTruncated},
+		{"negotiate domain beyond", parseN, testpeer.Unhex(t, "4e544c4d5353500001000000 00000000 0500 0500 20000000 0000 0000 00000000 4142"), ErrTruncated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -298,7 +300,7 @@ func TestDecodeErrors(t *testing.T) {
 		})
 	}
 	// Every prefix of every real message must decode or fail cleanly.
-	for name, raw := range allTestdata(t) {
+	for name, raw := range testpeer.ReadHexFiles(t, "testdata/*.hex") {
 		for n := range len(raw) {
 			parseN(raw[:n])
 			parseC(raw[:n])
@@ -316,7 +318,7 @@ func parseA(b []byte) error { _, err := ParseAuthenticate(b); return err }
 
 // Short CHALLENGEs from pre-2003 servers have no TargetInfo or VERSION.
 func TestChallengeShortHeaders(t *testing.T) {
-	short := unhex(t, `
+	short := testpeer.Unhex(t, `
 		4e544c4d53535000 02000000
 		0800 0800 30000000   # TargetNameFields: 8 bytes at 48
 		05820000             # NegotiateFlags: UNICODE, REQUEST_TARGET, NTLM, ALWAYS_SIGN
@@ -332,7 +334,7 @@ func TestChallengeShortHeaders(t *testing.T) {
 	if c.TargetName != "DOM" || c.TargetInfo != nil || !c.Version.IsZero() {
 		t.Errorf("%+v", c)
 	}
-	min32 := unhex(t, "4e544c4d53535000 02000000 0000 0000 00000000 01020000 0123456789abcdef")
+	min32 := testpeer.Unhex(t, "4e544c4d53535000 02000000 0000 0000 00000000 01020000 0123456789abcdef")
 	if c, err := ParseChallenge(min32); err != nil || c.ServerChallenge[0] != 0x01 {
 		t.Errorf("32-byte challenge: %v", err)
 	}

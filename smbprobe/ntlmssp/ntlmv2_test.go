@@ -5,24 +5,26 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 // MS-NLMP 4.2.4: User "User", UserDom "Domain", Passwd "Password", server
 // challenge 0123456789abcdef, client challenge aa*8, time 0, RandomSessionKey 55*16.
 func TestNTLMv2SpecVectors(t *testing.T) {
 	hash := NTHash("Password")
-	if want := unhex(t, "a4f49c406510bdcab6824ee7c30fd852"); !bytes.Equal(hash[:], want) {
+	if want := testpeer.Unhex(t, "a4f49c406510bdcab6824ee7c30fd852"); !bytes.Equal(hash[:], want) {
 		t.Errorf("NTOWFv1 % x", hash)
 	}
 	key := NTOWFv2(hash, "User", "Domain")
-	if want := unhex(t, "0c868a403bfd7a93a3001ef22ef02e3f"); !bytes.Equal(key[:], want) {
+	if want := testpeer.Unhex(t, "0c868a403bfd7a93a3001ef22ef02e3f"); !bytes.Equal(key[:], want) {
 		t.Errorf("NTOWFv2 % x", key)
 	}
 	sc := [8]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}
 	cc := [8]byte{0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa}
 	pairs := AvPairs{AvString(AvNbDomainName, "Domain"), AvString(AvNbComputerName, "Server")}
 	blob := ClientChallengeBlob(0, cc, pairs.Marshal())
-	wantTemp := unhex(t, `
+	wantTemp := testpeer.Unhex(t, `
 		01 01 0000 00000000          # RespType, HiRespType, Reserved1, Reserved2
 		0000000000000000             # TimeStamp 0
 		aaaaaaaaaaaaaaaa             # ChallengeFromClient
@@ -48,7 +50,7 @@ func TestNTLMv2SpecVectors(t *testing.T) {
 			"c5dad2544fc9799094ce1ce90bc9d03e"},
 	}
 	for _, c := range checks {
-		if want := unhex(t, c.want); !bytes.Equal(c.got, want) {
+		if want := testpeer.Unhex(t, c.want); !bytes.Equal(c.got, want) {
 			t.Errorf("%s: got % x want % x", c.name, c.got, want)
 		}
 	}
@@ -170,7 +172,7 @@ func TestParseNTHash(t *testing.T) {
 }
 
 func TestAvPairs(t *testing.T) {
-	golden := unhex(t, `
+	golden := testpeer.Unhex(t, `
 		0100 0600 410042004300   # MsvAvNbComputerName "ABC"
 		0600 0400 02000000       # MsvAvFlags MIC present
 		0700 0800 0080d43dae77c901 # MsvAvTimestamp
@@ -201,7 +203,7 @@ func TestAvPairs(t *testing.T) {
 		{"half header", "01", ErrTruncated},
 	}
 	for _, b := range bad {
-		if _, err := ParseAvPairs(unhex(t, b.in)); !errors.Is(err, b.want) {
+		if _, err := ParseAvPairs(testpeer.Unhex(t, b.in)); !errors.Is(err, b.want) {
 			t.Errorf("%s: %v", b.name, err)
 		}
 	}
@@ -209,7 +211,7 @@ func TestAvPairs(t *testing.T) {
 	for _, u := range []struct{ in, want string }{
 		{"41004200 0000", "AB"}, {"410042", "A\uFFFD"}, {"3dd8 00de", "\U0001F600"}, {"", ""},
 	} {
-		if got := decodeUTF16(unhex(t, u.in)); got != u.want {
+		if got := decodeUTF16(testpeer.Unhex(t, u.in)); got != u.want {
 			t.Errorf("decodeUTF16(%s) = %q", u.in, got)
 		}
 	}

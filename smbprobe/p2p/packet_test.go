@@ -2,27 +2,11 @@ package p2p
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
-	"strings"
 	"testing"
-)
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	var clean strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		if i := strings.Index(line, "//"); i >= 0 {
-			line = line[:i]
-		}
-		clean.WriteString(strings.Join(strings.Fields(line), ""))
-	}
-	b, err := hex.DecodeString(clean.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+	"github.com/scan445/scan445/internal/testpeer"
+)
 
 // Hellos sent by nmap 7.93's p2p-conficker (captured on lo with tshark, and through the
 // responder's Log hook in TestNmapInterop): an independent implementation's bytes.
@@ -53,7 +37,7 @@ func TestParseNmapHellos(t *testing.T) {
 		{"tcp", nmapTCPHello, true, FlagMode | FlagIsTCP | FlagEncoded},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			wire := unhex(t, tc.hex)
+			wire := testpeer.Unhex(t, tc.hex)
 			body := wire
 			if tc.tcp {
 				if int(wire[0])|int(wire[1])<<8 != len(wire)-2 {
@@ -197,7 +181,7 @@ func TestPacketRoundTrip(t *testing.T) {
 
 // Golden bytes for a reply with every optional field: plaintext by field, then enciphered.
 func TestEncodeGoldenFull(t *testing.T) {
-	plain := unhex(t, `
+	plain := testpeer.Unhex(t, `
 		44332211 88776655 // key1, key2
 		fc80              // flags 0x80fc: ENCODED|SYSINFO|DATA|UNKNOWN1|UNKNOWN0|IP_INCLUDED|IS_TCP
 		7f000001 3039     // ip (raw 0x0100007f), port (raw 0x3930)
@@ -274,9 +258,9 @@ func TestSysInfoOS(t *testing.T) {
 
 func FuzzParsePacket(f *testing.F) {
 	for _, s := range []string{nmapUDPHello, nmapUDPHello2} {
-		f.Add(unhex(f, s))
+		f.Add(testpeer.Unhex(f, s))
 	}
-	f.Add(unhex(f, nmapTCPHello)[2:])
+	f.Add(testpeer.Unhex(f, nmapTCPHello)[2:])
 	fp := fullPacket()
 	b, _ := fp.Encode(nil)
 	f.Add(b)

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 // listenDerived starts a responder on the ports derived for some 127.0.0.x at a fixed time,
@@ -317,10 +319,7 @@ func TestNmapInterop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	nmap, err := exec.LookPath("nmap")
-	if err != nil {
-		t.Skip("nmap not installed")
-	}
+	nmap := testpeer.LookPath(t, "nmap")
 	now := time.Now()
 	if Week(now) != Week(now.Add(time.Minute)) {
 		t.Skip("too close to the weekly turnover")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 )
 
@@ -218,7 +219,7 @@ func TestGoldenRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := mustUnhex(t, tt.want)
+			want := testpeer.Unhex(t, tt.want)
 			if !bytes.Equal(tt.got, want) {
 				t.Fatalf("encoding differs\n got %x\nwant %x", tt.got, want)
 			}
@@ -235,7 +236,7 @@ func TestGoldenErrorResponse(t *testing.T) {
 	req.Command = CmdNTCreateAndX
 	req.Signature = [8]byte{1, 2, 3, 4, 5, 6, 7, 8} // must not be echoed
 	got := ErrorResponse(req, ntstatus.ObjectNameNotFound)
-	want := mustUnhex(t, `
+	want := testpeer.Unhex(t, `
 		ff534d42 a2        # Protocol, Command NT_CREATE_ANDX
 		340000c0           # Status OBJECT_NAME_NOT_FOUND
 		98                 # Flags: request flags | REPLY

@@ -2,12 +2,11 @@ package smb1
 
 import (
 	"bytes"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/netbios"
 )
 
@@ -15,14 +14,7 @@ import (
 // peer (see the comment line for the pcap and frame), NetBIOS header removed by our reader.
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name+".hex"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := unhex(string(raw))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
+	b := testpeer.Fixture(t, name+".hex")
 	typ, p, err := netbios.ReadFrame(bytes.NewReader(b), 64<<10)
 	if err != nil || typ != netbios.TypeSessionMessage {
 		t.Fatalf("%s: frame type %#x: %v", name, typ, err)
@@ -42,30 +34,6 @@ func fixtureNames(t testing.TB) []string {
 		names = append(names, strings.TrimSuffix(filepath.Base(p), ".hex"))
 	}
 	return names
-}
-
-// unhex decodes annotated hex: "#" and "//" start comments, whitespace is ignored.
-func unhex(s string) ([]byte, error) {
-	var sb strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		if i := strings.Index(line, "#"); i >= 0 {
-			line = line[:i]
-		}
-		if i := strings.Index(line, "//"); i >= 0 {
-			line = line[:i]
-		}
-		sb.WriteString(strings.Join(strings.Fields(line), ""))
-	}
-	return hex.DecodeString(sb.String())
-}
-
-func mustUnhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := unhex(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func mustParse(t testing.TB, b []byte) Message {

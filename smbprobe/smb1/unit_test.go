@@ -5,6 +5,8 @@ import (
 	"crypto/md5"
 	"errors"
 	"testing"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 func TestStrings(t *testing.T) {
@@ -30,7 +32,7 @@ func TestStrings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &reader{b: mustUnhex(t, tt.b), base: tt.base}
+			r := &reader{b: testpeer.Unhex(t, tt.b), base: tt.base}
 			for i, w := range tt.want {
 				if got := r.str(tt.unicode, tt.align); got != w {
 					t.Fatalf("string %d = %q, want %q", i, got, w)
@@ -45,7 +47,7 @@ func TestBuilderStr(t *testing.T) {
 	w.str("A", true, true)        // pad to offset 2, "A", NUL
 	w.str("B", false, false)      // OEM
 	w.str("\u0100", false, false) // beyond Latin-1
-	if got, want := w.b, mustUnhex(t, "00 41000000 4200 3f00"); !bytes.Equal(got, want) {
+	if got, want := w.b, testpeer.Unhex(t, "00 41000000 4200 3f00"); !bytes.Equal(got, want) {
 		t.Fatalf("got %x want %x", got, want)
 	}
 }

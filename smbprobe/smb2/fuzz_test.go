@@ -3,6 +3,8 @@ package smb2
 import (
 	"bytes"
 	"testing"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 // seedBodies adds the bodies of every real PDU matching cmd/resp (any when cmd < 0) to
@@ -133,7 +135,7 @@ func FuzzCreateResponse(f *testing.F) {
 }
 
 func FuzzCreateContexts(f *testing.F) {
-	f.Add(mustHex(f, "18000000 1000 0400 0000 0000 00000000 4d784163 00000000 00000000 1000 0400 0000 0000 00000000 51466964"))
+	f.Add(testpeer.Unhex(f, "18000000 1000 0400 0000 0000 00000000 4d784163 00000000 00000000 1000 0400 0000 0000 00000000 51466964"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cs, err := DecodeCreateContexts(b)
 		if err == nil && len(b) > 0 && len(cs) == 0 {

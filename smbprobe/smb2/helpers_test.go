@@ -80,31 +80,3 @@ func mustFrame(t testing.TB, name string, n int) frame {
 	}
 	return fr
 }
-
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	s = strings.Map(func(r rune) rune {
-		if strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return r
-		}
-		return -1
-	}, stripComments(s))
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// stripComments drops "// ..." annotations from annotated hex.
-func stripComments(s string) string {
-	var sb strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		if i := strings.Index(line, "//"); i >= 0 {
-			line = line[:i]
-		}
-		sb.WriteString(line)
-		sb.WriteByte('\n')
-	}
-	return sb.String()
-}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 )
 
@@ -109,7 +110,7 @@ func normalize(b Body) Body {
 
 func mustCreateContext(t *testing.T) []byte {
 	// Two contexts: "MxAc" with no data, then "QFid" with none: Next 24 then 0.
-	b := mustHex(t, `
+	b := testpeer.Unhex(t, `
 		18000000 1000 0400 0000 0000 00000000 4d784163 00000000 // MxAc, Next=24
 		00000000 1000 0400 0000 0000 00000000 51466964          // QFid, last
 	`)
@@ -122,11 +123,11 @@ func mustCreateContext(t *testing.T) []byte {
 
 func TestCreateContextErrors(t *testing.T) {
 	for _, b := range [][]byte{
-		mustHex(t, "00000000 1000"),                                  // short header
-		mustHex(t, "05000000 1000 0400 0000 0000 00000000 4d784163"), // Next not aligned
-		mustHex(t, "00000000 1000 0400 0000 0000 00000000 4d78"),     // name cut
-		mustHex(t, "00000000 1000 0400 0000 1800 ffffffff 4d784163"), // data beyond
-		mustHex(t, "40000000 1000 0400 0000 0000 00000000 4d784163"), // Next beyond
+		testpeer.Unhex(t, "00000000 1000"),                                  // short header
+		testpeer.Unhex(t, "05000000 1000 0400 0000 0000 00000000 4d784163"), // Next not aligned
+		testpeer.Unhex(t, "00000000 1000 0400 0000 0000 00000000 4d78"),     // name cut
+		testpeer.Unhex(t, "00000000 1000 0400 0000 1800 ffffffff 4d784163"), // data beyond
+		testpeer.Unhex(t, "40000000 1000 0400 0000 0000 00000000 4d784163"), // Next beyond
 	} {
 		if _, err := DecodeCreateContexts(b); err == nil {
 			t.Errorf("%x: no error", b)
@@ -137,7 +138,7 @@ func TestCreateContextErrors(t *testing.T) {
 func TestValidateNegotiateInfo(t *testing.T) {
 	req := &ValidateNegotiateInfoRequest{Capabilities: 0x7f, GUID: GUID{1}, SecurityMode: 1, Dialects: []Dialect{Dialect300, Dialect302}}
 	b := req.Marshal()
-	want := mustHex(t, `
+	want := testpeer.Unhex(t, `
 		7f000000                         // Capabilities
 		01000000000000000000000000000000 // Guid
 		0100                             // SecurityMode
@@ -210,10 +211,10 @@ func TestErrorResponse(t *testing.T) {
 	if e, ok := b.(*ErrorResponse); !ok || len(e.ErrorData) != 0 {
 		t.Fatalf("got %#v", b)
 	}
-	if got := (&ErrorResponse{}).MarshalBody(); !bytes.Equal(got, mustHex(t, "0900 00 00 00000000 00")) {
+	if got := (&ErrorResponse{}).MarshalBody(); !bytes.Equal(got, testpeer.Unhex(t, "0900 00 00 00000000 00")) {
 		t.Errorf("empty error body %x", got)
 	}
-	if _, err := DecodeErrorResponse(mustHex(t, "0900 0000 05000000 00")); !errors.Is(err, ErrTruncated) {
+	if _, err := DecodeErrorResponse(testpeer.Unhex(t, "0900 0000 05000000 00")); !errors.Is(err, ErrTruncated) {
 		t.Errorf("ByteCount beyond: %v", err)
 	}
 	// Bodies that keep their own shape despite a non-success status.
@@ -237,7 +238,7 @@ func TestHeader(t *testing.T) {
 		Flags: FlagServerToRedir | FlagAsyncCommand, MessageID: 9, AsyncID: 0x0102030405060708, SessionID: 3, Signature: [16]byte{1}}
 	var b [HeaderSize]byte
 	h.Encode(b[:])
-	want := mustHex(t, `
+	want := testpeer.Unhex(t, `
 		fe534d42 4000 0100        // ProtocolId, StructureSize, CreditCharge
 		03010000                  // Status STATUS_PENDING
 		0b00 0200                 // Command IOCTL, CreditResponse 2

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 func TestDecodeRealNegotiateResponses(t *testing.T) {
@@ -129,7 +131,7 @@ func TestProbeNegotiateGolden(t *testing.T) {
 		salt[i] = byte(0xa0 + i)
 	}
 	got := Build(Header{Command: CmdNegotiate, CreditCharge: 0, Credits: 1, ProcessID: 0xfeff}, ProbeNegotiate(guid, salt))
-	want := mustHex(t, `
+	want := testpeer.Unhex(t, `
 		fe534d42                         // ProtocolId
 		4000                             // StructureSize 64
 		0000                             // CreditCharge
@@ -183,9 +185,9 @@ func TestProbeNegotiateGolden(t *testing.T) {
 
 // Golden bytes of the scanner's SESSION_SETUP carrying a raw NTLMSSP NEGOTIATE.
 func TestProbeSessionSetupGolden(t *testing.T) {
-	token := mustHex(t, "4e544c4d5353500001000000978208e2000000000000000000000000000000000a0063450000000f")
+	token := testpeer.Unhex(t, "4e544c4d5353500001000000978208e2000000000000000000000000000000000a0063450000000f")
 	got := Build(Header{Command: CmdSessionSetup, Credits: 1, MessageID: 1, ProcessID: 0xfeff}, ProbeSessionSetup(token))
-	want := mustHex(t, `
+	want := testpeer.Unhex(t, `
 		fe534d42 4000 0000 00000000      // ProtocolId, StructureSize, CreditCharge, Status
 		0100 0100                        // Command SESSION_SETUP, CreditRequest 1
 		00000000 00000000                // Flags, NextCommand

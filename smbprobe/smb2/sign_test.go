@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"testing"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 // RFC 4493 section 4 examples.
@@ -22,10 +24,10 @@ func TestCMACRFC4493(t *testing.T) {
 		{"40 bytes", 40, "dfa66747de9ae63030ca32611497c827"},
 		{"64 bytes", 64, "51f0bebf7e3b9d92fc49741779363cfe"},
 	}
-	m := mustHex(t, msg)
+	m := testpeer.Unhex(t, msg)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := NewCMAC(mustHex(t, key))
+			h, err := NewCMAC(testpeer.Unhex(t, key))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,9 +61,9 @@ const signMsgHex = "fe534d42400001000000000003007f000900000000000000040000000000
 const win10SessionPreauth = "17fa89923fc1fbcd941b488d0e83e82a6d8c1b4a6ddfe34fd083d45ac40a156f93b4e4fc6025e1c207d60b2f905648ff92c436e7c4062d172fa83ff9ab668743"
 
 func TestSignVectors(t *testing.T) {
-	sessionKey := mustHex(t, "000102030405060708090a0b0c0d0e0f")
+	sessionKey := testpeer.Unhex(t, "000102030405060708090a0b0c0d0e0f")
 	var ph PreauthHash
-	copy(ph[:], mustHex(t, win10SessionPreauth))
+	copy(ph[:], testpeer.Unhex(t, win10SessionPreauth))
 	tests := []struct {
 		dialect Dialect
 		key     string
@@ -82,7 +84,7 @@ func TestSignVectors(t *testing.T) {
 			if got := hex.EncodeToString(key); got != tt.key {
 				t.Fatalf("SigningKey %s, want %s", got, tt.key)
 			}
-			msg := mustHex(t, signMsgHex)
+			msg := testpeer.Unhex(t, signMsgHex)
 			msg[16] &^= byte(FlagSigned)                     // Sign must set it
 			copy(msg[48:64], bytes.Repeat([]byte{0xAA}, 16)) // and ignore a stale signature
 			if err := Sign(msg, key, tt.dialect); err != nil {
@@ -117,7 +119,7 @@ func TestSignVectors(t *testing.T) {
 
 func TestSignErrors(t *testing.T) {
 	key := make([]byte, 16)
-	msg := mustHex(t, signMsgHex)
+	msg := testpeer.Unhex(t, signMsgHex)
 	if err := Sign(msg, key, DialectWildcard); !errors.Is(err, ErrUnsupportedDialect) {
 		t.Errorf("Sign 2.???: %v", err)
 	}
@@ -127,7 +129,7 @@ func TestSignErrors(t *testing.T) {
 	if err := Sign(msg[:40], key, Dialect202); !errors.Is(err, ErrTruncated) {
 		t.Errorf("Sign of a short message: %v", err)
 	}
-	unsigned := mustHex(t, signMsgHex)
+	unsigned := testpeer.Unhex(t, signMsgHex)
 	unsigned[16] &^= byte(FlagSigned)
 	if err := Verify(unsigned, key, Dialect202); !errors.Is(err, ErrBadSignature) {
 		t.Errorf("Verify of an unsigned message: %v", err)
@@ -136,7 +138,7 @@ func TestSignErrors(t *testing.T) {
 
 // Compound members are signed one by one, each over its own bytes and padding.
 func TestSignCompound(t *testing.T) {
-	key := mustHex(t, "6234814cbb8ea9227440ebfeb5eacbe1")
+	key := testpeer.Unhex(t, "6234814cbb8ea9227440ebfeb5eacbe1")
 	a := Build(Header{Command: CmdCreate, MessageID: 1, SessionID: 7, TreeID: 1},
 		&CreateRequest{DesiredAccess: 0x0012019f, ShareAccess: FileShareRead, CreateDisposition: FileOpen, Name: "srvsvc"})
 	b := Build(Header{Command: CmdClose, MessageID: 2, SessionID: 7, TreeID: 1, Flags: FlagRelatedOperations},

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/credcheck"
 	"github.com/scan445/scan445/smbprobe/netapi"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
@@ -204,7 +205,7 @@ func TestResolveAdminPath(t *testing.T) {
 func TestImpacketGetsNetapi32(t *testing.T) {
 	const py = "/usr/bin/python3"
 	present := exec.Command(py, "-c", "import impacket").Run() == nil
-	requirePeer(t, "python3-impacket", present)
+	testpeer.Need(t, "python3-impacket", present)
 	lab := startLab(t, Options{}, "xp-sp3-patched", "vista-sp1")
 	script, _ := filepath.Abs(filepath.Join("testdata", "impacket_client.py"))
 	hosts := lab.Hosts()

@@ -16,20 +16,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-// requirePeer skips when a peer tool is missing, unless SCAN445_REQUIRE_PEERS=1 (CI) makes
-// that a failure.
-func requirePeer(t *testing.T, name string, present bool) {
-	t.Helper()
-	if present {
-		return
-	}
-	if os.Getenv("SCAN445_REQUIRE_PEERS") == "1" {
-		t.Fatalf("%s is required (SCAN445_REQUIRE_PEERS=1) but missing; install it (see .ci/run)", name)
-	}
-	t.Skipf("%s not installed: skipping the independent-client test (set SCAN445_REQUIRE_PEERS=1 to fail instead)", name)
-}
+	"github.com/scan445/scan445/internal/testpeer"
+)
 
 type nmapRun struct {
 	Hosts []struct {
@@ -103,8 +92,7 @@ func nmapDialects(out string) []string {
 // conclusions match each personality's NmapTruth, and that nmap's MS08-067 probe crashes
 // exactly the unpatched hosts it reaches.
 func TestNmapAgreesWithTruth(t *testing.T) {
-	_, err := exec.LookPath("nmap")
-	requirePeer(t, "nmap", err == nil)
+	testpeer.LookPath(t, "nmap")
 	// nmap 7.93's smb-os-discovery indexes a nil port table unless smbport is 445 or 139, so
 	// the OS line is checked only when we may bind 445 (root, as in CI).
 	port, checkOS := 0, os.Geteuid() == 0
@@ -246,7 +234,7 @@ type impacketResult struct {
 func TestImpacketClient(t *testing.T) {
 	const py = "/usr/bin/python3"
 	present := exec.Command(py, "-c", "import impacket").Run() == nil
-	requirePeer(t, "python3-impacket", present)
+	testpeer.Need(t, "python3-impacket", present)
 	var trMu sync.Mutex
 	traces := map[netip.Addr][][2][]byte{}
 	trace := func(h netip.Addr, req []byte, replies [][]byte) {

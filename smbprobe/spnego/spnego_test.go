@@ -2,60 +2,15 @@ package spnego
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
-
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := hex.DecodeString(strings.TrimSpace(string(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	var sb strings.Builder
-	for _, l := range strings.Split(s, "\n") {
-		if i := strings.IndexByte(l, '#'); i >= 0 {
-			l = l[:i]
-		}
-		sb.WriteString(strings.Join(strings.Fields(l), ""))
-	}
-	b, err := hex.DecodeString(sb.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func all(t testing.TB) map[string][]byte {
-	ents, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".hex") {
-			out[e.Name()] = load(t, e.Name())
-		}
-	}
-	return out
-}
 
 // Every captured blob decodes and re-encodes byte for byte.
 func TestRealTokensRoundTrip(t *testing.T) {
-	for name, raw := range all(t) {
+	for name, raw := range testpeer.ReadHexFiles(t, "testdata/*.hex") {
 		t.Run(name, func(t *testing.T) {
 			tok, err := Parse(raw)
 			if err != nil {
@@ -75,7 +30,7 @@ func TestRealTokensRoundTrip(t *testing.T) {
 }
 
 func TestNegotiateHintsGolden(t *testing.T) {
-	samba := unhex(t, `
+	samba := testpeer.Unhex(t, `
 		60 48                      # [APPLICATION 0] InitialContextToken
 		  06 06 2b0601050502       # thisMech 1.3.6.1.5.5.2 (SPNEGO)
 		  a0 3e 30 3c              # [0] negTokenInit SEQUENCE
@@ -88,11 +43,11 @@ func TestNegotiateHintsGolden(t *testing.T) {
 	if err != nil || !bytes.Equal(got, samba) {
 		t.Errorf("NTLM-only hints (%v): % x", err, got)
 	}
-	if real := load(t, "lab_samba_negotiate_response_f6.hex"); !bytes.Equal(real, samba) {
+	if real := testpeer.Fixture(t, "lab_samba_negotiate_response_f6.hex"); !bytes.Equal(real, samba) {
 		t.Error("golden differs from Samba's capture")
 	}
 	win10, err := NegotiateHints(OIDNegoEx, OIDMSKerberos5, OIDKerberos5, OIDKerberosUser, OIDNTLMSSP)
-	if err != nil || !bytes.Equal(win10, load(t, "attack_win10_negotiate_response_f2.hex")) {
+	if err != nil || !bytes.Equal(win10, testpeer.Fixture(t, "attack_win10_negotiate_response_f2.hex")) {
 		t.Errorf("Windows 10 hints (%v): % x", err, win10)
 	}
 	tok, err := Parse(win10)
@@ -100,7 +55,7 @@ func TestNegotiateHintsGolden(t *testing.T) {
 		t.Errorf("decode: %+v %v", tok, err)
 	}
 	// Windows 8.1 sends NEGOEX with an optimistic NEGOEX mechToken; there is no NTLM in it.
-	w81 := load(t, "arkime_win81_smb1_negotiate_response_negoex_f17.hex")
+	w81 := testpeer.Fixture(t, "arkime_win81_smb1_negotiate_response_negoex_f17.hex")
 	tok, err = Parse(w81)
 	if err != nil || tok.Init.MechTypes[0] != OIDNegoEx || !bytes.HasPrefix(tok.Init.MechToken, []byte("NEGOEXTS")) {
 		t.Errorf("win8.1: %+v %v", tok, err)
@@ -122,7 +77,7 @@ func TestWrapGolden(t *testing.T) {
 		{"lab_nmap_client_resp_authenticate_f13.hex", func(b []byte) ([]byte, error) { return RespNTLM(b, NegStateAbsent, "") }},
 	}
 	for _, tt := range tests {
-		raw := load(t, tt.file)
+		raw := testpeer.Fixture(t, tt.file)
 		ntlm, err := Unwrap(raw)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.file, err)
@@ -133,8 +88,8 @@ func TestWrapGolden(t *testing.T) {
 		}
 	}
 	// The final server answer: accept-completed with a mechListMIC, no token.
-	done := &NegTokenResp{NegState: NegStateAcceptCompleted, MechListMIC: unhex(t, "0100000098dc0fd942ba73e400000000")}
-	if got, _ := done.Marshal(); !bytes.Equal(got, load(t, "attack_win10_server_resp_complete_f8.hex")) {
+	done := &NegTokenResp{NegState: NegStateAcceptCompleted, MechListMIC: testpeer.Unhex(t, "0100000098dc0fd942ba73e400000000")}
+	if got, _ := done.Marshal(); !bytes.Equal(got, testpeer.Fixture(t, "attack_win10_server_resp_complete_f8.hex")) {
 		t.Errorf("accept-completed: % x", got)
 	}
 }
@@ -156,7 +111,7 @@ func TestUnwrap(t *testing.T) {
 		{"krb_w2k_server_resp_kerberos_f8.hex", 0},
 	}
 	for _, tt := range tests {
-		got, err := Unwrap(load(t, tt.file))
+		got, err := Unwrap(testpeer.Fixture(t, tt.file))
 		if tt.msgType == 0 {
 			if !errors.Is(err, ErrNoNTLM) {
 				t.Errorf("%s: %v", tt.file, err)
@@ -198,13 +153,13 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Parse(unhex(t, tt.in)); !errors.Is(err, tt.want) {
+			if _, err := Parse(testpeer.Unhex(t, tt.in)); !errors.Is(err, tt.want) {
 				t.Errorf("got %v, want %v", err, tt.want)
 			}
 		})
 	}
 	// Every truncation of every real blob fails cleanly (and never panics).
-	for name, raw := range all(t) {
+	for name, raw := range testpeer.ReadHexFiles(t, "testdata/*.hex") {
 		for n := range len(raw) {
 			if _, err := Parse(raw[:n]); err == nil {
 				t.Errorf("%s[:%d] parsed", name, n)
@@ -224,7 +179,7 @@ func TestOID(t *testing.T) {
 			t.Errorf("%s -> % x -> %s %v", o, c, back, err)
 		}
 	}
-	if c, _ := marshalOID(OIDNTLMSSP); !bytes.Equal(c, unhex(t, "2b06010401823702020a")) {
+	if c, _ := marshalOID(OIDNTLMSSP); !bytes.Equal(c, testpeer.Unhex(t, "2b06010401823702020a")) {
 		t.Errorf("NTLMSSP OID % x", c)
 	}
 	for _, bad := range []OID{"1", "3.1", "1.40", "1.x", "1.2.99999999999"} {
@@ -235,7 +190,7 @@ func TestOID(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, b := range all(f) {
+	for _, b := range testpeer.ReadHexFiles(f, "testdata/*.hex") {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 var realRequestFiles = []struct {
@@ -50,11 +52,11 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Add(r.opnum, realStub(f, r.file))
 	}
 	for _, g := range []string{goldenServerGetInfoRequest, goldenConfickerDotDot, goldenConfickerBackslash} {
-		f.Add(OpNetprPathCanonicalize, unhex(f, g))
+		f.Add(OpNetprPathCanonicalize, testpeer.Unhex(f, g))
 	}
-	f.Add(OpNetprPathCompare, unhex(f, goldenMS08067Compare))
-	f.Add(OpNetprNameCanonicalize, unhex(f, "00000200 02000000 00000000 02000000 61000000 04000000 00000000 04000000 5300520056000000 01fa0000 04000000 00000080"))
-	f.Add(OpNetrRemoteTOD, unhex(f, "00000200 02000000 00000000 02000000 61000000"))
+	f.Add(OpNetprPathCompare, testpeer.Unhex(f, goldenMS08067Compare))
+	f.Add(OpNetprNameCanonicalize, testpeer.Unhex(f, "00000200 02000000 00000000 02000000 61000000 04000000 00000000 04000000 5300520056000000 01fa0000 04000000 00000080"))
+	f.Add(OpNetrRemoteTOD, testpeer.Unhex(f, "00000200 02000000 00000000 02000000 61000000"))
 	f.Fuzz(func(t *testing.T, opnum uint16, stub []byte) {
 		r, err := DecodeRequest(opnum, stub)
 		if err != nil {
@@ -87,8 +89,8 @@ func FuzzDecodeServerGetInfoResponse(f *testing.F) {
 }
 
 func FuzzDecodePathCanonicalizeResponse(f *testing.F) {
-	f.Add(unhex(f, "02000000 5c00455c 01000000 00000000"))
-	f.Add(unhex(f, "05000000 5c00410042 000000 02100000 00000000"))
+	f.Add(testpeer.Unhex(f, "02000000 5c00455c 01000000 00000000"))
+	f.Add(testpeer.Unhex(f, "05000000 5c00410042 000000 02100000 00000000"))
 	f.Fuzz(func(t *testing.T, stub []byte) {
 		v, err := DecodePathCanonicalizeResponse(stub)
 		check(t, v, err, DecodePathCanonicalizeResponse)
@@ -100,7 +102,7 @@ func FuzzDecodePathCanonicalizeResponse(f *testing.F) {
 }
 
 func FuzzDecodePathCompareResponse(f *testing.F) {
-	f.Add(unhex(f, "7b000000"))
+	f.Add(testpeer.Unhex(f, "7b000000"))
 	f.Fuzz(func(t *testing.T, stub []byte) {
 		v, err := DecodePathCompareResponse(stub)
 		check(t, v, err, DecodePathCompareResponse)
@@ -108,7 +110,7 @@ func FuzzDecodePathCompareResponse(f *testing.F) {
 }
 
 func FuzzDecodeNameCanonicalizeResponse(f *testing.F) {
-	f.Add(unhex(f, "05000000 5300 5200 5600 0000 0000 0000 00000000"))
+	f.Add(testpeer.Unhex(f, "05000000 5300 5200 5600 0000 0000 0000 00000000"))
 	f.Fuzz(func(t *testing.T, stub []byte) {
 		v, err := DecodeNameCanonicalizeResponse(stub)
 		check(t, v, err, DecodeNameCanonicalizeResponse)
@@ -117,8 +119,8 @@ func FuzzDecodeNameCanonicalizeResponse(f *testing.F) {
 }
 
 func FuzzDecodeRemoteTODResponse(f *testing.F) {
-	f.Add(unhex(f, goldenRemoteTODResponse))
-	f.Add(unhex(f, "00000000 05000000"))
+	f.Add(testpeer.Unhex(f, goldenRemoteTODResponse))
+	f.Add(testpeer.Unhex(f, "00000000 05000000"))
 	f.Fuzz(func(t *testing.T, stub []byte) {
 		v, err := DecodeRemoteTODResponse(stub)
 		if err == nil && v.Info != nil && v.Referent == 0 {

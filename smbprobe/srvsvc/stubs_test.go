@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/dcerpc"
 )
 
@@ -25,7 +26,7 @@ func TestServerGetInfoRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := unhex(t, goldenServerGetInfoRequest); !bytes.Equal(got, want) {
+	if want := testpeer.Unhex(t, goldenServerGetInfoRequest); !bytes.Equal(got, want) {
 		t.Fatalf("\n got %x\nwant %x", got, want)
 	}
 	// Byte for byte what the XP SP3 client sent (frame 1754).
@@ -82,13 +83,13 @@ func TestServerGetInfoResponseReal(t *testing.T) {
 	}
 	// The error form: discriminant, NULL pointer, status.
 	e, _ := ServerGetInfoResponse{Level: 102, Status: WerrInvalidLevel}.MarshalBinary()
-	if want := unhex(t, "66000000 00000000 7c000000"); !bytes.Equal(e, want) {
+	if want := testpeer.Unhex(t, "66000000 00000000 7c000000"); !bytes.Equal(e, want) {
 		t.Errorf("error response %x", e)
 	}
 	if back, err := DecodeServerGetInfoResponse(e); err != nil || back.Info101 != nil || back.Status != WerrInvalidLevel {
 		t.Errorf("error response decode %+v %v", back, err)
 	}
-	if _, err := DecodeServerGetInfoResponse(unhex(t, "66000000 00000200 00000000")); !errors.Is(err, ErrUnsupportedLevel) {
+	if _, err := DecodeServerGetInfoResponse(testpeer.Unhex(t, "66000000 00000200 00000000")); !errors.Is(err, ErrUnsupportedLevel) {
 		t.Errorf("level 102 data: %v", err)
 	}
 	if _, err := (ServerGetInfoResponse{Level: 100, Info101: &ServerInfo101{}}).MarshalBinary(); !errors.Is(err, ErrUnsupportedLevel) {
@@ -147,7 +148,7 @@ func TestConfickerProbes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := unhex(t, tt.golden); !bytes.Equal(got, want) {
+		if want := testpeer.Unhex(t, tt.golden); !bytes.Equal(got, want) {
 			t.Errorf("%q\n got %x\nwant %x", tt.path, got, want)
 		}
 		for _, p := range r.Paths() {
@@ -215,7 +216,7 @@ func TestMS08067PathCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := unhex(t, goldenMS08067Compare); !bytes.Equal(got, want) {
+	if want := testpeer.Unhex(t, goldenMS08067Compare); !bytes.Equal(got, want) {
 		t.Fatalf("\n got %x\nwant %x", got, want)
 	}
 	if !PathReachesOverflow(r.PathName1) {
@@ -266,7 +267,7 @@ func TestPathCanonicalizeResponse(t *testing.T) {
 		{"Conficker A/B/C", "02000000 0000 455c 01000000 57000000", ``, 0x5c450000, WerrInvalidParameter},
 	}
 	for _, tt := range tests {
-		stub := unhex(t, tt.hex)
+		stub := testpeer.Unhex(t, tt.hex)
 		w, err := DecodePathCanonicalizeWords(stub)
 		if err != nil || w.MaxCount != 2 || w.CanPath != tt.canPath || w.PathType != 1 || w.Status != tt.status {
 			t.Errorf("%s: words %+v %v", tt.name, w, err)
@@ -286,7 +287,7 @@ func TestPathCanonicalizeResponse(t *testing.T) {
 	// A longer buffer: odd length, no NUL.
 	r := PathCanonicalizeResponse{Outbuf: []byte{0x5c, 0, 0x41, 0, 0x42}, PathType: 0x1002, Status: 0}
 	b, _ := r.MarshalBinary()
-	if want := unhex(t, "05000000 5c00410042 000000 02100000 00000000"); !bytes.Equal(b, want) {
+	if want := testpeer.Unhex(t, "05000000 5c00410042 000000 02100000 00000000"); !bytes.Equal(b, want) {
 		t.Errorf("odd outbuf %x", b)
 	}
 	if back, _ := DecodePathCanonicalizeResponse(b); back.Path() != `\A` {
@@ -309,7 +310,7 @@ dc 07 00 00 05 00 00 00     // tod_year 2012, tod_weekday 5
 
 func TestRemoteTOD(t *testing.T) {
 	req, _ := RemoteTODRequest{ServerName: StringPtr("a")}.MarshalBinary()
-	if want := unhex(t, "00000200 02000000 00000000 02000000 61000000"); !bytes.Equal(req, want) {
+	if want := testpeer.Unhex(t, "00000200 02000000 00000000 02000000 61000000"); !bytes.Equal(req, want) {
 		t.Errorf("request %x", req)
 	}
 	if back, err := DecodeRequest(OpNetrRemoteTOD, req); err != nil || *back.(RemoteTODRequest).ServerName != "a" {
@@ -318,7 +319,7 @@ func TestRemoteTOD(t *testing.T) {
 	info := &TimeOfDayInfo{Elapsedt: 1331903360, Msecs: 1000, Hours: 14, Mins: 39, Secs: 35, Hunds: 5, Timezone: -60, Tinterval: 10000, Day: 16, Month: 3, Year: 2012, Weekday: 5}
 	resp := RemoteTODResponse{Info: info}
 	got, _ := resp.MarshalBinary()
-	if want := unhex(t, goldenRemoteTODResponse); !bytes.Equal(got, want) {
+	if want := testpeer.Unhex(t, goldenRemoteTODResponse); !bytes.Equal(got, want) {
 		t.Fatalf("\n got %x\nwant %x", got, want)
 	}
 	back, err := DecodeRemoteTODResponse(got)
@@ -339,7 +340,7 @@ func TestRemoteTOD(t *testing.T) {
 func TestNameCanonicalize(t *testing.T) {
 	r := NameCanonicalizeRequest{ServerName: StringPtr("a"), Name: "SRV", OutbufLen: 64001, NameType: 4, Flags: 0x80000000}
 	got, _ := r.MarshalBinary()
-	want := unhex(t, `
+	want := testpeer.Unhex(t, `
 		00 00 02 00  02 00 00 00  00 00 00 00  02 00 00 00  61 00 00 00 // ServerName "a"
 		04 00 00 00  00 00 00 00  04 00 00 00                          // Name: MaxCount 4, Offset 0, ActualCount 4
 		53 00 52 00 56 00 00 00                                       // "SRV" NUL
@@ -355,7 +356,7 @@ func TestNameCanonicalize(t *testing.T) {
 	}
 	resp := NameCanonicalizeResponse{Outbuf: []uint16{'S', 'R', 'V', 0, 0}, Status: 0}
 	b, _ := resp.MarshalBinary()
-	if want := unhex(t, "05000000 5300 5200 5600 0000 0000 0000 00000000"); !bytes.Equal(b, want) {
+	if want := testpeer.Unhex(t, "05000000 5300 5200 5600 0000 0000 0000 00000000"); !bytes.Equal(b, want) {
 		t.Errorf("response %x", b)
 	}
 	if back, err := DecodeNameCanonicalizeResponse(b); err != nil || back.Name() != "SRV" || !reflect.DeepEqual(back, resp) {
@@ -380,31 +381,31 @@ func TestDecodeRobustness(t *testing.T) {
 		{"unknown opnum", 30, "00000000", ErrUnknownOpnum},
 	}
 	for _, tt := range tests {
-		if _, err := DecodeRequest(tt.opnum, unhex(t, tt.hex)); !errors.Is(err, tt.want) {
+		if _, err := DecodeRequest(tt.opnum, testpeer.Unhex(t, tt.hex)); !errors.Is(err, tt.want) {
 			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
 		}
 	}
 	// A string without its NUL decodes to its characters; embedded NULs cut it, as wcscpy would.
-	s, err := DecodeServerGetInfoRequest(unhex(t, "00000200 02000000 00000000 02000000 6100 6200 65000000"))
+	s, err := DecodeServerGetInfoRequest(testpeer.Unhex(t, "00000200 02000000 00000000 02000000 6100 6200 65000000"))
 	if err != nil || *s.ServerName != "ab" {
 		t.Errorf("no NUL: %+v %v", s, err)
 	}
-	s, err = DecodeServerGetInfoRequest(unhex(t, "00000200 03000000 00000000 03000000 6100 0000 6200 0000 65000000"))
+	s, err = DecodeServerGetInfoRequest(testpeer.Unhex(t, "00000200 03000000 00000000 03000000 6100 0000 6200 0000 65000000"))
 	if err != nil || *s.ServerName != "a" {
 		t.Errorf("embedded NUL: %+v %v", s, err)
 	}
 	// Unpaired surrogates become U+FFFD rather than failing.
-	s, err = DecodeServerGetInfoRequest(unhex(t, "00000200 02000000 00000000 02000000 00d8 0000 65000000"))
+	s, err = DecodeServerGetInfoRequest(testpeer.Unhex(t, "00000200 02000000 00000000 02000000 00d8 0000 65000000"))
 	if err != nil || *s.ServerName != "\uFFFD" {
 		t.Errorf("surrogate: %q %v", *s.ServerName, err)
 	}
 	if _, err := (ServerGetInfoRequest{ServerName: StringPtr("a\x00b")}).MarshalBinary(); !errors.Is(err, ErrInvalidString) {
 		t.Errorf("NUL in string: %v", err)
 	}
-	if _, err := DecodePathCanonicalizeResponse(unhex(t, "ffffff7f 00")); !errors.Is(err, ErrTruncated) {
+	if _, err := DecodePathCanonicalizeResponse(testpeer.Unhex(t, "ffffff7f 00")); !errors.Is(err, ErrTruncated) {
 		t.Errorf("huge Outbuf: %v", err)
 	}
-	if _, err := DecodeNameCanonicalizeResponse(unhex(t, "ffffffff 00")); !errors.Is(err, ErrTruncated) {
+	if _, err := DecodeNameCanonicalizeResponse(testpeer.Unhex(t, "ffffffff 00")); !errors.Is(err, ErrTruncated) {
 		t.Errorf("huge WCHAR Outbuf: %v", err)
 	}
 	if WerrInvalidName.String() != "0x0000007b (WERR_INVALID_NAME)" || WerrNerrBufTooSmall.Name() != "NERR_BufTooSmall" || WERROR(0x1234).String() != "0x00001234" {
@@ -417,7 +418,7 @@ func TestInterface(t *testing.T) {
 		t.Errorf("Interface() = %s", got)
 	}
 	b, _ := dcerpc.NewBind(1, Interface()).MarshalBinary()
-	if !bytes.Contains(b, unhex(t, "c84f324b7016d30112785a47bf6ee188 03000000")) {
+	if !bytes.Contains(b, testpeer.Unhex(t, "c84f324b7016d30112785a47bf6ee188 03000000")) {
 		t.Errorf("bind %x", b)
 	}
 }

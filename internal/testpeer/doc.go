@@ -1,0 +1,5 @@
+// Package testpeer is shared test scaffolding: gating on external peers (Samba, nmap,
+// impacket, ...), a private loopback smbd per test, and annotated-hex fixtures.
+//
+// It is imported only from _test.go files; nothing in the scanner links it.
+package testpeer

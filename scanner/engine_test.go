@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -335,5 +336,29 @@ func TestProberDialsOnlyItsHostThroughTheEngine(t *testing.T) {
 	// The sweep's connect plus the prober's UDP "connect": both paced, both counted.
 	if st.Attempts != 2 {
 		t.Fatalf("attempts %d, want 2", st.Attempts)
+	}
+}
+
+// TestRunLeavesNoGoroutines: the pacer's feeder, the grace timer and every worker are gone when
+// Run returns, interrupted or not.
+func TestRunLeavesNoGoroutines(t *testing.T) {
+	port := listenAll(t, 0, "127.0.0.1", "127.0.0.2")
+	before := runtime.NumGoroutine()
+	for _, cancelEarly := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cfg := Config{Port: port, Rate: 200, Concurrency: 8, Prober: &slowProber{hold: 5 * time.Millisecond}}
+		if cancelEarly {
+			cfg.OnResult = func(HostResult) { cancel() }
+		}
+		Run(ctx, slices.Values(loopbackRange(1, 40)), cfg)
+		cancel()
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }

@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -282,5 +286,63 @@ func TestP2PClockOverride(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "", "scan", targets, "--port", fmt.Sprint(port), "--p2p-week", "1", "--p2p-time", "2026-01-01T00:00:00Z"); code != exitUsage {
 		t.Fatalf("--p2p-week with --p2p-time: exit %d, want usage error", code)
+	}
+}
+
+// TestWebhookReceivesNewFindingsDuringScan: each actionable finding of the infected host is
+// POSTed as a ticket; with a baseline that already had them, nothing is sent again.
+func TestWebhookReceivesNewFindingsDuringScan(t *testing.T) {
+	_, targets, port := startLab(t, "xp-sp3-conficker-d")
+	var mu sync.Mutex
+	var got []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got = append(got, m)
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	first := filepath.Join(t.TempDir(), "first.json")
+	code, _, stderr := runCLI(t, "", "scan", targets, "--port", fmt.Sprint(port), "--webhook", srv.URL, "--json", first)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	mu.Lock()
+	n := len(got)
+	keys := map[string]bool{}
+	for _, m := range got {
+		keys[fmt.Sprint(m["dedup_key"])] = true
+	}
+	mu.Unlock()
+	doc := loadDoc(t, first)
+	if len(doc.WebhookFailures) != 0 {
+		t.Fatalf("webhook failures: %v", doc.WebhookFailures)
+	}
+	want := 0
+	for _, f := range doc.Hosts[0].SMB.Findings {
+		if f.Verdict == "infected" || f.Verdict == "vulnerable" || f.Verdict == "exposed" {
+			want++
+			if !keys[f.ID] {
+				t.Errorf("no ticket for %s %s (id %s)", f.Check, f.Verdict, f.ID)
+			}
+		}
+	}
+	if n != want || want == 0 {
+		t.Fatalf("%d tickets posted, want %d", n, want)
+	}
+	// Same scan against its own baseline: every finding is unchanged, so no ticket is new.
+	code, _, stderr = runCLI(t, "", "scan", targets, "--port", fmt.Sprint(port), "--webhook", srv.URL, "--baseline", first)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != n {
+		t.Fatalf("%d tickets re-sent for unchanged findings", len(got)-n)
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/scan445/scan445/smbprobe/smblab"
+
+	"github.com/scan445/scan445/bench/internal/benchns"
 )
 
 // Namespace names differ from sweepbench's so the two benches never tear down each other.
@@ -113,13 +115,7 @@ func nftRules() string {
 
 // run runs one external command with a timeout and returns its combined output.
 func run(ctx context.Context, timeout time.Duration, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput()
-	if err != nil {
-		return out, fmt.Errorf("%s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
-	}
-	return out, nil
+	return benchns.Run(ctx, timeout, args...)
 }
 
 // ensureTools installs nmap, nftables and samba from Debian when one is missing.
@@ -143,47 +139,15 @@ func ensureTools(ctx context.Context) error {
 	return nil
 }
 
-// killNamespace ends every process left in ns (all of them were started by this bench: the
-// namespace is its own), then deletes it. Processes keep a deleted namespace alive otherwise.
-func killNamespace(ns string) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
-		out, err := exec.Command("ip", "netns", "pids", ns).Output()
-		if err != nil || len(strings.TrimSpace(string(out))) == 0 {
-			break
-		}
-		for _, f := range strings.Fields(string(out)) {
-			if pid, err := strconv.Atoi(f); err == nil && pid > 1 && pid != os.Getpid() {
-				syscall.Kill(pid, sig)
-			}
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
-	exec.Command("ip", "netns", "del", ns).Run()
-}
+// lab is the namespace pair; the lab slices, dnat and notrack rules come on top (nftRules).
+var lab = benchns.Pair{Scan: scanNS, Target: targetNS, Space: space}
 
-func teardown() {
-	killNamespace(scanNS)
-	killNamespace(targetNS)
-}
+func teardown() { lab.Teardown() }
 
 // setupNamespaces joins a scanner namespace to a target namespace in which the whole /16 is
 // local. The scanner namespace has no default route: only the /16 and the veth /30 exist.
 func setupNamespaces(ctx context.Context) error {
-	teardown()
-	steps := [][]string{
-		{"ip", "netns", "add", scanNS},
-		{"ip", "netns", "add", targetNS},
-		{"ip", "-n", scanNS, "link", "set", "lo", "up"},
-		{"ip", "-n", targetNS, "link", "set", "lo", "up"},
-		{"ip", "-n", scanNS, "link", "add", "veth-s", "type", "veth", "peer", "name", "veth-t", "netns", targetNS},
-		{"ip", "-n", scanNS, "addr", "add", "10.78.0.1/30", "dev", "veth-s"},
-		{"ip", "-n", targetNS, "addr", "add", "10.78.0.2/30", "dev", "veth-t"},
-		{"ip", "-n", scanNS, "link", "set", "veth-s", "up"},
-		{"ip", "-n", targetNS, "link", "set", "veth-t", "up"},
-		{"ip", "-n", targetNS, "route", "add", "local", space, "dev", "lo"},
-		{"ip", "-n", scanNS, "route", "add", space, "via", "10.78.0.2"},
-		{"ip", "netns", "exec", scanNS, "sysctl", "-qw", "net.ipv4.ip_local_port_range=1024 65000"},
-		{"ip", "netns", "exec", targetNS, "sysctl", "-qw", "net.core.somaxconn=65535"},
+	return lab.Create(ctx, [][]string{
 		// nmap's smb scripts send a UDP/137 NBSTAT per host; rate-limited port-unreachables
 		// would turn each into a 1–4 s timeout (PEERS.md).
 		// The host-wide ICMP budget (1000/s, burst 50) is per namespace too: 256 "hosts" that
@@ -195,18 +159,7 @@ func setupNamespaces(ctx context.Context) error {
 		// dnat from the veth to 127.0.x.y is dropped as martian without this.
 		{"ip", "netns", "exec", targetNS, "sysctl", "-qw", "net.ipv4.conf.all.route_localnet=1"},
 		{"ip", "netns", "exec", targetNS, "sysctl", "-qw", "net.ipv4.conf.veth-t.route_localnet=1"},
-	}
-	for _, s := range steps {
-		if _, err := run(ctx, 20*time.Second, s...); err != nil {
-			return err
-		}
-	}
-	nft := exec.CommandContext(ctx, "ip", "netns", "exec", targetNS, "nft", "-f", "-")
-	nft.Stdin = strings.NewReader(nftRules())
-	if out, err := nft.CombinedOutput(); err != nil {
-		return fmt.Errorf("nft: %w: %s", err, out)
-	}
-	return nil
+	}, nftRules())
 }
 
 // server is a process started inside the target namespace.

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/scan445/scan445/bench/internal/benchns"
 )
 
 const (
@@ -94,23 +96,10 @@ func rssRatio(bin string, runs int) (int64, int64, error) {
 	return r8, r24, err
 }
 
-func sh(args ...string) error {
-	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, out)
-	}
-	return nil
-}
-
 // The target namespace answers the whole /16 locally: one listener on 0.0.0.0:445 makes every
 // address open, except the third octets ≡ 6 (mod 8), which nftables rejects with a TCP reset
 // (closed), and ≡ 7 (mod 8), which it drops (filtered).
 func setup() (func(), error) {
-	teardown := func() {
-		exec.Command("ip", "netns", "del", scanNS).Run()
-		exec.Command("ip", "netns", "del", targetNS).Run()
-	}
-	teardown()
 	var rejectSet, dropSet []string
 	for x := 0; x < 256; x++ {
 		switch x % 8 {
@@ -127,34 +116,11 @@ func setup() (func(), error) {
     ip daddr { %s } tcp dport 445 drop
   }
 }`, strings.Join(rejectSet, ", "), strings.Join(dropSet, ", "))
-	steps := [][]string{
-		{"ip", "netns", "add", scanNS},
-		{"ip", "netns", "add", targetNS},
-		{"ip", "-n", scanNS, "link", "set", "lo", "up"},
-		{"ip", "-n", targetNS, "link", "set", "lo", "up"},
-		{"ip", "-n", scanNS, "link", "add", "veth-s", "type", "veth", "peer", "name", "veth-t", "netns", targetNS},
-		{"ip", "-n", scanNS, "addr", "add", "10.78.0.1/30", "dev", "veth-s"},
-		{"ip", "-n", targetNS, "addr", "add", "10.78.0.2/30", "dev", "veth-t"},
-		{"ip", "-n", scanNS, "link", "set", "veth-s", "up"},
-		{"ip", "-n", targetNS, "link", "set", "veth-t", "up"},
-		{"ip", "-n", targetNS, "route", "add", "local", space, "dev", "lo"},
-		{"ip", "-n", scanNS, "route", "add", space, "via", "10.78.0.2"},
-		{"ip", "netns", "exec", scanNS, "sysctl", "-qw", "net.ipv4.ip_local_port_range=1024 65000"},
-		{"ip", "netns", "exec", targetNS, "sysctl", "-qw", "net.core.somaxconn=65535"},
+	pair := benchns.Pair{Scan: scanNS, Target: targetNS, Space: space}
+	if err := pair.Create(context.Background(), nil, rules); err != nil {
+		return nil, err
 	}
-	for _, s := range steps {
-		if err := sh(s...); err != nil {
-			teardown()
-			return nil, err
-		}
-	}
-	nft := exec.Command("ip", "netns", "exec", targetNS, "nft", "-f", "-")
-	nft.Stdin = strings.NewReader(rules)
-	if out, err := nft.CombinedOutput(); err != nil {
-		teardown()
-		return nil, fmt.Errorf("nft (apt-get install nftables): %v: %s", err, out)
-	}
-	return teardown, nil
+	return pair.Teardown, nil
 }
 
 type runResult struct {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/csv"
@@ -11,14 +10,14 @@ import (
 	"html"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/scan445/scan445/smbprobe"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 // Payloads a hostile host can put in any string it answers with. Each would change the page
@@ -209,36 +208,14 @@ func TestOtherFormatsHostile(t *testing.T) {
 	}
 }
 
-// chromium runs headless Chromium on a file and returns stdout. It never touches the network:
-// the page has no external references and the flags switch off background traffic.
-func chromium(t *testing.T, extra ...string) []byte {
-	t.Helper()
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed (apt-get install chromium); CI installs it")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-		"--user-data-dir=" + t.TempDir()}, extra...)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, stderr.String())
-	}
-	return stdout.Bytes()
-}
+// chromium: see testpeer.Chromium.
+func chromium(t *testing.T, extra ...string) []byte { return testpeer.Chromium(t, extra...) }
 
 func TestHTMLInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	if _, err := exec.LookPath("chromium"); err != nil {
-		t.Skip("chromium not installed (apt-get install chromium); CI installs it")
-	}
+	testpeer.LookPath(t, "chromium", "/usr/bin/chromium")
 	dir := t.TempDir()
 	for _, c := range []struct {
 		name string

@@ -11,14 +11,13 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/smblab"
 )
 
@@ -84,28 +83,7 @@ func TestHostileLabHostReportIsInert(t *testing.T) {
 		}
 	}
 
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("SCAN445_REQUIRE_PEERS") == "1" {
-			t.Fatal("chromium missing and SCAN445_REQUIRE_PEERS=1")
-		}
-		t.Skip("chromium not installed (apt-get install chromium); CI installs it")
-	}
-	browse := func(extra ...string) string {
-		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-		defer cancel()
-		args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-			"--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-			"--user-data-dir=" + t.TempDir()}, extra...)
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("chromium: %v\n%s", err, errb.String())
-		}
-		return out.String()
-	}
+	browse := func(extra ...string) string { return string(testpeer.Chromium(t, extra...)) }
 	dom := browse("--virtual-time-budget=2000", "--dump-dom", "file://"+page)
 	if !strings.Contains(dom, `data-js="ready"`) {
 		t.Fatalf("the report's own script did not run; DOM starts %.300q", dom)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scan445/scan445/report"
 	"github.com/scan445/scan445/scanner"
+	"github.com/scan445/scan445/smbprobe"
 )
 
 // runCLI runs the whole command line in-process.
@@ -380,4 +381,14 @@ func FuzzReadJournal(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestChecksHelpNamesEveryCheck keeps the --checks help in step with the registry.
+func TestChecksHelpNamesEveryCheck(t *testing.T) {
+	_, stdout, _ := runCLI(t, "", "scan", "--help")
+	for _, c := range smbprobe.Checks() {
+		if !strings.Contains(stdout, c.ID) {
+			t.Errorf("scan --help does not name check %s", c.ID)
+		}
+	}
 }

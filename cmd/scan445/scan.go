@@ -81,7 +81,7 @@ func scanFlags(verbosity *int) []cli.Flag {
 		num("retries", "extra connect attempts after a timeout", 1),
 		dur("host-timeout", "whole budget of one host", 30*time.Second),
 		// Checks.
-		strs("checks", "checks to run (default: every safe check)"),
+		strs("checks", "checks to run, comma-separated: ms08-067, conficker, conficker-p2p, ms17-010, smbv1-enabled, signing-not-required, anonymous-ipc, srvsvc-anonymous, os-unsupported; safe (the default) or none (connect results only)"),
 		flag("intrusive", "ALSO run intrusive checks that can crash unpatched hosts (MS08-067 NetprPathCompare)"),
 		// Output.
 		str("json", "write the JSON report to `PATH` (- streams NDJSON results to stdout, then the report as the last line)", ""),

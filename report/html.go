@@ -332,10 +332,32 @@ func remedyLinks(ids []string) []remedyLink {
 	return out
 }
 
+// noP2PSignalRule is the Conficker P2P finding of a host whose derived ports stayed silent.
+const noP2PSignalRule = smbprobe.CheckConfickerP2P + "/4b.no-signal"
+
+// quietOnly counts the hosts whose only undecided check is the silent P2P probe.
+func quietOnly(quiet, unknown map[string]bool) int {
+	n := 0
+	for k := range quiet {
+		if !unknown[k] {
+			n++
+		}
+	}
+	return n
+}
+
+func unknownNote(quiet int) string {
+	if quiet == 0 {
+		return "hosts"
+	}
+	return fmt.Sprintf("hosts (not counting %d with no Conficker P2P signal only)", quiet)
+}
+
 // buildCards counts hosts, not findings: an admin plans work per machine.
 func buildCards(doc *Document) []card {
 	count := map[smbprobe.Verdict]map[string]bool{}
 	compliance := map[string]bool{}
+	quiet := map[string]bool{}
 	for _, h := range doc.Hosts {
 		if h.SMB == nil {
 			continue
@@ -352,6 +374,12 @@ func buildCards(doc *Document) []card {
 			if vv == smbprobe.Error {
 				vv = smbprobe.Unknown
 			}
+			if vv == smbprobe.Unknown && f.Rule == noP2PSignalRule {
+				// Silence on the P2P ports is "no signal", not a check that failed: counted
+				// apart so the Unknown card keeps pointing at hosts that need a second look.
+				quiet[k] = true
+				continue
+			}
 			if count[vv] == nil {
 				count[vv] = map[string]bool{}
 			}
@@ -366,7 +394,7 @@ func buildCards(doc *Document) []card {
 		{Label: "Infected", Value: len(count[smbprobe.Infected]), Class: "c-infected", Note: "hosts"},
 		{Label: "Vulnerable", Value: len(count[smbprobe.Vulnerable]), Class: "c-vulnerable", Note: "hosts"},
 		{Label: "Exposed", Value: len(count[smbprobe.Exposed]), Class: "c-exposed", Note: "hosts"},
-		{Label: "Unknown", Value: len(count[smbprobe.Unknown]), Class: "c-unknown", Note: "hosts"},
+		{Label: "Unknown", Value: len(count[smbprobe.Unknown]), Class: "c-unknown", Note: unknownNote(quietOnly(quiet, count[smbprobe.Unknown]))},
 		{Label: "Compliance issues", Value: len(compliance), Class: "c-compliance", Note: "hosts"},
 	}
 	if doc.Options["credentialed_as"] != "" {

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -113,14 +111,9 @@ func renderDocument(c *cli.Context, env *environment, doc *report.Document) erro
 }
 
 func loadReport(path string) (*report.Document, error) {
-	f, err := os.Open(path)
+	doc, err := readReportFile(path)
 	if err != nil {
 		return nil, usageError{err}
-	}
-	defer f.Close()
-	doc, err := report.Load(f)
-	if err != nil {
-		return nil, usagef("%s: %v", path, err)
 	}
 	return doc, nil
 }
@@ -195,7 +188,7 @@ func diffCommand(env *environment) *cli.Command {
 			report.Finalize(oldDoc)
 			report.Finalize(newDoc)
 			if err := report.WriteDiff(env.stdout, report.Diff(oldDoc, newDoc)); err != nil {
-				return cli.Exit(errors.Join(err).Error(), exitIncomplete)
+				return cli.Exit(err.Error(), exitIncomplete)
 			}
 			return nil
 		},

@@ -429,14 +429,23 @@ func loadBaseline(path string) (*report.Document, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.Open(path)
+	doc, err := readReportFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--baseline: %w", err)
+	}
+	return doc, nil
+}
+
+// readReportFile loads a saved JSON report; the error names the file.
+func readReportFile(path string) (*report.Document, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	doc, err := report.Load(f)
 	if err != nil {
-		return nil, fmt.Errorf("--baseline %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return doc, nil
 }

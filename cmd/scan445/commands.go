@@ -75,6 +75,7 @@ func reportFormatFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tickets-format", Usage: "jsonl or jira-csv", Value: "jsonl"},
 		&cli.StringFlag{Name: "baseline", Usage: "mark findings against an earlier JSON report `FILE`"},
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 at or above: infected, vulnerable, exposed, any, none", Value: "none"},
+		&cli.StringFlag{Name: "fail-on-unknown", Usage: "exit 1 when an open host's `CHECKS` (ids, or default = ms08-067,conficker) ended unknown or error"},
 	}
 }
 
@@ -104,7 +105,11 @@ func renderDocument(c *cli.Context, env *environment, doc *report.Document) erro
 	if err := writeReports(env, o, doc, failOn); err != nil {
 		return cli.Exit(err.Error(), exitIncomplete)
 	}
-	if report.Exceeds(doc, failOn) {
+	gate, err := report.ParseUncheckedGate(c.String("fail-on-unknown"))
+	if err != nil {
+		return usageError{err}
+	}
+	if report.Exceeds(doc, failOn) || reportUnchecked(env.stderr, doc, gate) {
 		env.exitCode = exitFindings
 	}
 	return nil

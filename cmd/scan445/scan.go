@@ -29,6 +29,7 @@ type scanSettings struct {
 	targetOpt   scanner.TargetOptions
 	engine      scanner.Config
 	failOn      report.FailOn
+	failUnknown []string // checks whose unknown/error on an open host fails the run
 	outputs     outputs
 	resumePath  string
 	quiet       bool
@@ -82,7 +83,8 @@ func scanFlags(verbosity *int) []cli.Flag {
 		dur("host-timeout", "whole budget of one host", 30*time.Second),
 		// Checks.
 		strs("checks", "checks to run, comma-separated: ms08-067, conficker, conficker-p2p, ms17-010, smbv1-enabled, signing-not-required, anonymous-ipc, srvsvc-anonymous, os-unsupported; safe (the default) or none (connect results only)"),
-		flag("intrusive", "ALSO run intrusive checks that can crash unpatched hosts (MS08-067 NetprPathCompare)"),
+		// Command line only: no environment variable, no config key (refuseIntrusiveElsewhere).
+		&cli.BoolFlag{Name: "intrusive", Usage: "ALSO run intrusive checks that can crash unpatched hosts (MS08-067 NetprPathCompare); command line only"},
 		// Output.
 		str("json", "write the JSON report to `PATH` (- streams NDJSON results to stdout, then the report as the last line)", ""),
 		str("html", "write the HTML remediation report to `PATH`", ""),
@@ -94,6 +96,7 @@ func scanFlags(verbosity *int) []cli.Flag {
 		str("baseline", "mark findings new/unchanged/fixed against an earlier JSON report `FILE`", ""),
 		str("resume", "results journal `FILE`: hosts already in it are not scanned again; new results are appended", ""),
 		str("fail-on", "exit 1 when a finding is at or above: infected, vulnerable, exposed, any, none", "none"),
+		str("fail-on-unknown", "exit 1 when an open host's `CHECKS` (comma-separated ids, or default = ms08-067,conficker) ended unknown or error", ""),
 		flag("quiet", "no progress, warnings only", "q"),
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more logging (-v info, -v -v debug)", Count: verbosity},
 	}
@@ -189,6 +192,12 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 	}
 	if s.failOn, err = report.ParseFailOn(c.String("fail-on")); err != nil {
 		return nil, usageError{err}
+	}
+	if s.failUnknown, err = report.ParseUncheckedGate(c.String("fail-on-unknown")); err != nil {
+		return nil, usageError{err}
+	}
+	if err := refuseIntrusiveElsewhere(c.String("config")); err != nil {
+		return nil, err
 	}
 	if s.outputs, err = readOutputs(c); err != nil {
 		return nil, usageError{err}
@@ -363,6 +372,8 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		return exitIncomplete, nil
 	case report.Exceeds(doc, s.failOn):
 		return exitFindings, nil
+	case reportUnchecked(env.stderr, doc, s.failUnknown):
+		return exitFindings, nil
 	}
 	return exitOK, nil
 }
@@ -389,6 +400,9 @@ func (s *scanSettings) effectiveOptions(t *scanner.TargetSet) map[string]string 
 		"seed":         strconv.FormatUint(t.Seed(), 10),
 		"targets":      strings.Join(s.specs, " "),
 		"fail_on":      string(s.failOn),
+	}
+	if len(s.failUnknown) > 0 {
+		o["fail_on_unknown"] = strings.Join(s.failUnknown, ",")
 	}
 	if len(s.targetOpt.Excludes) > 0 {
 		o["exclude"] = strings.Join(s.targetOpt.Excludes, " ")

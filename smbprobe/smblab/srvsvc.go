@@ -178,7 +178,11 @@ func (s *session) pathCanonicalize(req srvsvc.PathCanonicalizeRequest) rpcResult
 		return marshal(resp)
 	}
 	out := utf16le(canon)
-	if len(out) > len(resp.Outbuf) {
+	need := len(out)
+	if s.p.CanonCountsNUL {
+		need += 2
+	}
+	if need > len(resp.Outbuf) {
 		resp.Status = srvsvc.WerrNerrBufTooSmall
 		return marshal(resp)
 	}

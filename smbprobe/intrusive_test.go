@@ -199,4 +199,3 @@ func TestIntrusiveAfterCredentialed(t *testing.T) {
 		t.Errorf("the lab logged a crash: %s", crash.String())
 	}
 }
-

@@ -39,6 +39,9 @@ func usagef(format string, args ...any) error {
 // run is main without os.Exit, so tests drive the whole CLI in-process.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) > 1 {
+		env.args = args[1:]
+	}
 	app := newApp(env)
 	err := app.Run(interspersed(args, app.Commands))
 	switch {
@@ -52,7 +55,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var ec cli.ExitCoder
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "scan445: %v\n", err)
+		fmt.Fprintf(stderr, "scan445: %s\n", plainWords(err, app, args))
 		return exitUsage
 	case errors.As(err, &ec):
 		if msg := err.Error(); msg != "" {
@@ -61,13 +64,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ec.ExitCode()
 	default:
 		// What urfave/cli returns itself is a flag or argument problem.
-		fmt.Fprintf(stderr, "scan445: %v\n", err)
+		fmt.Fprintf(stderr, "scan445: %s\n", plainWords(err, app, args))
 		return exitUsage
 	}
 }
 
 // environment carries the process's streams and the outcome of a command, instead of globals.
 type environment struct {
+	args           []string // the command line after the program name, as typed
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	exitCode       int
@@ -76,14 +80,30 @@ type environment struct {
 
 func newApp(env *environment) *cli.App {
 	app := &cli.App{
-		Name:                  "scan445",
-		Usage:                 "find hosts exposed to MS08-067 and infected by Conficker, without harming them",
-		Version:               version,
-		Writer:                env.stdout,
-		ErrWriter:             env.stderr,
-		Reader:                env.stdin,
-		EnableBashCompletion:  true,
-		HideVersion:           false,
+		Name:                 "scan445",
+		Usage:                "find hosts exposed to MS08-067 and infected by Conficker, without harming them",
+		Version:              version,
+		Writer:               env.stdout,
+		ErrWriter:            env.stderr,
+		Reader:               env.stdin,
+		EnableBashCompletion: true,
+		// urfave/cli's own version flag is --version/-v: `scan445 -v scan …` printed the version
+		// and exited 0 without scanning. Ours has no -v.
+		HideVersion: true,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Usage: "print the version"},
+		},
+		Action: func(c *cli.Context) error {
+			switch {
+			case c.Bool("version"):
+				fmt.Fprintf(env.stdout, "scan445 %s\n", version)
+				return nil
+			case c.NArg() > 0:
+				env.unknownCommand = c.Args().First()
+				return nil
+			}
+			return cli.ShowAppHelp(c)
+		},
 		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitCodesHelp + "\n",
 		// urfave/cli would call os.Exit itself; we map every error to our documented codes.
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -106,6 +126,7 @@ func newApp(env *environment) *cli.App {
 		},
 	}
 	app.Commands = append(app.Commands, extraCommands(env)...)
+	app.Commands = append(app.Commands, completionCommand(env), manCommand(env))
 	for _, c := range app.Commands {
 		if c.OnUsageError == nil {
 			c.OnUsageError = app.OnUsageError

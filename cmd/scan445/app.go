@@ -176,7 +176,12 @@ func interspersed(args []string, commands []*cli.Command) []string {
 		case len(a) > 1 && a[0] == '-':
 			flags = append(flags, a)
 			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && !boolean[name] && i+1 < len(rest) {
+			if !strings.Contains(name, "=") && !boolean[name] {
+				if i+1 == len(rest) {
+					// A value flag with nothing after it: keep it last, so that flag parsing
+					// says it needs a value instead of taking the "--" below as its value.
+					return append([]string{args[0], args[1]}, flags...)
+				}
 				flags = append(flags, rest[i+1])
 				i++
 			}

@@ -61,8 +61,16 @@ func manCommand(env *environment) *cli.Command {
 	}
 }
 
-// manExitCodes is the exit-code contract, which the help shows from a template of its own.
-const manExitCodes = `.SH EXIT CODES
+// manExitCodes is the environment and the exit-code contract, which the help shows from
+// texts of its own.
+const manExitCodes = `.SH ENVIRONMENT
+Every flag of \fBscan\fP can also be set as \fBSCAN445_\fIFLAG\fR (upper case, dashes as
+underscores, e.g. SCAN445_RATE=500, SCAN445_FAIL_ON=exposed) or as a key of the YAML
+\-\-config file. Precedence: flag, then environment, then file, then default.
+\fBJOB_COMPLETION_INDEX\fP (set by Kubernetes Indexed Jobs) gives \-\-shard\-index.
+Secrets are never flag values: \-\-password\-env and \-\-webhook\-header\-env name the variables
+that hold them.
+.SH EXIT CODES
 .TP
 0
 the scan completed and nothing at or above \-\-fail\-on was found
@@ -113,7 +121,6 @@ func flagChoices() map[string][]string {
 func completionModel(app *cli.App) []compCommand {
 	choices := flagChoices()
 	top := compCommand{flags: compFlags(app.VisibleFlags(), choices)}
-	top.flags = append(top.flags, compFlag{names: []string{"--help", "-h"}, usage: "show help"})
 	cmds := []compCommand{top}
 	for _, c := range app.VisibleCommands() {
 		cc := compCommand{name: c.Name, usage: c.Usage, flags: compFlags(c.VisibleFlags(), choices)}
@@ -201,7 +208,7 @@ _scan445() {
 			}
 		}
 		fmt.Fprintf(w, "      esac\n      case \"$cur\" in\n        -*) COMPREPLY=( $(compgen -W %s -- \"$cur\") ) ;;\n",
-			shQuote(flagWords(c.flags, func(compFlag) bool { return true })+" --help"))
+			shQuote(flagWords(c.flags, func(compFlag) bool { return true })))
 		switch {
 		case c.args != nil:
 			fmt.Fprintf(w, "        *) COMPREPLY=( $(compgen -W %s -- \"$cur\") ) ;;\n", shQuote(strings.Join(c.args, " ")))

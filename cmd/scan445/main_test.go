@@ -340,6 +340,7 @@ func TestProgressETA(t *testing.T) {
 		{0, 10, "0s"},
 		{3600, 1, "1h0m0s"},
 		{10, 0, "?"},
+		{1, 1000, "<1s"}, // hosts that remain never show as 0s
 	} {
 		if got := eta(tc.remaining, tc.rate); got != tc.want {
 			t.Errorf("eta(%d, %v) = %s, want %s", tc.remaining, tc.rate, got, tc.want)

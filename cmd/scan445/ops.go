@@ -37,7 +37,7 @@ const (
 func opsFlags() []cli.Flag {
 	return []cli.Flag{
 		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "webhook-header-env", EnvVars: envs("webhook-header-env"),
-			Usage: "add the HTTP header held in environment variable `VAR` (\"Name: value\", e.g. \"Authorization: Bearer …\") to each webhook request; repeatable"}),
+			Usage: "add the HTTP header held in environment variable `VAR` (\"Name: value\", e.g. \"Authorization: Bearer TOKEN\") to each webhook request; repeatable"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "webhook-header-file", EnvVars: envs("webhook-header-file"),
 			Usage: "add the HTTP headers in `FILE` (one \"Name: value\" per line, # comments) to each webhook request"}),
 		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "webhook-wait", Value: defaultWebhookWait, EnvVars: envs("webhook-wait"),

@@ -320,7 +320,7 @@ func requireOutput(c *cli.Context, command string) error {
 	for _, n := range names {
 		list = append(list, "--"+n+" FILE")
 	}
-	return usagef("%s: nothing to write: add %s (- for stdout)", command, strings.Join(list, ", "))
+	return usagef("'scan445 %s' has nothing to write: add %s (- for stdout)", command, strings.Join(list, ", "))
 }
 
 // checkRenderFlags checks the flags of report and merge before any file is read.

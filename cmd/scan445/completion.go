@@ -51,6 +51,19 @@ func manCommand(env *environment) *cli.Command {
 		Name:  "man",
 		Usage: "print the manual page (roff): scan445 man > /usr/local/share/man/man1/scan445.1",
 		Action: func(c *cli.Context) error {
+			// The page is rendered from the command definitions; urfave/cli's template shows a
+			// command's UsageText but not its Description, so both go into UsageText here (the
+			// app is built anew for every run: this changes no help text).
+			c.App.Description = manDescription
+			for _, cmd := range c.App.Commands {
+				if cmd.UsageText != "" || cmd.Name == "help" {
+					continue
+				}
+				cmd.UsageText = strings.TrimSpace("scan445 " + cmd.Name + " [options] " + cmd.ArgsUsage)
+				if cmd.Description != "" {
+					cmd.UsageText += "\n\n" + cmd.Description
+				}
+			}
 			page, err := c.App.ToManWithSection(1)
 			if err != nil {
 				return cli.Exit(fmt.Sprintf("man page: %v", err), exitIncomplete)
@@ -60,6 +73,12 @@ func manCommand(env *environment) *cli.Command {
 		},
 	}
 }
+
+// manDescription opens the man page.
+const manDescription = "scan445 sweeps internal address ranges on TCP/445, speaks SMB1 and SMB2, fingerprints each " +
+	"host and runs only checks that cannot reach the vulnerable code of MS08-067. Every verdict carries its " +
+	"evidence and says unknown, with the reason, rather than guess. Reports: JSON (the source of truth), HTML, " +
+	"CSV, JUnit XML and tickets; a webhook; exit codes a CI job can gate on (--fail-on)."
 
 // manExitCodes is the environment and the exit-code contract, which the help shows from
 // texts of its own.

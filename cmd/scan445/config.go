@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strconv"
@@ -49,13 +50,15 @@ func readConfig(path string, flags []cli.Flag) (map[any]any, error) {
 		return nil, fmt.Errorf("--config %s: %v", path, pathProblem(err))
 	}
 	defer f.Close()
-	raw := make([]byte, maxConfigFile+1)
-	n, _ := readAll(f, raw)
-	if n > maxConfigFile {
+	raw, err := io.ReadAll(io.LimitReader(f, maxConfigFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("--config %s: %v", path, pathProblem(err))
+	}
+	if len(raw) > maxConfigFile {
 		return nil, fmt.Errorf("--config %s: larger than %d bytes; it should hold flag values only", path, maxConfigFile)
 	}
 	var doc map[string]any
-	if err := yaml.Unmarshal(raw[:n], &doc); err != nil {
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("--config %s: not valid YAML: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	settable := map[string]cli.Flag{}
@@ -178,17 +181,4 @@ func baseFlag(f cli.Flag) cli.Flag {
 		return x.BoolFlag
 	}
 	return f
-}
-
-// readAll fills b from f and returns how many bytes it read.
-func readAll(f *os.File, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := f.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }

@@ -46,7 +46,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := app.Run(interspersed(args, app.Commands))
 	switch {
 	case env.unknownCommand != "":
-		fmt.Fprintf(stderr, "scan445: unknown command %q (see 'scan445 help')\n", env.unknownCommand)
+		var names []string
+		for _, c := range app.Commands {
+			names = append(names, c.Name)
+		}
+		if near := closest(env.unknownCommand, names); near != "" {
+			fmt.Fprintf(stderr, "scan445: unknown command %q: did you mean %s?\n", env.unknownCommand, near)
+		} else {
+			fmt.Fprintf(stderr, "scan445: unknown command %q (see 'scan445 help')\n", env.unknownCommand)
+		}
 		return exitUsage
 	case err == nil:
 		return env.exitCode

@@ -155,6 +155,8 @@ func TestBadRunsRefusedBeforeTheFirstPacket(t *testing.T) {
 		{"report without output", nil, []string{"report", saved}, []string{"'scan445 report' has nothing to write", "--html FILE"}},
 		{"report output missing directory", nil, []string{"report", saved, "--html", "/nonexistent/r.html"}, []string{"/nonexistent", "does not exist"}},
 		{"merge tickets format without tickets", nil, []string{"merge", saved, "-o", out, "--tickets-format", "jira-csv"}, []string{"--tickets-format", "--tickets"}},
+		{"misspelt command", nil, []string{"sacn", "127.0.0.1"}, []string{`unknown command "sacn": did you mean scan?`}},
+		{"webhook not http", nil, scan("--webhook", "ftp://u:pw@127.0.0.1/x"), []string{"--webhook", "want an http:// or https:// URL", "REDACTED"}},
 		{"unknown shell", nil, []string{"completion", "tcsh"}, []string{`unknown shell "tcsh"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -232,6 +234,9 @@ func TestRedactURL(t *testing.T) {
 		{"--webhook=https://h.example/x?s3cret", "--webhook=https://h.example/x?REDACTED"},
 		{"10.0.0.0/24", "10.0.0.0/24"},
 		{"--rate=5", "--rate=5"},
+		{"ftp://u:s3cret@127.0.0.1/x", "ftp://REDACTED@127.0.0.1/x"},
+		{"bob@corp.example", "bob@corp.example"},
+		{"CORP\\bob", "CORP\\bob"},
 	} {
 		if got := redactArgURL(tc.in); got != tc.want {
 			t.Errorf("redactArgURL(%q) = %q, want %q", tc.in, got, tc.want)
@@ -413,5 +418,17 @@ func TestRateEstimatorFollowsSlowdown(t *testing.T) {
 	average := done / (100 * time.Second).Seconds()
 	if rate > 20 || average < 50 {
 		t.Fatalf("after 40 s at 8/s the estimate is %.1f/s (the average since the start is %.1f/s)", rate, average)
+	}
+}
+
+func TestClosestName(t *testing.T) {
+	names := []string{"rate", "port", "retries", "resume", "fail-on", "scan", "report", "json", "iL"}
+	for _, tc := range []struct{ in, want string }{
+		{"ratee", "rate"}, {"rat", "rate"}, {"sacn", "scan"}, {"fail-onn", "fail-on"}, {"failon", "fail-on"},
+		{"jsno", "json"}, {"bogus", ""}, {"x", ""}, {"reprot", "report"},
+	} {
+		if got := closest(tc.in, names); got != tc.want {
+			t.Errorf("closest(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }

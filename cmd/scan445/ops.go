@@ -55,6 +55,11 @@ func readOpsSettings(c *cli.Context) (opsSettings, error) {
 	if o.progressEvery < 0 {
 		return o, fmt.Errorf("--progress-interval %v: must be 0 (none) or positive", o.progressEvery)
 	}
+	if raw := c.String("webhook"); raw != "" {
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return o, fmt.Errorf("--webhook %q: want an http:// or https:// URL", redactURL(raw))
+		}
+	}
 	h, err := readWebhookHeaders(c.StringSlice("webhook-header-env"), c.String("webhook-header-file"))
 	if err != nil {
 		return o, err
@@ -157,11 +162,10 @@ func redactArgURL(a string) string {
 }
 
 // redactURL keeps a URL recognisable but drops what may be a secret: the password and user
-// name, the query and the fragment. Anything that is not an http(s) URL is returned
-// as it is.
+// name, the query and the fragment. Anything that is not a URL is returned as it is.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || u.Scheme == "" || !strings.Contains(s, "://") {
 		return s
 	}
 	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {

@@ -20,8 +20,10 @@ const (
 const exitCodesHelp = `EXIT CODES:
    0  scan completed and nothing at or above --fail-on was found
    1  findings at or above --fail-on (reports are still written)
-   2  usage or input error (bad flag, bad target spec, unreadable file); nothing was sent
-   3  the scan could not complete (Ctrl-C/SIGTERM, or a fatal error); partial reports are written`
+   2  usage or input error (bad or contradicting flags, bad target spec, unreadable input,
+      unwritable report path); nothing was sent
+   3  the scan could not complete (Ctrl-C/SIGTERM, or a fatal error); partial reports are written
+   Webhook failures do not change the exit code: they are printed on stderr and listed in the report.`
 
 // version is set by the linker (-X main.version=…) for releases.
 var version = "0.1.0-dev"

@@ -126,6 +126,10 @@ func TestBadRunsRefusedBeforeTheFirstPacket(t *testing.T) {
 		{"output is a device", nil, scan("--csv", "/dev/null"), []string{"--csv /dev/null", "not a regular file"}},
 		{"two outputs one file", nil, scan("--json", out, "--html", out), []string{"--json", "--html", "both write"}},
 		{"resume is the report", nil, scan("--json", out, "--resume", out), []string{"--resume", "--json", "same file"}},
+		{"report overwrites the target list", nil, []string{"scan", "-iL", write("targets.txt", "127.0.0.1\n"), "--port", fmt.Sprint(port), "--csv", filepath.Join(dir, "targets.txt")},
+			[]string{"--csv", "--input-list", "overwrite what the run reads"}},
+		{"html over the baseline", nil, scan("--baseline", saved, "--html", saved), []string{"--html", "--baseline", "same file"}},
+		{"report overwrites its input", nil, []string{"report", saved, "--html", saved}, []string{"--html", "the input", "same file"}},
 		{"-v before the command", nil, []string{"-v", "scan", "127.0.0.1"}, []string{"-v is not a flag of scan445 itself", "scan445 scan -v", "scan445 version"}},
 		{"scan flag before the command", nil, []string{"--rate", "5", "scan", "127.0.0.1"}, []string{"--rate is a flag of 'scan'"}},
 		{"shard twice", nil, scan("--shard", "1/4", "--shard-count", "3"), []string{"--shard 1/4", "--shard-count 3"}},
@@ -430,5 +434,22 @@ func TestClosestName(t *testing.T) {
 		if got := closest(tc.in, names); got != tc.want {
 			t.Errorf("closest(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// --json over --baseline is the one overwrite of an input that is meant: each scheduled run
+// compares with the last one and replaces it.
+func TestRollingBaselineIsAllowed(t *testing.T) {
+	port := listeners(t, "127.0.0.1")
+	out := filepath.Join(t.TempDir(), "r.json")
+	args := []string{"scan", "127.0.0.1", "--port", fmt.Sprint(port), "--checks", "none", "--json", out}
+	if code, _, stderr := runCLI(t, "", args...); code != exitOK {
+		t.Fatalf("first run: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "", append(args, "--baseline", out)...); code != exitOK {
+		t.Fatalf("rolling baseline: exit %d: %s", code, stderr)
+	}
+	if doc := loadDoc(t, out); doc.Baseline == nil {
+		t.Fatal("the second report was not compared with the first")
 	}
 }

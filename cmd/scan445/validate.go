@@ -67,12 +67,12 @@ func unknownFlag(name string, cmd *cli.Command, app *cli.App, where string) stri
 		// `scan445 -v scan …` used to print the version and exit 0: a CI job went green
 		// without scanning. Flags belong after the command.
 		if name == "v" || name == "verbose" || name == "q" || name == "quiet" {
-			return fmt.Sprintf("%s is not a flag of scan445 itself: put it after the command (scan445 scan %s TARGET…); "+
+			return fmt.Sprintf("%s is not a flag of scan445 itself: put it after the command (scan445 scan %s TARGET...); "+
 				"the version is 'scan445 version' or 'scan445 --version'", dashed(name), dashed(name))
 		}
 		for _, c := range app.Commands {
 			if findFlag(c.Flags, name) != nil {
-				return fmt.Sprintf("%s is a flag of '%s': put it after the command (scan445 %s %s …)", dashed(name), c.Name, c.Name, dashed(name))
+				return fmt.Sprintf("%s is a flag of '%s': put it after the command (scan445 %s %s ...)", dashed(name), c.Name, c.Name, dashed(name))
 			}
 		}
 	}
@@ -339,14 +339,14 @@ func checkRenderFlags(c *cli.Context, command string) error {
 	if _, err := parseFailOn(c); err != nil {
 		return err
 	}
-	return checkOutputPaths(c, "")
+	return checkOutputPaths(c, "", c.Args().Slice()...)
 }
 
 // checkOutputPaths proves before the first packet that every report can be written: its
 // directory exists and takes a new file, it is not a directory or a device, no two outputs
 // share a file, and the --resume journal is none of them. A report that fails after an hour of
 // scanning is an hour lost.
-func checkOutputPaths(c *cli.Context, resume string) error {
+func checkOutputPaths(c *cli.Context, resume string, inputs ...string) error {
 	seen := map[string]string{} // canonical path → flag
 	for _, name := range outputFlagNames(c.Command.Flags) {
 		p := c.String(name)
@@ -371,7 +371,44 @@ func checkOutputPaths(c *cli.Context, resume string) error {
 			return conflict("--resume "+resume, other, "name the same file: the report would overwrite the journal; give the journal its own file")
 		}
 	}
+	// No report may overwrite what the run reads (the target list, the config, a secret, the
+	// reports given to `report`), except --json over --baseline: a rolling baseline, where each
+	// run compares with the last one and replaces it.
+	type input struct{ flag, path string }
+	var in []input
+	for _, p := range inputs {
+		in = append(in, input{"the input", p})
+	}
+	for _, name := range []string{"input-list", "exclude-file", "config", "password-file", "webhook-header-file", "baseline"} {
+		if findFlag(c.Command.Flags, name) == nil {
+			continue
+		}
+		for _, p := range append(c.StringSlice(name), c.String(name)) {
+			if p != "" && p != "-" {
+				in = append(in, input{"--" + name, p})
+			}
+		}
+	}
+	for _, i := range in {
+		out, dup := seen[canonicalPath(i.path)]
+		if dup && !(i.flag == "--baseline" && out == "--json") {
+			return conflict(out+" "+i.path, i.flag, "name the same file: the report would overwrite what the run reads")
+		}
+	}
 	return nil
+}
+
+// canonicalPath is p made absolute, with its directory's symbolic links resolved.
+func canonicalPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	dir, base := filepath.Split(abs)
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	return filepath.Join(dir, base)
 }
 
 // writablePath checks one destination and returns its canonical form for duplicate checks.
@@ -380,7 +417,7 @@ func writablePath(flagName, p string) (string, error) {
 	if err != nil {
 		return "", usagef("%s %s: %v", flagName, p, err)
 	}
-	dir, base := filepath.Split(abs)
+	dir := filepath.Dir(abs)
 	st, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -404,10 +441,7 @@ func writablePath(flagName, p string) (string, error) {
 	}
 	probe.Close()
 	os.Remove(probe.Name())
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real
-	}
-	return filepath.Join(dir, base), nil
+	return canonicalPath(abs), nil
 }
 
 // pathProblem is the operating system's reason without the Go call that met it.

@@ -114,8 +114,9 @@ func (wh *Webhook) Send(t Ticket) {
 }
 
 // Close stops accepting tickets, waits for the queue to drain until ctx ends, then aborts what
-// is left. When the receiver is down (BreakAfter failures in a row) the queue is failed at once:
-// a dead URL must not stretch a two-second scan to the whole deadline. It returns every failure, one line per ticket, for Document.WebhookFailures.
+// is left. When the receiver is down (BreakAfter failures in a row) the queue is failed at
+// once: a dead URL must not stretch a two-second scan to the whole deadline. It returns every
+// failure, one line per ticket, for Document.WebhookFailures.
 func (wh *Webhook) Close(ctx context.Context) []string {
 	wh.mu.Lock()
 	if !wh.closed {
@@ -211,10 +212,8 @@ func (wh *Webhook) attempted(err error) {
 	}
 	wh.inARow++
 	wh.lastErr = err.Error()
-	if wh.inARow == wh.opts.BreakAfter {
-		wh.brokeAt = time.Now()
-	} else if wh.inARow > wh.opts.BreakAfter {
-		wh.brokeAt = time.Now() // a failed retry after the pause starts a new pause
+	if wh.inARow >= wh.opts.BreakAfter {
+		wh.brokeAt = time.Now() // opens the breaker, or starts a new pause after a failed trial
 	}
 }
 

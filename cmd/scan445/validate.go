@@ -19,7 +19,7 @@ import (
 // or dangle, and report paths that would only fail after a long scan.
 
 // Messages of the flag package and of urfave/cli, matched to reword them. They are stable for
-// the pinned urfave/cli v2.27.7; TestPlainWordedUsageErrors notices when they change.
+// the pinned urfave/cli v2.27.7; TestBadRunsRefusedBeforeTheFirstPacket notices when they change.
 var (
 	reNotDefined = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
 	reBadValue   = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-+([^:]+): `)
@@ -47,7 +47,7 @@ func plainWords(err error, app *cli.App, args []string) string {
 		where = "scan445 " + cmd.Name + " --help"
 	}
 	if m := reNotDefined.FindStringSubmatch(msg); m != nil {
-		return unknownFlag(m[1], cmd, app, where)
+		return unknownFlag(m[1], flags, cmd, app, where)
 	}
 	if m := reBadValue.FindStringSubmatch(msg); m != nil {
 		return badValue(fmt.Sprintf("%s %q", dashed(m[2]), m[1]), dashed(m[2]), m[1], findFlag(flags, m[2]))
@@ -62,7 +62,7 @@ func plainWords(err error, app *cli.App, args []string) string {
 }
 
 // unknownFlag words an undefined flag, with the nearest real one when there is one.
-func unknownFlag(name string, cmd *cli.Command, app *cli.App, where string) string {
+func unknownFlag(name string, flags []cli.Flag, cmd *cli.Command, app *cli.App, where string) string {
 	if cmd == nil {
 		// `scan445 -v scan …` used to print the version and exit 0: a CI job went green
 		// without scanning. Flags belong after the command.
@@ -75,12 +75,6 @@ func unknownFlag(name string, cmd *cli.Command, app *cli.App, where string) stri
 				return fmt.Sprintf("%s is a flag of '%s': put it after the command (scan445 %s %s ...)", dashed(name), c.Name, c.Name, dashed(name))
 			}
 		}
-	}
-	var flags []cli.Flag
-	if cmd != nil {
-		flags = cmd.Flags
-	} else {
-		flags = app.Flags
 	}
 	var names []string
 	for _, f := range flags {

@@ -37,6 +37,7 @@ type scanSettings struct {
 	verbosity   int
 	probe       probeSettings
 	interactive bool
+	ops         opsSettings
 }
 
 func envs(name string) []string {
@@ -100,7 +101,7 @@ func scanFlags(verbosity *int) []cli.Flag {
 		flag("quiet", "no progress, warnings only", "q"),
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more logging (-v info, -v -v debug)", Count: verbosity},
 	}
-	return append(flags, probeFlags()...)
+	return append(append(flags, probeFlags()...), opsFlags()...)
 }
 
 func scanCommand(env *environment) *cli.Command {
@@ -116,7 +117,7 @@ func scanCommand(env *environment) *cli.Command {
 			"unless --allow-public is given. Every flag can also be set from SCAN445_<FLAG> in the",
 			"environment or from a YAML --config file."),
 		Flags:  flags,
-		Before: altsrc.InitInputSourceWithContext(flags, altsrc.NewYamlSourceFromFlagFunc("config")),
+		Before: configBefore(flags),
 		Action: func(c *cli.Context) error {
 			s, err := readScanSettings(c, env, verbosity)
 			if err != nil {
@@ -131,6 +132,9 @@ func scanCommand(env *environment) *cli.Command {
 
 func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSettings, error) {
 	s := &scanSettings{quiet: c.Bool("quiet"), verbosity: verbosity, listOnly: c.Bool("list-targets")}
+	if err := checkScanFlags(c, verbosity); err != nil {
+		return nil, err
+	}
 	s.specs = append(s.specs, c.Args().Slice()...)
 	for _, path := range c.StringSlice("input-list") {
 		specs, err := readSpecFile(path, env.stdin)
@@ -190,8 +194,8 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 		Retries:     c.Int("retries"),
 		HostTimeout: c.Duration("host-timeout"),
 	}
-	if s.failOn, err = report.ParseFailOn(c.String("fail-on")); err != nil {
-		return nil, usageError{err}
+	if s.failOn, err = parseFailOn(c); err != nil {
+		return nil, err
 	}
 	if s.failUnknown, err = report.ParseUncheckedGate(c.String("fail-on-unknown")); err != nil {
 		return nil, usageError{err}
@@ -206,6 +210,12 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 		return nil, usageError{err}
 	}
 	s.resumePath = c.String("resume")
+	if s.ops, err = readOpsSettings(c); err != nil {
+		return nil, usageError{err}
+	}
+	if err := checkOutputPaths(c, s.resumePath); err != nil {
+		return nil, err
+	}
 	s.interactive = isTerminal(env.stderr) && !s.quiet
 	return s, nil
 }
@@ -302,7 +312,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		Tool:      "scan445",
 		Version:   version,
 		Started:   time.Now().UTC(),
-		Arguments: redactArgs(os.Args[1:]),
+		Arguments: redactArgs(env.args),
 		Options:   s.effectiveOptions(targets),
 		Warnings:  warnings,
 	}
@@ -320,8 +330,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	hosts := append([]scanner.HostResult(nil), previous...)
 	var mu sync.Mutex
 	var prog *progress
-	if s.interactive {
-		prog = startProgress(env.stderr, targets.Len(), uint64(len(previous)))
+	if prog = newProgress(env.stderr, s, targets.Len(), uint64(len(previous))); prog != nil {
 		defer prog.stop()
 	}
 	cfg := s.engine
@@ -354,7 +363,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	}
 	doc.Summary = report.Summarize(targets.Len(), hosts)
 	doc.Stats = runStats(stats, s.engine.Rate)
-	doc.WebhookFailures = hooks.finish(30 * time.Second)
+	doc.WebhookFailures = hooks.finish(s.ops.webhookWait)
 	report.Finalize(doc)
 	if base != nil {
 		report.ApplyBaseline(doc, base)
@@ -434,7 +443,7 @@ func redactArgs(args []string) []string {
 			}
 			continue
 		}
-		out = append(out, a)
+		out = append(out, redactArgURL(a)) // a webhook URL's token or password
 	}
 	return out
 }
@@ -445,7 +454,7 @@ func loadBaseline(path string) (*report.Document, error) {
 	}
 	doc, err := readReportFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--baseline: %w", err)
+		return nil, fmt.Errorf("--baseline %w", err)
 	}
 	return doc, nil
 }
@@ -454,12 +463,12 @@ func loadBaseline(path string) (*report.Document, error) {
 func readReportFile(path string) (*report.Document, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, reportFileProblem(path, err)
 	}
 	defer f.Close()
 	doc, err := report.Load(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, reportFileProblem(path, err)
 	}
 	return doc, nil
 }

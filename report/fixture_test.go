@@ -208,6 +208,23 @@ func fixtureDocument() *Document {
 				Connections: 1, RoundTrips: 2,
 			},
 		},
+		{ // the port answered, then the SMB negotiation failed: nothing about the host is known
+			Address: "10.20.3.40", Port: 445, Status: scanner.StatusOpen, Attempts: 1, Started: at(7), ConnectMS: 1, TotalMS: 3001,
+			SMB: &smbprobe.Result{
+				Exchanges: []smbprobe.Exchange{
+					{Step: "smb1.negotiate", Class: smbprobe.ClassSafe, Request: "dialects NT LM 0.12, SMB 2.002, SMB 2.???", Status: "connection reset by peer", Millis: 1},
+				},
+				Findings: []smbprobe.Finding{
+					{Check: smbprobe.CheckMS08067, Category: smbprobe.CategoryVulnerability, Title: "MS08-067 Server service remote code execution", CVE: ms08067CVE, Class: smbprobe.ClassSafe,
+						Verdict: smbprobe.Unknown, Severity: smbprobe.SeverityInfo, Rule: "0.no-negotiation",
+						Reason: "The SMB negotiation failed (connection reset by peer), so the operating system is unknown.", Evidence: []int{0}, Remediation: []string{smbprobe.RemedyVerifyManually}},
+					{Check: smbprobe.CheckSigning, Category: smbprobe.CategoryCompliance, Title: "SMB signing not required", Class: smbprobe.ClassSafe,
+						Verdict: smbprobe.Unknown, Severity: smbprobe.SeverityInfo, Rule: "0.no-negotiation",
+						Reason: "The SMB negotiation failed, so the signing policy is unknown.", Evidence: []int{0}},
+				},
+				Connections: 1, RoundTrips: 1, Error: "smb1.negotiate: connection reset by peer",
+			},
+		},
 		{
 			Address: "10.20.4.1", Port: 445, Status: scanner.StatusClosed, Attempts: 1, Started: at(39), ConnectMS: 1, TotalMS: 1,
 		},

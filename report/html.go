@@ -26,52 +26,6 @@ var htmlCSS string
 //go:embed html/report.js
 var htmlJS string
 
-// verdictOrder is the display order, worst first (an array value, so callers get a copy).
-func verdictOrder() [7]smbprobe.Verdict {
-	return [...]smbprobe.Verdict{smbprobe.Infected, smbprobe.Vulnerable, smbprobe.Exposed,
-		smbprobe.Unknown, smbprobe.Error, smbprobe.Patched, smbprobe.NotAffected}
-}
-
-func verdictRank(v smbprobe.Verdict) int {
-	order := verdictOrder()
-	for i, o := range order {
-		if o == v {
-			return i
-		}
-	}
-	return len(order)
-}
-
-// verdictColor maps a verdict onto the chart palette; anything unexpected is grey, so no loaded
-// string ever reaches an attribute unmapped.
-func verdictColor(v smbprobe.Verdict) string {
-	switch v {
-	case smbprobe.Infected:
-		return "#6a1b9a"
-	case smbprobe.Vulnerable:
-		return "#c62828"
-	case smbprobe.Exposed:
-		return "#ef6c00"
-	case smbprobe.Unknown:
-		return "#9e9e9e"
-	case smbprobe.Error:
-		return "#616161"
-	case smbprobe.Patched:
-		return "#2e7d32"
-	case smbprobe.NotAffected:
-		return "#1565c0"
-	}
-	return "#bdbdbd"
-}
-
-// verdictCSS is the CSS class for a verdict badge, from a closed set.
-func verdictCSS(v smbprobe.Verdict) string {
-	if verdictRank(v) < len(verdictOrder()) {
-		return "v-" + string(v)
-	}
-	return "v-other"
-}
-
 func severityCSS(s smbprobe.Severity) string {
 	switch s {
 	case smbprobe.SeverityCritical, smbprobe.SeverityHigh, smbprobe.SeverityMedium, smbprobe.SeverityLow, smbprobe.SeverityInfo:
@@ -230,7 +184,7 @@ func WriteHTML(w io.Writer, doc *Document) error {
 			}
 			return "refused"
 		},
-		"rank": func(v smbprobe.Verdict) int { return verdictRank(v) },
+		"rank": func(v smbprobe.Verdict) int { return VerdictRank(v) },
 		"sev":  func(s smbprobe.Severity) int { return severityRank(s) },
 		"addrSort": func(a string) string {
 			// A sortable key for the JS table sorter: zero-padded IPv4 / expanded IPv6.
@@ -298,7 +252,7 @@ func buildView(doc *Document) *htmlView {
 						used[r][hostKey(h.Address, h.Port)] = true
 					}
 				}
-				if f.Category != smbprobe.CategoryCompliance && (worst == "" || verdictRank(f.Verdict) < verdictRank(worst)) {
+				if f.Category != smbprobe.CategoryCompliance && (worst == "" || VerdictRank(f.Verdict) < VerdictRank(worst)) {
 					worst = f.Verdict
 				}
 				hv.Findings = append(hv.Findings, fv)
@@ -457,7 +411,7 @@ func buildCheckChart(doc *Document) chart {
 			keys = append(keys, k)
 		}
 		sort.Slice(keys, func(a, b int) bool {
-			ra, rb := verdictRank(smbprobe.Verdict(keys[a])), verdictRank(smbprobe.Verdict(keys[b]))
+			ra, rb := VerdictRank(smbprobe.Verdict(keys[a])), VerdictRank(smbprobe.Verdict(keys[b]))
 			if ra != rb {
 				return ra < rb
 			}
@@ -479,7 +433,7 @@ func buildCheckChart(doc *Document) chart {
 	}
 	c.Height = len(checks)*chartRowH + 40
 	c.LegendY = len(checks)*chartRowH + 18
-	for i, vv := range verdictOrder() {
+	for i, vv := range Verdicts() {
 		c.Legend = append(c.Legend, legendItem{X: 10 + i*104, Color: verdictColor(vv), Label: string(vv)})
 	}
 	return c

@@ -71,6 +71,8 @@ func TestGolden(t *testing.T) {
 		{"tickets.jsonl", func(w io.Writer) error { return WriteTickets(w, doc) }},
 		{"jira.csv", func(w io.Writer) error { return WriteJiraCSV(w, doc, JiraOptions{}) }},
 		{"diff.txt", func(w io.Writer) error { return WriteDiff(w, diff) }},
+		{"defectdojo.json", func(w io.Writer) error { return WriteDefectDojo(w, doc) }},
+		{"metrics.prom", func(w io.Writer) error { return WriteMetrics(w, doc) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -233,6 +233,10 @@ func TestRemedyCatalogueCoversIDs(t *testing.T) {
 		if !ok || r.Title == "" || len(r.Steps) == 0 || r.Source == "" {
 			t.Errorf("remedy %s missing or empty", id)
 		}
+		// Readers of a report do not have the project's notes: cite public documents only.
+		if text := r.Source + strings.Join(r.Steps, " "); strings.Contains(text, ".md") || strings.Contains(text, "§") {
+			t.Errorf("remedy %s cites a document users do not have: %q", id, r.Source)
+		}
 	}
 	Remedies()[0].Title = "changed"
 	if r, _ := LookupRemedy(Remedies()[0].ID); r.Title == "changed" {

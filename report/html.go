@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,7 +57,7 @@ type htmlView struct {
 	Cards      []card
 	CheckChart chart
 	NetChart   chart
-	Priority   []priorityRow
+	Plan       []planRow
 	Hosts      []hostView
 	Remedies   []remedyView
 	Baseline   *Baseline
@@ -87,22 +88,15 @@ type chartSeg struct {
 	X, Y, W, H int
 	Color      string
 	Title      string
+	Label      string // the count, drawn inside the bar when it fits
+	LabelX     int
+	LabelY     int
 }
 
 type legendItem struct {
-	X     int
+	X, Y  int
 	Color string
 	Label string
-}
-
-type priorityRow struct {
-	Tier     string
-	TierN    int
-	Anchor   string
-	Host     string
-	Name     string
-	Finding  *smbprobe.Finding
-	Remedies []remedyLink
 }
 
 type remedyLink struct {
@@ -111,23 +105,30 @@ type remedyLink struct {
 }
 
 type hostView struct {
-	Anchor   string
-	H        *scanner.HostResult
-	Name     string
-	Worst    smbprobe.Verdict
-	Findings []findingView
-	Open     bool
+	Anchor     string
+	H          *scanner.HostResult
+	Name       string
+	Worst      smbprobe.Verdict
+	Findings   []findingView
+	Remedies   []remedyLink // what to do on this host, each fix once
+	Exchanges  []evidenceView
+	Open       bool
+	Negotiated bool // a dialect was negotiated, so SMB1/SMB2 and signing are known
+	ToFix      int  // actionable findings
+	Undecided  int  // unknown and error findings
 }
 
 type findingView struct {
 	Anchor   string
 	F        *smbprobe.Finding
 	Evidence []evidenceView
-	Remedies []remedyLink
 }
 
+// evidenceView is one exchange, or a finding's reference to one (Anchor: its place in the
+// host's exchange list).
 type evidenceView struct {
 	Index   int
+	Anchor  string
 	Missing bool
 	E       smbprobe.Exchange
 }
@@ -156,6 +157,7 @@ func WriteHTML(w io.Writer, doc *Document) error {
 			return "b-other"
 		},
 		"severityCSS": severityCSS,
+		"actionable":  Actionable,
 		"join":        strings.Join,
 		"ts": func(t time.Time) string {
 			if t.IsZero() {
@@ -208,13 +210,14 @@ func cspHash(s string) string {
 }
 
 func buildView(doc *Document) *htmlView {
+	css := htmlCSS + verdictBadgeCSS()
 	v := &htmlView{
 		Doc: doc,
-		CSS: template.CSS(htmlCSS),
+		CSS: template.CSS(css),
 		JS:  template.JS(htmlJS),
 		// default-src 'none' blocks every fetch (images, fonts, frames, connect); the page's
 		// own <style> and <script> are admitted by hash, so an injected one could not run.
-		CSP: "default-src 'none'; style-src " + cspHash(htmlCSS) + "; script-src " + cspHash(htmlJS) +
+		CSP: "default-src 'none'; style-src " + cspHash(css) + "; script-src " + cspHash(htmlJS) +
 			"; img-src data:; base-uri 'none'; form-action 'none'",
 		Title:    "scan445 report",
 		Baseline: doc.Baseline,
@@ -233,41 +236,55 @@ func buildView(doc *Document) *htmlView {
 	used := map[string]map[string]bool{} // remedy id → hosts
 	for i := range doc.Hosts {
 		h := &doc.Hosts[i]
-		hv := hostView{Anchor: "h" + strconv.Itoa(i), H: h, Name: hostName(*h), Open: h.SMB != nil}
-		worst := smbprobe.Verdict("")
+		hv := hostView{Anchor: "h" + strconv.Itoa(i), H: h, Name: hostName(*h), Open: h.SMB != nil, Worst: WorstVerdict(h)}
 		if h.SMB != nil {
+			fp := h.SMB.Fingerprint
+			hv.Negotiated = fp.SMB1 || fp.SMB2 || len(fp.Dialects) > 0
+			for k, e := range h.SMB.Exchanges {
+				hv.Exchanges = append(hv.Exchanges, evidenceView{Index: k, Anchor: fmt.Sprintf("%s-e%d", hv.Anchor, k), E: e})
+			}
 			for j := range h.SMB.Findings {
 				f := &h.SMB.Findings[j]
-				fv := findingView{Anchor: fmt.Sprintf("h%d-f%d", i, j), F: f, Remedies: remedyLinks(f.Remediation)}
+				fv := findingView{Anchor: fmt.Sprintf("%s-f%d", hv.Anchor, j), F: f}
 				anchors[f] = fv.Anchor
 				for _, ix := range f.Evidence {
-					e, ok := exchangeAt(h.SMB, ix)
-					fv.Evidence = append(fv.Evidence, evidenceView{Index: ix, Missing: !ok, E: e})
+					_, ok := exchangeAt(h.SMB, ix)
+					fv.Evidence = append(fv.Evidence, evidenceView{Index: ix, Anchor: fmt.Sprintf("%s-e%d", hv.Anchor, ix), Missing: !ok})
 				}
-				if Actionable(f.Verdict) {
+				switch {
+				case Actionable(f.Verdict):
+					hv.ToFix++
+					for _, r := range remedyLinks(f.Remediation) {
+						if !slices.Contains(hv.Remedies, r) {
+							hv.Remedies = append(hv.Remedies, r)
+						}
+					}
 					for _, r := range f.Remediation {
 						if used[r] == nil {
 							used[r] = map[string]bool{}
 						}
 						used[r][hostKey(h.Address, h.Port)] = true
 					}
-				}
-				if f.Category != smbprobe.CategoryCompliance && (worst == "" || VerdictRank(f.Verdict) < VerdictRank(worst)) {
-					worst = f.Verdict
+				case Undetermined(f.Verdict):
+					hv.Undecided++
 				}
 				hv.Findings = append(hv.Findings, fv)
 			}
 		}
-		hv.Worst = worst
 		v.Hosts = append(v.Hosts, hv)
 	}
-	for _, it := range prioritised(doc) {
-		v.Priority = append(v.Priority, priorityRow{
-			Tier: tierName(tier(it.f)), TierN: tier(it.f), Anchor: anchors[it.f],
-			Host: hostKey(it.h.Address, it.h.Port), Name: hostName(*it.h), Finding: it.f,
-			Remedies: remedyLinks(it.f.Remediation),
-		})
-	}
+	// Read top-down: the worst hosts first, then address order (the table can be re-sorted).
+	slices.SortStableFunc(v.Hosts, func(a, b hostView) int {
+		ra, rb := VerdictRank(a.Worst), VerdictRank(b.Worst)
+		if a.Worst == "" {
+			ra = len(verdictTable()) + 1
+		}
+		if b.Worst == "" {
+			rb = len(verdictTable()) + 1
+		}
+		return ra - rb
+	})
+	v.Plan = buildPlan(doc, anchors)
 	for _, r := range Remedies() {
 		v.Remedies = append(v.Remedies, remedyView{Remedy: r, Hosts: len(used[r.ID])})
 	}
@@ -387,19 +404,41 @@ const (
 	chartRowH  = 22
 )
 
+// buildCheckChart draws one bar per check, the checks with the worst verdicts first (then the
+// most of them), each bar split by verdict in display order with its counts.
 func buildCheckChart(doc *Document) chart {
 	c := chart{Width: chartWidth}
 	checks := make([]string, 0, len(doc.Summary.Checks))
 	maxTotal := 1
+	worst := map[string]int{}
+	totals := map[smbprobe.Verdict]int{}
 	for check, vs := range doc.Summary.Checks {
 		checks = append(checks, check)
 		t := 0
-		for _, n := range vs {
+		worst[check] = len(verdictTable()) + 1
+		for k, n := range vs {
+			if n <= 0 {
+				continue
+			}
 			t += n
+			totals[smbprobe.Verdict(k)] += n
+			worst[check] = min(worst[check], VerdictRank(smbprobe.Verdict(k)))
 		}
 		maxTotal = max(maxTotal, t)
 	}
-	sort.Strings(checks)
+	sort.Slice(checks, func(i, j int) bool {
+		a, b := checks[i], checks[j]
+		if worst[a] != worst[b] {
+			return worst[a] < worst[b]
+		}
+		w := Verdicts()
+		if worst[a] < len(w) {
+			if na, nb := doc.Summary.Checks[a][string(w[worst[a]])], doc.Summary.Checks[b][string(w[worst[a]])]; na != nb {
+				return na > nb
+			}
+		}
+		return a < b
+	})
 	for i, check := range checks {
 		y := i*chartRowH + 4
 		row := chartRow{Y: y, TextY: y + 14, Label: oneLine(check, 26)}
@@ -423,20 +462,35 @@ func buildCheckChart(doc *Document) chart {
 				continue
 			}
 			w := max(2, n*chartBar/maxTotal)
-			row.Segs = append(row.Segs, chartSeg{X: x, Y: y, W: w, H: chartRowH - 6,
-				Color: verdictColor(smbprobe.Verdict(k)), Title: fmt.Sprintf("%s: %d %s", check, n, k)})
+			seg := chartSeg{X: x, Y: y, W: w, H: chartRowH - 6,
+				Color: verdictColor(smbprobe.Verdict(k)), Title: fmt.Sprintf("%s: %d %s", check, n, k)}
+			if label := strconv.Itoa(n); w >= 8*len(label)+6 {
+				seg.Label, seg.LabelX, seg.LabelY = label, x+3, y+13
+			}
+			row.Segs = append(row.Segs, seg)
 			x += w
 			row.Total += n
 		}
 		row.TotalX = x + 6
 		c.Rows = append(c.Rows, row)
 	}
-	c.Height = len(checks)*chartRowH + 40
-	c.LegendY = len(checks)*chartRowH + 18
-	for i, vv := range Verdicts() {
-		c.Legend = append(c.Legend, legendItem{X: 10 + i*104, Color: verdictColor(vv), Label: string(vv)})
+	var legend []legendItem
+	for _, vv := range Verdicts() {
+		legend = append(legend, legendItem{Color: verdictColor(vv), Label: fmt.Sprintf("%s %d", vv, totals[vv])})
 	}
+	c.Legend, c.LegendY, c.Height = layoutLegend(legend, len(checks)*chartRowH+10)
 	return c
+}
+
+// layoutLegend places the legend under the bars, four items a row, and returns the chart height.
+func layoutLegend(items []legendItem, top int) ([]legendItem, int, int) {
+	const perRow, colW, rowH = 4, 185, 18
+	for i := range items {
+		items[i].X = 10 + (i%perRow)*colW
+		items[i].Y = top + (i/perRow)*rowH
+	}
+	rows := (len(items) + perRow - 1) / perRow
+	return items, top, top + rows*rowH + 4
 }
 
 // subnetOf groups IPv4 by /24 and IPv6 by /64.
@@ -518,8 +572,7 @@ func buildNetChart(doc *Document) chart {
 		row.TotalX = chartLabel + max(2, a.open*chartBar/maxOpen) + 6
 		c.Rows = append(c.Rows, row)
 	}
-	c.Height = len(list)*chartRowH + 40
-	c.LegendY = len(list)*chartRowH + 18
-	c.Legend = []legendItem{{X: 10, Color: "#90a4ae", Label: "hosts with 445 open"}, {X: 190, Color: "#c62828", Label: "hosts infected / vulnerable / exposed"}}
+	c.Legend, c.LegendY, c.Height = layoutLegend([]legendItem{{Color: "#90a4ae", Label: "hosts with 445 open"},
+		{Color: "#c62828", Label: "hosts infected / vulnerable / exposed"}}, len(list)*chartRowH+10)
 	return c
 }

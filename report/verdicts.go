@@ -97,14 +97,16 @@ func verdictBadgeCSS() string {
 func Undetermined(v smbprobe.Verdict) bool { return VerdictClass(v) == classUndetermined }
 
 // WorstVerdict is a host's headline: the worst verdict among its infection and vulnerability
-// findings (compliance settings never make a host "exposed"), or "" when it has none.
+// findings (compliance settings never make a host "exposed"), or "" when it has none. Every
+// report (HTML, console, metrics) uses it, so they agree.
 func WorstVerdict(h *scanner.HostResult) smbprobe.Verdict {
 	if h.SMB == nil {
 		return ""
 	}
 	worst := smbprobe.Verdict("")
 	for _, f := range h.SMB.Findings {
-		if f.Category == smbprobe.CategoryCompliance {
+		if f.Category == smbprobe.CategoryCompliance || f.Rule == noP2PSignalRule {
+			// Silence on the Conficker P2P ports is what a clean host answers, not a doubt.
 			continue
 		}
 		if worst == "" || VerdictRank(f.Verdict) < VerdictRank(worst) {

@@ -66,7 +66,7 @@ func confickerPortsCommand(env *environment) *cli.Command {
 
 // reportFormatFlags are the output flags shared by `report` and `merge`.
 func reportFormatFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "json", Aliases: []string{"o"}, Usage: "write JSON to `PATH`"},
 		&cli.StringFlag{Name: "html", Usage: "write HTML to `PATH`"},
 		&cli.StringFlag{Name: "csv", Usage: "write CSV to `PATH`"},
@@ -75,7 +75,7 @@ func reportFormatFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tickets-format", Usage: "jsonl or jira-csv", Value: "jsonl"},
 		&cli.StringFlag{Name: "baseline", Usage: "mark findings against an earlier JSON report `FILE`"},
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 at or above: infected, vulnerable, exposed, any, none", Value: "none"},
-	}
+	}, reportExportFlags()...)
 }
 
 func renderDocument(c *cli.Context, env *environment, doc *report.Document) error {
@@ -159,8 +159,7 @@ func mergeCommand(env *environment) *cli.Command {
 			if err != nil {
 				return usagef("merge: %v", err)
 			}
-			if c.String("json") == "" && c.String("html") == "" && c.String("csv") == "" &&
-				c.String("junit") == "" && c.String("tickets") == "" {
+			if !anyOutput(c) {
 				return usagef("merge: say where the result goes (-o FILE, --html …)")
 			}
 			return renderDocument(c, env, merged)

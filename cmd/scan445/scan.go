@@ -97,6 +97,7 @@ func scanFlags(verbosity *int) []cli.Flag {
 		flag("quiet", "no progress, warnings only", "q"),
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more logging (-v info, -v -v debug)", Count: verbosity},
 	}
+	flags = append(flags, scanExportFlags()...)
 	return append(flags, probeFlags()...)
 }
 

@@ -47,17 +47,7 @@ type ddEndpoint struct {
 
 // ddSeverity maps our severities onto DefectDojo's five.
 func ddSeverity(s smbprobe.Severity) string {
-	switch s {
-	case smbprobe.SeverityCritical:
-		return "Critical"
-	case smbprobe.SeverityHigh:
-		return "High"
-	case smbprobe.SeverityMedium:
-		return "Medium"
-	case smbprobe.SeverityLow:
-		return "Low"
-	}
-	return "Info"
+	return bySeverity(s, [5]string{"Critical", "High", "Medium", "Low", "Info"})
 }
 
 // cvePattern admits only well-formed CVE ids into a reference URL: the list comes from a JSON

@@ -35,16 +35,18 @@ func severityCSS(s smbprobe.Severity) string {
 	return "s-other"
 }
 
+// tierName labels a plan row by the most urgent finding it fixes (a fix such as KB958644 is
+// urgent when an infected host needs it too).
 func tierName(t int) string {
 	switch t {
 	case 0:
-		return "1 · Infected: isolate and clean"
+		return "1 · infected hosts"
 	case 1:
-		return "2 · Vulnerable: patch now"
+		return "2 · verified vulnerable"
 	case 2:
-		return "3 · Exposed: verify and patch"
+		return "3 · exposed, patch state unverified"
 	}
-	return "4 · Compliance: harden"
+	return "4 · hardening"
 }
 
 type htmlView struct {

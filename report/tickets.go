@@ -189,9 +189,17 @@ func remedyText(ids []string, m markup) string {
 
 // jiraEscape makes a string inert in Jira wiki markup and keeps it on one line: every character
 // that can open markup ({noformat}, [links], !images!, *bold*, |tables|, ...) is backslash-escaped,
-// a backslash itself becomes its HTML entity (a "\\" would be a line break), and control
+// a backslash itself becomes its HTML entity (two backslashes would be a line break), and control
 // characters become spaces.
-func jiraEscape(s string) string {
+func jiraEscape(s string) string { return escapeInline(s, "*_?-+^~{}[]|!#()", "&#92;") }
+
+// mdEscape makes a string inert in CommonMark/GFM and on one line: every ASCII punctuation
+// that can start markup is backslash-escaped and control characters become spaces.
+func mdEscape(s string) string { return escapeInline(s, "`*_{}[]()#+-.!|<>~&\"'=:", `\\`) }
+
+// escapeInline writes s on one line (control characters become spaces) with a backslash before
+// every rune of special, and backslash itself as given.
+func escapeInline(s, special, backslash string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
 	for _, r := range s {
@@ -199,27 +207,8 @@ func jiraEscape(s string) string {
 		case r < 0x20 || r == 0x7f:
 			b.WriteByte(' ')
 		case r == '\\':
-			b.WriteString("&#92;")
-		case strings.ContainsRune("*_?-+^~{}[]|!#()", r):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// mdEscape makes a string inert in CommonMark/GFM and on one line: every ASCII punctuation
-// that can start markup is backslash-escaped and control characters become spaces.
-func mdEscape(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 0x20 || r == 0x7f:
-			b.WriteByte(' ')
-		case strings.ContainsRune("\\`*_{}[]()#+-.!|<>~&\"'=:", r):
+			b.WriteString(backslash)
+		case strings.ContainsRune(special, r):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -279,19 +268,12 @@ type JiraOptions struct {
 
 // jiraPriority maps severities onto Jira's default priority scheme.
 func jiraPriority(s smbprobe.Severity) string {
-	switch s {
-	case smbprobe.SeverityCritical:
-		return "Highest"
-	case smbprobe.SeverityHigh:
-		return "High"
-	case smbprobe.SeverityMedium:
-		return "Medium"
-	case smbprobe.SeverityLow:
-		return "Low"
-	default:
-		return "Lowest"
-	}
+	return bySeverity(s, [5]string{"Highest", "High", "Medium", "Low", "Lowest"})
 }
+
+// bySeverity picks the word for a severity from five, critical first; anything else (info, or
+// a word from a tampered file) gets the last.
+func bySeverity(s smbprobe.Severity, words [5]string) string { return words[severityRank(s)] }
 
 // WriteJiraCSV writes the tickets in the shape of Jira's CSV importer: one Labels column per
 // label (the importer joins same-named columns into a multi-value field), the description in

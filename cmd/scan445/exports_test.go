@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scan445/scan445/internal/testpeer"
 )
 
 type junitCounts struct {
@@ -99,5 +101,43 @@ func TestExportsAndJUnitDefault(t *testing.T) {
 	}
 	if c3, _ := readJUnit(t, p("j3.xml")); c3.Failures == 0 || c3.Failures >= c.Failures {
 		t.Errorf("JUnit at infected: %d failures, want fewer than at the default level (%d) and more than 0", c3.Failures, c.Failures)
+	}
+}
+
+// TestLabReportAtPhoneAndDesktopWidth scans every lab personality (hostile names and long
+// evidence included) and opens the HTML report in headless Chromium at desktop and phone
+// widths: the page must fit the window (no sideways scrolling) and its script must run.
+func TestLabReportAtPhoneAndDesktopWidth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	_, targets, port := startLab(t)
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	code, _, stderr := runCLI(t, "", "scan", targets, "--port", fmt.Sprint(port), "--timeout", "2s", "--html", page, "-q")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, w := range []struct {
+		name          string
+		width, height int
+	}{{"desktop", 1280, 2400}, {"phone", 390, 3000}} {
+		size := fmt.Sprintf("--window-size=%d,%d", w.width, w.height)
+		dom := string(testpeer.Chromium(t, size, "--virtual-time-budget=2000", "--dump-dom", "file://"+page))
+		if !strings.Contains(dom, `data-js="ready"`) {
+			t.Fatalf("%s: the report's script did not run", w.name)
+		}
+		if !strings.Contains(dom, `data-overflow="no"`) {
+			t.Errorf("%s: the lab report is wider than a %d px window", w.name, w.width)
+		}
+		shot := filepath.Join(dir, w.name+".png")
+		testpeer.Chromium(t, "--hide-scrollbars", size, "--screenshot="+shot, "file://"+page)
+		if st, err := os.Stat(shot); err != nil || st.Size() < 10000 {
+			t.Fatalf("%s: no screenshot: %v", w.name, err)
+		}
+		if dst := os.Getenv("SCAN445_SCREENSHOT_DIR"); dst != "" {
+			data, _ := os.ReadFile(shot)
+			_ = os.WriteFile(filepath.Join(dst, "lab-"+w.name+".png"), data, 0o644)
+		}
 	}
 }

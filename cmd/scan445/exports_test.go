@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -139,5 +140,23 @@ func TestLabReportAtPhoneAndDesktopWidth(t *testing.T) {
 			data, _ := os.ReadFile(shot)
 			_ = os.WriteFile(filepath.Join(dst, "lab-"+w.name+".png"), data, 0o644)
 		}
+	}
+}
+
+// A report written to stdout is all that goes there: the console table would corrupt it.
+func TestReportOnStdoutStaysParseable(t *testing.T) {
+	_, targets, port := startLab(t, "xp-sp2", "hostile-truncated")
+	for _, flag := range []string{"--csv", "--metrics"} {
+		code, stdout, stderr := runCLI(t, "", "scan", targets, "--port", fmt.Sprint(port), "--timeout", "2s", flag, "-")
+		if code != exitOK {
+			t.Fatalf("%s -: exit %d: %s", flag, code, stderr)
+		}
+		if strings.Contains(stdout, "VERDICT") || strings.Contains(stdout, "targets scanned") {
+			t.Errorf("%s -: the console table went to stdout too:\n%s", flag, stdout)
+		}
+	}
+	code, stdout, _ := runCLI(t, "", "scan", targets, "--port", fmt.Sprint(port), "--timeout", "2s", "--csv", "-")
+	if _, err := csv.NewReader(strings.NewReader(stdout)).ReadAll(); code != exitOK || err != nil {
+		t.Errorf("--csv - does not parse as CSV: %v", err)
 	}
 }

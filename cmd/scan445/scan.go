@@ -352,7 +352,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		report.ApplyBaseline(doc, base)
 	}
 	writeErr := writeReports(env, s.outputs, doc, s.failOn)
-	if !s.quiet && !s.outputs.jsonToStdout() {
+	if !s.quiet && !s.outputs.anyToStdout() { // a report on stdout stays parseable
 		printSummary(env.stdout, doc)
 	}
 	log.Info("scan finished", "dispatched", stats.Dispatched, "attempts", stats.Attempts, "skipped", stats.Skipped, "interrupted", stats.Interrupted)

@@ -118,6 +118,9 @@ type hostView struct {
 	Negotiated bool // a dialect was negotiated, so SMB1/SMB2 and signing are known
 	ToFix      int  // actionable findings
 	Undecided  int  // unknown and error findings
+	// NullSession is what is known about anonymous access: "allowed", "refused", "unknown",
+	// or "" when nothing was recorded (the row is left out rather than guessed).
+	NullSession string
 }
 
 type findingView struct {
@@ -179,15 +182,6 @@ func WriteHTML(w io.Writer, doc *Document) error {
 			}
 			return "no"
 		},
-		"tri": func(b *bool) string {
-			switch {
-			case b == nil:
-				return "not tried"
-			case *b:
-				return "allowed"
-			}
-			return "refused"
-		},
 		"rank": func(v smbprobe.Verdict) int { return VerdictRank(v) },
 		"sev":  func(s smbprobe.Severity) int { return severityRank(s) },
 		"addrSort": func(a string) string {
@@ -242,6 +236,7 @@ func buildView(doc *Document) *htmlView {
 		if h.SMB != nil {
 			fp := h.SMB.Fingerprint
 			hv.Negotiated = fp.SMB1 || fp.SMB2 || len(fp.Dialects) > 0
+			hv.NullSession = nullSessionState(h.SMB)
 			for k, e := range h.SMB.Exchanges {
 				hv.Exchanges = append(hv.Exchanges, evidenceView{Index: k, Anchor: fmt.Sprintf("%s-e%d", hv.Anchor, k), E: e})
 			}
@@ -273,6 +268,8 @@ func buildView(doc *Document) *htmlView {
 				hv.Findings = append(hv.Findings, fv)
 			}
 		}
+		// Containment before patching before hardening, as the catalogue orders them.
+		slices.SortStableFunc(hv.Remedies, func(a, b remedyLink) int { return remedyPosition(a.ID) - remedyPosition(b.ID) })
 		v.Hosts = append(v.Hosts, hv)
 	}
 	// Read top-down: the worst hosts first, then address order (the table can be re-sorted).
@@ -291,6 +288,29 @@ func buildView(doc *Document) *htmlView {
 		v.Remedies = append(v.Remedies, remedyView{Remedy: r, Hosts: len(used[r.ID])})
 	}
 	return v
+}
+
+// nullSessionState reads the fingerprint, or else the anonymous-ipc check that tried it.
+func nullSessionState(r *smbprobe.Result) string {
+	if b := r.Fingerprint.NullSession; b != nil {
+		if *b {
+			return "allowed"
+		}
+		return "refused"
+	}
+	for _, f := range r.Findings {
+		if f.Check != smbprobe.CheckNullSession {
+			continue
+		}
+		switch {
+		case Actionable(f.Verdict):
+			return "allowed"
+		case VerdictClass(f.Verdict) == classClear:
+			return "refused"
+		}
+		return "unknown"
+	}
+	return ""
 }
 
 func remedyLinks(ids []string) []remedyLink {

@@ -172,3 +172,29 @@ func TestHTMLChromiumWidths(t *testing.T) {
 		})
 	}
 }
+
+// The prober records anonymous access in the anonymous-ipc finding; the page reads it from
+// there when the fingerprint has no answer, and never says "not tried" for a host it tried.
+func TestNullSessionState(t *testing.T) {
+	yes, no := true, false
+	ipc := func(v smbprobe.Verdict) []smbprobe.Finding {
+		return []smbprobe.Finding{{Check: smbprobe.CheckNullSession, Verdict: v}}
+	}
+	cases := []struct {
+		name string
+		r    smbprobe.Result
+		want string
+	}{
+		{"fingerprint says allowed", smbprobe.Result{Fingerprint: smbprobe.Fingerprint{NullSession: &yes}, Findings: ipc(smbprobe.NotAffected)}, "allowed"},
+		{"fingerprint says refused", smbprobe.Result{Fingerprint: smbprobe.Fingerprint{NullSession: &no}}, "refused"},
+		{"check exposed", smbprobe.Result{Findings: ipc(smbprobe.Exposed)}, "allowed"},
+		{"check not affected", smbprobe.Result{Findings: ipc(smbprobe.NotAffected)}, "refused"},
+		{"check undecided", smbprobe.Result{Findings: ipc(smbprobe.Error)}, "unknown"},
+		{"not checked", smbprobe.Result{}, ""},
+	}
+	for _, c := range cases {
+		if got := nullSessionState(&c.r); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

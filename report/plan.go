@@ -39,18 +39,20 @@ type planHost struct {
 	h       *scanner.HostResult
 }
 
+// remedyPosition is an id's place in the catalogue (unknown ids last).
+func remedyPosition(id string) int {
+	all := Remedies()
+	for i, r := range all {
+		if r.ID == id {
+			return i
+		}
+	}
+	return len(all)
+}
+
 // buildPlan groups the actionable findings by remediation id (a finding with several ids, such
 // as an infection, appears under each). anchors maps each finding to its place in the page.
 func buildPlan(doc *Document, anchors map[*smbprobe.Finding]string) []planRow {
-	catalogue := Remedies()
-	position := func(id string) int {
-		for i, r := range catalogue {
-			if r.ID == id {
-				return i
-			}
-		}
-		return len(catalogue)
-	}
 	rows := map[string]*planRow{}
 	var keys []string
 	hostAt := map[string]map[string]int{} // row key → host key → index in row.Hosts
@@ -68,7 +70,7 @@ func buildPlan(doc *Document, anchors map[*smbprobe.Finding]string) []planRow {
 				if rest, ok := strings.CutPrefix(id, "finding:"); ok {
 					link = remedyLink{ID: id, Title: f.Title + " (" + rest + ")"}
 				}
-				r = &planRow{Tier: tier(f), Remedy: link, Severity: f.Severity, order: position(id)}
+				r = &planRow{Tier: tier(f), Remedy: link, Severity: f.Severity, order: remedyPosition(id)}
 				rows[id] = r
 				keys = append(keys, id)
 				hostAt[id] = map[string]int{}

@@ -124,7 +124,7 @@ func junitHostCases(h *scanner.HostResult, level FailOn) []junitCase {
 			return nil
 		}
 		return []junitCase{{Name: "probe", Time: "0", Error: &junitMessage{
-			Message: xmlSafe(oneLine("not checked: "+reason, 300)), Type: string(h.Status), Text: xmlSafe(reason)}}}
+			Message: xmlSafe(oneLine("not checked: "+reason, 300)), Type: xmlSafe(string(h.Status)), Text: xmlSafe(reason)}}}
 	}
 	// Group by check, keeping the prober's order.
 	var order []string
@@ -165,14 +165,14 @@ func junitCaseFor(r *smbprobe.Result, check string, fs []*smbprobe.Finding, leve
 		f := fail[0]
 		c.Failure = &junitMessage{
 			Message: xmlSafe(oneLine(fmt.Sprintf("%s: %s (%s)", f.Verdict, f.Title, f.Severity), 300)),
-			Type:    string(f.Verdict),
+			Type:    xmlSafe(string(f.Verdict)),
 			Text:    xmlSafe(failureText(r, fail)),
 		}
 	case len(undecided) > 0 && len(undecided) == len(fs):
 		f := undecided[0]
 		c.Error = &junitMessage{
 			Message: xmlSafe(oneLine(fmt.Sprintf("not checked: %s: %s", f.Verdict, f.Reason), 300)),
-			Type:    string(f.Verdict),
+			Type:    xmlSafe(string(f.Verdict)),
 			Text:    xmlSafe(failureText(r, undecided)),
 		}
 	}

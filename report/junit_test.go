@@ -207,6 +207,14 @@ func TestJUnitSchema(t *testing.T) {
 			}
 		}
 	}
+	// A tampered file can put control characters in the words that become attributes.
+	bad := goldenDocument(t)
+	bad.Hosts = append(bad.Hosts, scanner.HostResult{Address: "10.20.5.3", Port: 445, Status: "error\x00\x1b", Error: "x"})
+	bad.Hosts[0].SMB.Findings[0].Verdict = "unknown\x00\x1b[31m"
+	Finalize(bad)
+	if errs := validateJUnit(render(t, func(w io.Writer) error { return WriteJUnit(w, bad, "") })); len(errs) > 0 {
+		t.Errorf("tampered verdict and status: %v", errs)
+	}
 	// The validator must be able to fail: each mutation is a mistake a CI reader chokes on.
 	base := string(render(t, func(w io.Writer) error { return WriteJUnit(w, goldenDocument(t), "") }))
 	mutations := []struct{ name, from, to string }{

@@ -60,7 +60,8 @@ type htmlView struct {
 	CheckChart chart
 	NetChart   chart
 	Plan       []planRow
-	Hosts      []hostView
+	Hosts      []hostView // hosts that answered on the port, or that the sweep failed on
+	Unlisted   string     // what the hosts table leaves out: "1 closed, 65000 filtered"
 	Remedies   []remedyView
 	Baseline   *Baseline
 }
@@ -230,8 +231,15 @@ func buildView(doc *Document) *htmlView {
 
 	anchors := map[*smbprobe.Finding]string{}
 	used := map[string]map[string]bool{} // remedy id → hosts
+	unlisted := map[scanner.Status]int{}
 	for i := range doc.Hosts {
 		h := &doc.Hosts[i]
+		if h.SMB == nil && h.Status != scanner.StatusOpen && h.Status != scanner.StatusError {
+			// Closed, filtered and unreachable addresses are counted, not listed: a /16 sweep
+			// would otherwise put 65,000 rows of nothing in front of the hosts that matter.
+			unlisted[h.Status]++
+			continue
+		}
 		hv := hostView{Anchor: "h" + strconv.Itoa(i), H: h, Name: hostName(*h), Open: h.SMB != nil, Worst: WorstVerdict(h)}
 		if h.SMB != nil {
 			fp := h.SMB.Fingerprint
@@ -283,6 +291,21 @@ func buildView(doc *Document) *htmlView {
 		}
 		return ra - rb
 	})
+	var parts []string
+	for _, st := range []scanner.Status{scanner.StatusClosed, scanner.StatusFiltered, scanner.StatusUnreachable} {
+		if n := unlisted[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+			delete(unlisted, st)
+		}
+	}
+	other := 0
+	for _, n := range unlisted {
+		other += n
+	}
+	if other > 0 {
+		parts = append(parts, fmt.Sprintf("%d with another status", other))
+	}
+	v.Unlisted = strings.Join(parts, ", ")
 	v.Plan = buildPlan(doc, anchors)
 	for _, r := range Remedies() {
 		v.Remedies = append(v.Remedies, remedyView{Remedy: r, Hosts: len(used[r.ID])})

@@ -617,7 +617,12 @@ func buildNetChart(doc *Document) chart {
 		row.TotalX = chartLabel + max(2, a.open*chartBar/maxOpen) + 6
 		c.Rows = append(c.Rows, row)
 	}
-	c.Legend, c.LegendY, c.Height = layoutLegend([]legendItem{{Color: "#90a4ae", Label: "hosts with 445 open"},
-		{Color: "#c62828", Label: "hosts infected / vulnerable / exposed"}}, len(list)*chartRowH+10)
+	open, risky := 0, 0
+	for _, a := range m {
+		open += a.open
+		risky += a.exposed
+	}
+	c.Legend, c.LegendY, c.Height = layoutLegend([]legendItem{{Color: "#90a4ae", Label: fmt.Sprintf("hosts with 445 open %d", open)},
+		{Color: "#c62828", Label: fmt.Sprintf("hosts infected / vulnerable / exposed %d", risky)}}, len(list)*chartRowH+10)
 	return c
 }

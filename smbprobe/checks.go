@@ -3,14 +3,27 @@ package smbprobe
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
-// ErrUnknownCheck is returned by ParseChecks for an id that is not in the registry.
+// ErrUnknownCheck is returned by ParseChecks for an id that is not in the table.
 var ErrUnknownCheck = errors.New("smbprobe: unknown check")
 
-// CheckInfo describes one check of the registry: what it is, how risky, what it is about.
+// Check identifiers. They appear in reports and in --checks, so they never change.
+const (
+	CheckMS08067       = "ms08-067"
+	CheckConficker     = "conficker"
+	CheckConfickerP2P  = "conficker-p2p"
+	CheckMS17010       = "ms17-010"
+	CheckSMBv1         = "smbv1-enabled"
+	CheckSigning       = "signing-not-required"
+	CheckNullSession   = "anonymous-ipc"
+	CheckSrvsvcAnon    = "srvsvc-anonymous"
+	CheckOSUnsupported = "os-unsupported"
+)
+
+// CheckInfo describes one check: what it is, how risky, what it is about. It is the public
+// view of a row of the check table (checkTable).
 type CheckInfo struct {
 	ID       string
 	Title    string
@@ -19,35 +32,110 @@ type CheckInfo struct {
 	Category Category
 }
 
-// Checks returns the registry in report order, a fresh copy each call (no package state).
-func Checks() []CheckInfo {
-	return []CheckInfo{
-		{ID: CheckMS08067, Title: "MS08-067 Server service path canonicalisation (KB958644)", CVE: []string{"CVE-2008-4250"}, Class: ClassSafe, Category: CategoryVulnerability},
-		{ID: CheckConficker, Title: "Conficker srvsvc hook (NetprPathCanonicalize)", Class: ClassSafe, Category: CategoryInfection},
-		{ID: CheckConfickerP2P, Title: "Conficker C+ peer-to-peer responder", Class: ClassSafe, Category: CategoryInfection},
-		{ID: CheckMS17010, Title: "MS17-010 SMBv1 (PeekNamedPipe FID 0)", CVE: []string{"CVE-2017-0143", "CVE-2017-0144", "CVE-2017-0145", "CVE-2017-0146", "CVE-2017-0148"}, Class: ClassSafe, Category: CategoryVulnerability},
-		{ID: CheckSMBv1, Title: "SMBv1 enabled", Class: ClassSafe, Category: CategoryCompliance},
-		{ID: CheckSigning, Title: "SMB signing not required", Class: ClassSafe, Category: CategoryCompliance},
-		{ID: CheckNullSession, Title: "Anonymous IPC$ (null session) allowed", Class: ClassSafe, Category: CategoryCompliance},
-		{ID: CheckSrvsvcAnon, Title: "srvsvc reachable anonymously", Class: ClassSafe, Category: CategoryCompliance},
-		{ID: CheckOSUnsupported, Title: "Operating system out of support", Class: ClassSafe, Category: CategoryCompliance},
+// need is what a check needs from the SMB session before its exchanges can run. The flow
+// (flow.go, session1.go, session2.go) asks the selected checks, never a list of check ids.
+type need uint8
+
+const (
+	// needSMB: a NEGOTIATE answer (dialects, SecurityMode).
+	needSMB need = 1 << iota
+	// needSMB1: an SMB1 connection; on an SMB2-preferring host, a second connection offering
+	// NT LM 0.12 alone.
+	needSMB1
+	// needIPC: an anonymous session and a TREE_CONNECT to IPC$.
+	needIPC
+	// needPipe: a pipe bound to srvsvc (\browser, then \srvsvc).
+	needPipe
+	// needCredentials: the account of Options.Credentials, when one was given (a second
+	// connection, logged on as it).
+	needCredentials
+)
+
+// step is one exchange a check asks for beyond its session needs. A step shared by several
+// checks is sent once; the flow runs it where the session allows (rpc.go, session1.go,
+// credentialed.go, probe.go).
+type step uint16
+
+const (
+	stepServerInfo step = 1 << iota // srvsvc NetrServerGetInfo level 101
+	stepHook                        // srvsvc NetprPathCanonicalize of `\..\` and `\` (Conficker's hook)
+	stepHoneypot                    // srvsvc NetprPathCompare of two different safe paths
+	stepPeek                        // SMB1 TRANSACTION PeekNamedPipe on FID 0
+	stepP2P                         // the Conficker P2P hello on the derived ports
+	stepCredRead                    // the credentialed netapi32.dll version read over ADMIN$
+	stepIntrusive                   // the classic NetprPathCompare probe, only with Options.Intrusive
+)
+
+// checkDef is one row of the check table: the check's metadata, what it needs from the
+// session, the exchange steps it asks for, and its judge, a pure function of the facts the
+// exchanges established.
+type checkDef struct {
+	CheckInfo
+	needs need
+	steps step
+	judge func(*run) Finding
+}
+
+// checkTable is the table of checks in report order, a fresh copy each call (no package
+// state). Adding a check adds a row here, its judge and its exchange step (if it needs a new
+// one), its lab behaviour (smblab's truth tables, keyed by id) and its tests; need-lists, the
+// judge loop, --checks and its help, and the README's check table all follow from this slice.
+func checkTable() []checkDef {
+	const session = needSMB | needSMB1 | needIPC
+	return []checkDef{
+		{CheckInfo{ID: CheckMS08067, Title: "MS08-067 Server service path canonicalisation (KB958644)", CVE: []string{"CVE-2008-4250"}, Class: ClassSafe, Category: CategoryVulnerability},
+			session | needPipe | needCredentials, stepServerInfo | stepHoneypot | stepCredRead | stepIntrusive, (*run).judgeMS08},
+		{CheckInfo{ID: CheckConficker, Title: "Conficker srvsvc hook (NetprPathCanonicalize)", Class: ClassSafe, Category: CategoryInfection},
+			session | needPipe, stepServerInfo | stepHook | stepHoneypot, (*run).judgeConficker},
+		{CheckInfo{ID: CheckConfickerP2P, Title: "Conficker C+ peer-to-peer responder", Class: ClassSafe, Category: CategoryInfection},
+			0, stepP2P, (*run).judgeP2P},
+		{CheckInfo{ID: CheckMS17010, Title: "MS17-010 SMBv1 (PeekNamedPipe FID 0)", CVE: []string{"CVE-2017-0143", "CVE-2017-0144", "CVE-2017-0145", "CVE-2017-0146", "CVE-2017-0148"}, Class: ClassSafe, Category: CategoryVulnerability},
+			session, stepPeek, (*run).judgeMS17},
+		{CheckInfo{ID: CheckSMBv1, Title: "SMBv1 enabled", Class: ClassSafe, Category: CategoryCompliance},
+			needSMB | needSMB1, 0, (*run).judgeSMBv1},
+		{CheckInfo{ID: CheckSigning, Title: "SMB signing not required", Class: ClassSafe, Category: CategoryCompliance},
+			needSMB | needSMB1, 0, (*run).judgeSigning},
+		{CheckInfo{ID: CheckNullSession, Title: "Anonymous IPC$ (null session) allowed", Class: ClassSafe, Category: CategoryCompliance},
+			session, 0, (*run).judgeNull},
+		{CheckInfo{ID: CheckSrvsvcAnon, Title: "srvsvc reachable anonymously", Class: ClassSafe, Category: CategoryCompliance},
+			session | needPipe, stepServerInfo, (*run).judgeSrvsvc},
+		{CheckInfo{ID: CheckOSUnsupported, Title: "Operating system out of support", Class: ClassSafe, Category: CategoryCompliance},
+			session | needPipe, stepServerInfo, (*run).judgeOS},
 	}
 }
 
-// checkInfo returns the registry entry of id.
+// Checks returns the public view of the check table in report order, a fresh copy each call.
+func Checks() []CheckInfo { return infos(checkTable()) }
+
+func infos(table []checkDef) []CheckInfo {
+	out := make([]CheckInfo, 0, len(table))
+	for _, c := range table {
+		out = append(out, c.CheckInfo)
+	}
+	return out
+}
+
+// checkInfo returns the table entry of id.
 func checkInfo(id string) (CheckInfo, bool) {
-	for _, c := range Checks() {
+	d, ok := lookup(checkTable(), id)
+	return d.CheckInfo, ok
+}
+
+func lookup(table []checkDef, id string) (checkDef, bool) {
+	for _, c := range table {
 		if c.ID == id {
 			return c, true
 		}
 	}
-	return CheckInfo{}, false
+	return checkDef{}, false
 }
 
 // DefaultChecks is every safe check, in report order.
-func DefaultChecks() []string {
+func DefaultChecks() []string { return defaultIDs(checkTable()) }
+
+func defaultIDs(table []checkDef) []string {
 	var ids []string
-	for _, c := range Checks() {
+	for _, c := range table {
 		if c.Class == ClassSafe {
 			ids = append(ids, c.ID)
 		}
@@ -55,13 +143,34 @@ func DefaultChecks() []string {
 	return ids
 }
 
+// CheckIDs returns every check id in report order.
+func CheckIDs() []string { return ids(checkTable()) }
+
+func ids(table []checkDef) []string {
+	out := make([]string, 0, len(table))
+	for _, c := range table {
+		out = append(out, c.ID)
+	}
+	return out
+}
+
+// ChecksUsage is the help text of a --checks flag, naming every check of the table. The
+// caller adds its own spellings (scan445's "none").
+func ChecksUsage() string { return checksUsage(checkTable()) }
+
+func checksUsage(table []checkDef) string {
+	return "checks to run, comma-separated: " + strings.Join(ids(table), ", ") + "; safe (every safe check, the default)"
+}
+
 // ParseChecks reads a --checks value: a comma-separated list of check ids, "safe" or "all"
 // (both mean DefaultChecks), "" meaning the default too. Duplicates are dropped and the
 // result is in report order, so two spellings of one selection give the same report.
-func ParseChecks(spec string) ([]string, error) {
+func ParseChecks(spec string) ([]string, error) { return parseChecks(checkTable(), spec) }
+
+func parseChecks(table []checkDef, spec string) ([]string, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
-		return DefaultChecks(), nil
+		return defaultIDs(table), nil
 	}
 	want := map[string]bool{}
 	for _, part := range strings.Split(spec, ",") {
@@ -70,13 +179,13 @@ func ParseChecks(spec string) ([]string, error) {
 		case "":
 			continue
 		case "safe", "all", "default":
-			for _, d := range DefaultChecks() {
+			for _, d := range defaultIDs(table) {
 				want[d] = true
 			}
 			continue
 		}
-		if _, ok := checkInfo(id); !ok {
-			return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownCheck, id, strings.Join(checkIDs(), ", "))
+		if _, ok := lookup(table, id); !ok {
+			return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownCheck, id, strings.Join(ids(table), ", "))
 		}
 		want[id] = true
 	}
@@ -84,7 +193,7 @@ func ParseChecks(spec string) ([]string, error) {
 		return nil, fmt.Errorf("%w: empty selection %q", ErrUnknownCheck, spec)
 	}
 	var out []string
-	for _, c := range Checks() {
+	for _, c := range table {
 		if want[c.ID] {
 			out = append(out, c.ID)
 		}
@@ -92,22 +201,50 @@ func ParseChecks(spec string) ([]string, error) {
 	return out, nil
 }
 
-func checkIDs() []string {
-	var ids []string
-	for _, c := range Checks() {
-		ids = append(ids, c.ID)
+// plan is the rows of the checks one probe runs, in report order: the flow asks it what the
+// session must provide and which steps to send, the judge loop walks it.
+type plan []checkDef
+
+// newPlan selects ids from table, in the order given.
+func newPlan(table []checkDef, ids []string) (plan, error) {
+	p := make(plan, 0, len(ids))
+	for _, id := range ids {
+		d, ok := lookup(table, id)
+		if !ok {
+			return nil, fmt.Errorf("%w %q", ErrUnknownCheck, id)
+		}
+		p = append(p, d)
 	}
-	return ids
+	return p, nil
 }
 
-// selection answers "is this check wanted" for one probe.
-type selection []string
+// has reports whether check id is selected.
+func (p plan) has(id string) bool {
+	_, ok := p.def(id)
+	return ok
+}
 
-func (s selection) has(ids ...string) bool {
-	for _, id := range ids {
-		if slices.Contains(s, id) {
+func (p plan) def(id string) (checkDef, bool) { return lookup(p, id) }
+
+// needs reports whether any selected check needs n from the session.
+func (p plan) needs(n need) bool {
+	for _, c := range p {
+		if c.needs&n != 0 {
 			return true
 		}
 	}
 	return false
 }
+
+// wants reports whether any selected check asks for step s.
+func (p plan) wants(s step) bool {
+	for _, c := range p {
+		if c.steps&s != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ids lists the selected check ids, in order.
+func (p plan) ids() []string { return ids(p) }

@@ -16,7 +16,7 @@ import (
 // already clear the host, so credentials are not spent on hosts that cannot be affected.
 func (r *run) credentialed(ctx context.Context) {
 	cred := r.opts.Credentials
-	if cred == nil || !r.sel.has(CheckMS08067) || r.redial == nil || ctx.Err() != nil || r.credTried {
+	if cred == nil || !r.sel.wants(stepCredRead) || r.redial == nil || ctx.Err() != nil || r.credTried {
 		return
 	}
 	r.credTried = true

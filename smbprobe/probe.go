@@ -45,18 +45,20 @@ type DialFunc = func(ctx context.Context, network, address string) (net.Conn, er
 // each Probe keeps its state on its own stack.
 type Prober struct {
 	opts Options
-	sel  selection
+	sel  plan
 }
 
 // New validates opts and returns a Prober.
-func New(opts Options) (*Prober, error) {
+func New(opts Options) (*Prober, error) { return newProber(opts, checkTable()) }
+
+// newProber builds a Prober over a check table (tests add rows to it).
+func newProber(opts Options, table []checkDef) (*Prober, error) {
 	if opts.Checks == nil {
-		opts.Checks = DefaultChecks()
+		opts.Checks = defaultIDs(table)
 	}
-	for _, id := range opts.Checks {
-		if _, ok := checkInfo(id); !ok {
-			return nil, fmt.Errorf("%w %q", ErrUnknownCheck, id)
-		}
+	sel, err := newPlan(table, opts.Checks)
+	if err != nil {
+		return nil, err
 	}
 	if opts.ReadTimeout <= 0 {
 		opts.ReadTimeout = DefaultReadTimeout
@@ -68,7 +70,7 @@ func New(opts Options) (*Prober, error) {
 		opts.Now = time.Now
 	}
 	opts.Checks = append([]string(nil), opts.Checks...)
-	return &Prober{opts: opts, sel: selection(opts.Checks)}, nil
+	return &Prober{opts: opts, sel: sel}, nil
 }
 
 // Options returns the effective options (defaults filled in).
@@ -98,7 +100,7 @@ func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, 
 		res.Connections = 1
 	}
 	var p2pRes *p2p.Result
-	if p.sel.has(CheckConfickerP2P) && addr.Addr().Unmap().Is4() {
+	if p.sel.wants(stepP2P) && addr.Addr().Unmap().Is4() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -135,8 +137,8 @@ func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, 
 // panicFindings gives every selected check an error verdict after a recovered panic.
 func panicFindings(r *run, why string) []Finding {
 	out := []Finding{}
-	for _, id := range r.sel {
-		out = append(out, r.finding(id, Error, "", "internal.panic", why, nil))
+	for _, c := range r.sel {
+		out = append(out, r.finding(c.ID, Error, "", "internal.panic", why, nil))
 	}
 	return out
 }
@@ -144,7 +146,7 @@ func panicFindings(r *run, why string) []Finding {
 // run is the state of one Probe call.
 type run struct {
 	opts   Options
-	sel    selection
+	sel    plan
 	addr   netip.AddrPort
 	res    *Result
 	redial DialFunc
@@ -237,27 +239,15 @@ func (r *run) stop(step string, err error) {
 	}
 }
 
-// needs says which phases the selected checks require.
-func (r *run) needIPC() bool {
-	return r.sel.has(CheckConficker, CheckMS17010, CheckNullSession, CheckSrvsvcAnon, CheckMS08067, CheckOSUnsupported)
-}
+// needIPC, needPipe, needSMB1 and anySMBCheck say which phases the selected checks require:
+// they read the check table's needs, never a list of check ids.
+func (r *run) needIPC() bool { return r.sel.needs(needIPC | needPipe) }
 
-func (r *run) needPipe() bool {
-	return r.sel.has(CheckConficker, CheckSrvsvcAnon, CheckMS08067, CheckOSUnsupported)
-}
+func (r *run) needPipe() bool { return r.sel.needs(needPipe) }
 
-func (r *run) needSMB1() bool {
-	return r.sel.has(CheckSMBv1, CheckMS17010, CheckConficker, CheckMS08067, CheckSrvsvcAnon, CheckNullSession, CheckOSUnsupported, CheckSigning)
-}
+func (r *run) needSMB1() bool { return r.sel.needs(needSMB1) }
 
-func (r *run) anySMBCheck() bool {
-	for _, id := range r.sel {
-		if id != CheckConfickerP2P {
-			return true
-		}
-	}
-	return false
-}
+func (r *run) anySMBCheck() bool { return r.sel.needs(needSMB | needSMB1 | needIPC | needPipe) }
 
 // dialerFunc adapts a DialFunc to p2p.Dialer.
 type dialerFunc func(ctx context.Context, network, address string) (net.Conn, error)

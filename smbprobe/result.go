@@ -53,19 +53,6 @@ const (
 	RemedyVerifyManually = "verify-manually"
 )
 
-// Check identifiers. They appear in reports and in --checks, so they never change.
-const (
-	CheckMS08067       = "ms08-067"
-	CheckConficker     = "conficker"
-	CheckConfickerP2P  = "conficker-p2p"
-	CheckMS17010       = "ms17-010"
-	CheckSMBv1         = "smbv1-enabled"
-	CheckSigning       = "signing-not-required"
-	CheckNullSession   = "anonymous-ipc"
-	CheckSrvsvcAnon    = "srvsvc-anonymous"
-	CheckOSUnsupported = "os-unsupported"
-)
-
 // Exchange is one request/response pair as seen on the wire: the evidence a verdict points at.
 type Exchange struct {
 	Step     string `json:"step"`               // e.g. "smb1.negotiate", "srvsvc.NetprPathCanonicalize"

@@ -344,16 +344,16 @@ func (r *run) srvsvcPhase(ctx context.Context, io pipeIO) *rpcClient {
 	if !c.bind(ctx) {
 		return nil
 	}
-	if r.sel.has(CheckMS08067, CheckOSUnsupported, CheckConficker, CheckSrvsvcAnon) {
+	if r.sel.wants(stepServerInfo) {
 		r.serverInfo(ctx, c)
 	}
-	if r.sel.has(CheckConficker) && io.usable(ctx) {
+	if r.sel.wants(stepHook) && io.usable(ctx) {
 		r.f.hookDot = r.hook(ctx, c, callHookDotDot)
 		if io.usable(ctx) {
 			r.f.hookRoot = r.hook(ctx, c, callHookRoot)
 		}
 	}
-	if r.sel.has(CheckConficker, CheckMS08067) && io.usable(ctx) {
+	if r.sel.wants(stepHoneypot) && io.usable(ctx) {
 		a, stub := c.invoke(ctx, callHoneypot)
 		r.readWerr(&a, stub, func(b []byte) (srvsvc.WERROR, string, error) {
 			resp, err := srvsvc.DecodePathCompareResponse(b)
@@ -425,7 +425,7 @@ func (r *run) readWerr(a *rpcAnswer, stub []byte, decode func([]byte) (srvsvc.WE
 // works, only where the fingerprint does not already clear the host, and only when the
 // credentialed check (run first, when credentials were given) did not decide.
 func (r *run) intrusivePhase(ctx context.Context, c *rpcClient) {
-	if !r.opts.Intrusive || !r.sel.has(CheckMS08067) {
+	if !r.opts.Intrusive || !r.sel.wants(stepIntrusive) {
 		return
 	}
 	r.identify()

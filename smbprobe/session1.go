@@ -145,7 +145,7 @@ func (r *run) smb1Flow(ctx context.Context, c *smb1Client, neg smb1.NegotiateRes
 	if r.needPipe() {
 		rpc = r.srvsvcPhase(ctx, c)
 	}
-	if r.sel.has(CheckMS17010) {
+	if r.sel.wants(stepPeek) {
 		c.peek(ctx)
 	}
 	r.intrusivePhase(ctx, rpc)

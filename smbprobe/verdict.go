@@ -20,7 +20,7 @@ const (
 
 // finding builds a Finding for check id from the registry.
 func (r *run) finding(id string, v Verdict, sev Severity, rule, reason string, ev []int, remedies ...string) Finding {
-	ci, _ := checkInfo(id)
+	ci := r.info(id)
 	if sev == "" {
 		sev = SeverityInfo
 	}
@@ -31,6 +31,16 @@ func (r *run) finding(id string, v Verdict, sev Severity, rule, reason string, e
 		Check: id, Category: ci.Category, Title: ci.Title, CVE: ci.CVE, Class: ci.Class,
 		Verdict: v, Severity: sev, Rule: id + "/" + rule, Reason: reason, Evidence: uniqueInts(ev), Remediation: remedies,
 	}
+}
+
+// info is the table metadata of check id: the probe's own rows first (a table a test
+// extended), the default table otherwise.
+func (r *run) info(id string) CheckInfo {
+	if d, ok := r.sel.def(id); ok {
+		return d.CheckInfo
+	}
+	ci, _ := checkInfo(id)
+	return ci
 }
 
 func uniqueInts(in []int) []int {
@@ -51,31 +61,8 @@ func (r *run) judge() {
 	r.honeypotNote()
 	s1, s2 := r.f.sign1Req.val, r.f.sign2Req.val
 	r.res.Fingerprint.SigningRequired = s1 != triNo && s2 != triNo && (s1 == triYes || s2 == triYes)
-	for _, id := range r.sel {
-		var f Finding
-		switch id {
-		case CheckMS08067:
-			f = r.judgeMS08()
-		case CheckConficker:
-			f = r.judgeConficker()
-		case CheckConfickerP2P:
-			f = r.judgeP2P()
-		case CheckMS17010:
-			f = r.judgeMS17()
-		case CheckSMBv1:
-			f = r.judgeSMBv1()
-		case CheckSigning:
-			f = r.judgeSigning()
-		case CheckNullSession:
-			f = r.judgeNull()
-		case CheckSrvsvcAnon:
-			f = r.judgeSrvsvc()
-		case CheckOSUnsupported:
-			f = r.judgeOS()
-		default:
-			continue
-		}
-		r.res.Findings = append(r.res.Findings, f)
+	for _, c := range r.sel {
+		r.res.Findings = append(r.res.Findings, c.judge(r))
 	}
 	r.judged = true
 }

@@ -191,7 +191,7 @@ func TestIdentifyOS(t *testing.T) {
 // TestUnknownNeverPatched: a check that could not run must not come out patched or
 // not-affected just because nothing was observed.
 func TestUnknownNeverPatched(t *testing.T) {
-	r := &run{res: &Result{}, sel: selection(DefaultChecks()), opts: Options{}}
+	r := &run{res: &Result{}, sel: mustPlan(t, DefaultChecks()...), opts: Options{}}
 	r.f.init()
 	r.judge()
 	for _, f := range r.res.Findings {
@@ -280,7 +280,7 @@ func TestJudgeMS08Combined(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &run{res: &Result{Fingerprint: tt.fp}, sel: selection{CheckMS08067, CheckConficker}, opts: Options{Now: func() time.Time { return scanDay }}}
+			r := &run{res: &Result{Fingerprint: tt.fp}, sel: mustPlan(t, CheckMS08067, CheckConficker), opts: Options{Now: func() time.Time { return scanDay }}}
 			r.f.init()
 			r.f.hookDot, r.f.hookRoot = hook(tt.dot)
 			if tt.intrusive != nil {

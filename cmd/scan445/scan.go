@@ -21,6 +21,7 @@ import (
 
 	"github.com/scan445/scan445/report"
 	"github.com/scan445/scan445/scanner"
+	"github.com/scan445/scan445/smbprobe"
 )
 
 // scanSettings is the validated form of the scan command's flags.
@@ -83,7 +84,7 @@ func scanFlags(verbosity *int) []cli.Flag {
 		num("retries", "extra connect attempts after a timeout", 1),
 		dur("host-timeout", "whole budget of one host", 30*time.Second),
 		// Checks.
-		strs("checks", "checks to run, comma-separated: ms08-067, conficker, conficker-p2p, ms17-010, smbv1-enabled, signing-not-required, anonymous-ipc, srvsvc-anonymous, os-unsupported; safe (the default) or none (connect results only)"),
+		strs("checks", smbprobe.ChecksUsage()+"; or none (connect results only)"),
 		// Command line only: no environment variable, no config key (refuseIntrusiveElsewhere).
 		&cli.BoolFlag{Name: "intrusive", Usage: "ALSO run intrusive checks that can crash unpatched hosts (MS08-067 NetprPathCompare); command line only"},
 		// Output.

@@ -147,13 +147,14 @@ type Personality struct {
 	Notes          string
 }
 
-var allChecks = []string{
-	CheckMS08067, CheckConficker, CheckMS17010, CheckSMBv1, CheckSigning, CheckNullSession,
-	CheckSrvsvcAnon, CheckOSUnsupported, CheckConfickerP2P,
+// Checks lists the check ids every truth table covers, in the scanner's report order
+// (smbprobe's TestLabTruthCoversEveryCheck holds it to smbprobe's check table).
+func Checks() []string {
+	return []string{
+		CheckMS08067, CheckConficker, CheckConfickerP2P, CheckMS17010, CheckSMBv1, CheckSigning,
+		CheckNullSession, CheckSrvsvcAnon, CheckOSUnsupported,
+	}
 }
-
-// Checks lists the check ids every truth table covers, in report order.
-func Checks() []string { return append([]string(nil), allChecks...) }
 
 type v = Verdict
 
@@ -169,15 +170,23 @@ const (
 	errv = Error
 )
 
-// truth builds a table in allChecks order: ms08-067, conficker, ms17-010, smbv1-enabled,
-// signing-not-required, anonymous-ipc, srvsvc-anonymous, os-unsupported, conficker-p2p.
-func truth(vs ...v) map[string]Verdict {
-	m := make(map[string]Verdict, len(allChecks))
-	for i, c := range allChecks {
-		m[c] = vs[i]
-	}
-	return m
-}
+// truthTable is a personality's truth, keyed by check id. Rows are map literals with constant
+// keys, so a check named twice does not compile, and smbprobe's TestLabTruthCoversEveryCheck
+// fails on a check left out (or one the scanner does not have).
+type truthTable = map[string]Verdict
+
+// Short names of the check ids for the truth rows.
+const (
+	ms08       = CheckMS08067
+	cfk        = CheckConficker
+	ms17       = CheckMS17010
+	smbv1      = CheckSMBv1
+	signing    = CheckSigning
+	anonIPC    = CheckNullSession
+	srvsvcAnon = CheckSrvsvcAnon
+	osEOL      = CheckOSUnsupported
+	cfkP2P     = CheckConfickerP2P
+)
 
 const (
 	nmapSign1Default = "disabled (dangerous, but default)"
@@ -257,14 +266,14 @@ func DefaultPersonalities() []Personality {
 	w2k.NameCanonLegacy = true
 	w2k.TODReferent = 0x00010000
 	w2k.ServerInfo.Minor = 0
-	w2k.Truth = truth(exp, cln, vuln, exp, exp, exp, exp, exp, nd)
+	w2k.Truth = truthTable{ms08: exp, cfk: cln, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
 	w2k.Nmap = NmapTruth{OS: "Windows 2000", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]"},
 		SMB1Sign: nmapSign1Default, MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w2k)
 
 	xp2 := xpBase("xp-sp2", "Windows XP SP2, MS08-067 unpatched", "XPSP2")
 	xp2.TODReferent = 0x00010000
-	xp2.Truth = truth(exp, cln, vuln, exp, exp, exp, exp, exp, nd)
+	xp2.Truth = truthTable{ms08: exp, cfk: cln, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
 	xp2.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, xp2)
@@ -274,21 +283,21 @@ func DefaultPersonalities() []Personality {
 	xp3p.MS17010 = ntstatus.InvalidHandle
 	xp3p.Account = labAdmin()
 	xp3p.Netapi32, xp3p.CredTruth = netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5694}, pat
-	xp3p.Truth = truth(exp, cln, pat, exp, exp, exp, exp, exp, nd)
+	xp3p.Truth = truthTable{ms08: exp, cfk: cln, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
 	xp3p.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	xp3p.Notes = "patch state is visible only to the intrusive or credentialed check; the safe fingerprint says exposed"
 	ps = append(ps, xp3p)
 
 	w3 := w2003Base("w2003-sp2", "Windows Server 2003 SP2, MS08-067 unpatched", "W2K3SP2")
-	w3.Truth = truth(exp, cln, vuln, exp, exp, exp, exp, exp, nd)
+	w3.Truth = truthTable{ms08: exp, cfk: cln, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
 	w3.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w3)
 
 	w3b := w2003Base("w2003-sp2-conficker-b", "Windows Server 2003 SP2 infected with Conficker B", "W2K3INFECTED")
 	w3b.Srvsvc = SrvsvcConfickerABC
-	w3b.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, nd)
+	w3b.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
 	w3b.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, w3b)
@@ -296,7 +305,7 @@ func DefaultPersonalities() []Personality {
 	xpd := xpBase("xp-sp3-conficker-d", "Windows XP SP3 infected with Conficker D (P2P on)", "XPSP3CONFD")
 	xpd.Srvsvc = SrvsvcConfickerDE
 	xpd.P2P = true
-	xpd.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, inf)
+	xpd.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: inf}
 	xpd.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.D or higher", MS17010: "VULNERABLE"}
 	ps = append(ps, xpd)
@@ -308,7 +317,7 @@ func DefaultPersonalities() []Personality {
 	vista.ServerInfo = ServerInfo101{PlatformID: 500, Name: "VISTASP1", Major: 6, Minor: 0, Type: 0x00001003}
 	vista.Account = labAdmin()
 	vista.Netapi32, vista.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6001, Revision: 18000}, vuln
-	vista.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, nd)
+	vista.Truth = truthTable{ms08: exp, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
 	vista.Nmap = NmapTruth{OS: "Windows Vista", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202"},
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, vista)
@@ -323,7 +332,7 @@ func DefaultPersonalities() []Personality {
 	w8.Account = labAdmin()
 	// Vista/2008 SP2's RTM netapi32.dll: the SP2 line is not affected by MS08-067.
 	w8.Netapi32, w8.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6002, Revision: 18005}, na
-	w8.Truth = truth(na, unk, pat, exp, exp, exp, na, exp, nd)
+	w8.Truth = truthTable{ms08: na, cfk: unk, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
 	w8.Nmap = NmapTruth{OS: "Windows Server (R) 2008", Dialects: vista.Nmap.Dialects,
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, w8)
@@ -334,7 +343,7 @@ func DefaultPersonalities() []Personality {
 	w7.NTLMVersion = ver7SP1
 	w7.ServerInfo = ServerInfo101{PlatformID: 500, Name: "WIN7SP1", Major: 6, Minor: 1, Type: 0x00001003}
 	w7.Srvsvc = SrvsvcPatched
-	w7.Truth = truth(na, unk, vuln, exp, exp, exp, na, exp, nd)
+	w7.Truth = truthTable{ms08: na, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
 	w7.Nmap = NmapTruth{OS: "Windows 7", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202", "210"},
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w7)
@@ -348,7 +357,7 @@ func DefaultPersonalities() []Personality {
 	w12.ServerInfo = ServerInfo101{PlatformID: 500, Name: "W2012R2", Major: 6, Minor: 3, Type: 0x00009003}
 	w12.Srvsvc = SrvsvcPatched
 	w12.MS17010 = ntstatus.InvalidHandle
-	w12.Truth = truth(na, unk, na, na, na, exp, na, exp, nd)
+	w12.Truth = truthTable{ms08: na, cfk: unk, ms17: na, smbv1: na, signing: na, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
 	w12.Nmap = NmapTruth{Dialects: []string{"202", "210", "300", "302"}, SMB2Sign: nmapSign2Req,
 		Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, w12)
@@ -356,7 +365,7 @@ func DefaultPersonalities() []Personality {
 	xpra := xpBase("xp-restrict-anonymous", "Windows XP SP2 with RestrictAnonymous=2: IPC$ refused to null sessions", "XPRESTRICT")
 	xpra.AnonIPC = false
 	xpra.TODReferent = 0x00010000
-	xpra.Truth = truth(exp, unk, unk, exp, exp, na, na, exp, nd)
+	xpra.Truth = truthTable{ms08: exp, cfk: unk, ms17: unk, smbv1: exp, signing: exp, anonIPC: na, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
 	// nmap says NOT VULNERABLE when it cannot get in; the truth is unknown.
 	xpra.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
@@ -367,7 +376,7 @@ func DefaultPersonalities() []Personality {
 	// XP SP3's own netapi32.dll, without KB958644: only the credentialed check can say so.
 	xpnb.Account = labAdmin()
 	xpnb.Netapi32, xpnb.CredTruth = netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5512}, vuln
-	xpnb.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, nd)
+	xpnb.Truth = truthTable{ms08: exp, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
 	xpnb.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, xpnb)
@@ -376,7 +385,7 @@ func DefaultPersonalities() []Personality {
 	hp.Srvsvc = SrvsvcHoneypot
 	hp.AnonPipes = pipesAll()
 	hp.MS17010 = ntstatus.NotImplemented
-	hp.Truth = truth(exp, cln, unk, exp, exp, exp, exp, exp, nd)
+	hp.Truth = truthTable{ms08: exp, cfk: cln, ms17: unk, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
 	hp.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE", Honeypot: true}
 	hp.Notes = "tell-tale: NetprPathCompare of two different safe paths returns 0; a scanner that probes it should set Fingerprint.Honeypot"
@@ -385,7 +394,7 @@ func DefaultPersonalities() []Personality {
 	xpc := xpBase("xp-sp3-conficker-c-p2p", "Windows XP SP3 infected with Conficker C, P2P responder on its derived ports", "XPCONFC")
 	xpc.Srvsvc = SrvsvcConfickerABC
 	xpc.P2P = true
-	xpc.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, inf)
+	xpc.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: inf}
 	xpc.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, xpc)
@@ -394,7 +403,7 @@ func DefaultPersonalities() []Personality {
 	xpbasic.BasicSecurityOnly = true
 	xpbasic.Srvsvc = SrvsvcConfickerABC
 	xpbasic.TODReferent = 0x00010000
-	xpbasic.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, nd)
+	xpbasic.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
 	xpbasic.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, xpbasic)
@@ -409,7 +418,7 @@ func DefaultPersonalities() []Personality {
 	inj.AnonPipes = map[string]ntstatus.Status{}
 	inj.ServerInfo.Comment = "<script>alert(2)</script>"
 	inj.MS17010 = ntstatus.Status(0xC0000001) // STATUS_UNSUCCESSFUL: neither answer of CHECKS §5
-	inj.Truth = truth(unk, unk, unk, exp, exp, exp, na, unk, nd)
+	inj.Truth = truthTable{ms08: unk, cfk: unk, ms17: unk, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: unk, cfkP2P: nd}
 	inj.Nmap = NmapTruth{Unreliable: true}
 	inj.Notes = "every string is attacker-controlled: reports must escape it"
 	ps = append(ps, inj)
@@ -428,7 +437,7 @@ func DefaultPersonalities() []Personality {
 	} {
 		ps = append(ps, Personality{
 			Name: "hostile-" + string(h.kind), Description: "hostile host: " + h.desc, Hostile: h.kind,
-			Truth: truth(errv, errv, errv, errv, errv, errv, errv, errv, nd),
+			Truth: truthTable{ms08: errv, cfk: errv, ms17: errv, smbv1: errv, signing: errv, anonIPC: errv, srvsvcAnon: errv, osEOL: errv, cfkP2P: nd},
 			Nmap:  NmapTruth{Unreliable: true},
 			Notes: "error or unknown are both acceptable; the scanner must neither hang nor crash",
 		})
@@ -441,7 +450,7 @@ func DefaultPersonalities() []Personality {
 	w3p.Account = labAdmin()
 	// MS12-054 replaced netapi32.dll again within the 2003 SP2 branch: still fixed.
 	w3p.Netapi32, w3p.CredTruth = netapi.FileVersion{Major: 5, Minor: 2, Build: 3790, Revision: 5030}, pat
-	w3p.Truth = truth(exp, cln, pat, exp, exp, exp, exp, exp, nd)
+	w3p.Truth = truthTable{ms08: exp, cfk: cln, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
 	w3p.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	w3p.Notes = xp3p.Notes
@@ -457,7 +466,7 @@ func DefaultPersonalities() []Personality {
 	// 22288 is the LDR fix itself; numerically any LDR build is above the GDR fix 18157, which
 	// is why the judgement must be made within the branch.
 	vldr.Netapi32, vldr.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6001, Revision: 22288}, pat
-	vldr.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, nd)
+	vldr.Truth = truthTable{ms08: exp, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
 	vldr.Nmap = vista.Nmap
 	vldr.Notes = "patch state is visible only to the credentialed check: anonymous clients cannot reach srvsvc"
 	ps = append(ps, vldr)
@@ -467,7 +476,7 @@ func DefaultPersonalities() []Personality {
 	xpbts.Srvsvc = SrvsvcPatched
 	xpbts.CanonCountsNUL = true
 	xpbts.MS17010 = ntstatus.InvalidHandle
-	xpbts.Truth = truth(exp, cln, pat, exp, exp, exp, exp, exp, nd)
+	xpbts.Truth = truthTable{ms08: exp, cfk: cln, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
 	xpbts.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	xpbts.Notes = "the second plausible clean answer to the Conficker `\\` probe: a clean verdict must not depend on which one a host gives"

@@ -7,7 +7,7 @@ import (
 	"github.com/scan445/scan445/smbprobe"
 )
 
-// Strings below that imitate server answers are taken from the captures in shared/pcaps
+// Strings below that imitate server answers are taken from the captures in testdata/pcaps
 // (Native OS / LAN Manager / NetBIOS names) and from CHECKS.md, so the fixture looks like a
 // real sweep of a mixed network.
 

@@ -44,7 +44,7 @@ func Unhex(t testing.TB, s string) []byte {
 }
 
 // ReadHex reads a fixture file of annotated hex (see DecodeHex), such as the frames extracted
-// from /work/shared/pcaps into a package's testdata, or fails t.
+// from testdata/pcaps into a package's testdata, or fails t.
 func ReadHex(t testing.TB, path string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(path)

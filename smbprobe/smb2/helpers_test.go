@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// frame is one TCP payload taken from a capture in /work/shared/pcaps with tshark
+// frame is one TCP payload taken from a capture in testdata/pcaps with tshark
 // (see testdata/*.frames); Msg has the 4-byte NetBIOS header removed.
 type frame struct {
 	Source     string

@@ -262,7 +262,7 @@ func TestImpacketGetsNetapi32(t *testing.T) {
 	}
 }
 
-// Real Windows XP bytes from /work/shared/pcaps/xpsp3-client_xp-server_smb1_srvsvc-
+// Real Windows XP bytes from testdata/pcaps/xpsp3-client_xp-server_smb1_srvsvc-
 // NetSrvGetInfo101__suricata-verify.pcap (NetBIOS headers removed): frame 1333, an XP SP3
 // client's TREE_CONNECT_ANDX \\192.168.24.100\ADMIN$ (service "?????", extended response),
 // and frame 1334, the XP server's answer.

@@ -8,7 +8,7 @@ import (
 )
 
 // Strings below that imitate server answers are taken from the captures in testdata/pcaps
-// (Native OS / LAN Manager / NetBIOS names) and from CHECKS.md, so the fixture looks like a
+// (Native OS / LAN Manager / NetBIOS names) and from docs/checks.md, so the fixture looks like a
 // real sweep of a mixed network.
 
 var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)

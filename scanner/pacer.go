@@ -10,7 +10,7 @@ import (
 
 // Pacer spaces out connection attempts at a steady rate.
 //
-// It wraps projectdiscovery/ratelimit, whose raw forms have traps (shared/LIBRARIES.md). The
+// It wraps projectdiscovery/ratelimit, whose raw forms have traps. The
 // fixed-window limiter releases its whole quota at each tick, so a window edge lets 2× through,
 // and on a busy machine a late ticker drops ticks and the achieved rate sags far below the
 // configured one (measured: 64% of 1000/s with 1 ms windows on 2 loaded cores). Its token-bucket

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -222,4 +223,50 @@ func mustPlanOf(t testing.TB, table []checkDef, ids ...string) plan {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestDocCitationsResolve: every "docs/checks.md §N" cited anywhere in the repository names a
+// section docs/checks.md has.
+func TestDocCitationsResolve(t *testing.T) {
+	doc, err := os.ReadFile("../docs/checks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^#{2,3} ([0-9]+[a-z]?)\.`).FindAllStringSubmatch(string(doc), -1) {
+		sections[m[1]] = true
+	}
+	for _, m := range regexp.MustCompile(`(?m)^([0-9]+)\. `).FindAllStringSubmatch(string(doc), -1) {
+		sections["8."+m[1]] = true // the numbered remediation steps of §8
+	}
+	cite := regexp.MustCompile(`docs/checks\.md §([0-9]+[a-z]?(?:\.[0-9]+)?)`)
+	n := 0
+	err = filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "pcaps") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !slices.Contains([]string{".go", ".md", ".py", ".json", ".tmpl", ".sh"}, filepath.Ext(path)) {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range cite.FindAllStringSubmatch(string(b), -1) {
+			n++
+			if !sections[strings.TrimSuffix(m[1], ".")] {
+				t.Errorf("%s cites docs/checks.md §%s, which does not exist", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("no citation found: the walk is broken")
+	}
 }

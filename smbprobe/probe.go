@@ -22,7 +22,7 @@ const DefaultReadTimeout = 3 * time.Second
 type Options struct {
 	// Checks selects check ids (see ParseChecks); nil means DefaultChecks.
 	Checks []string
-	// Intrusive enables the classic NetprPathCompare MS08-067 probe (CHECKS §3c), which
+	// Intrusive enables the classic NetprPathCompare MS08-067 probe (docs/checks.md §3c), which
 	// crashes many unpatched hosts. Without it the srvsvc chokepoint refuses that request.
 	Intrusive bool
 	// ReadTimeout bounds each exchange: a complete reply must arrive within it.

@@ -38,7 +38,7 @@ const (
 	SeverityInfo     Severity = "info"
 )
 
-// Remediation ids, rendered to text by package report (CHECKS.md §8, the JPCERT/CC alert).
+// Remediation ids, rendered to text by package report (docs/checks.md §8, the JPCERT/CC alert).
 const (
 	RemedyKB958644       = "install-kb958644"
 	RemedyBlock445       = "block-outbound-445"

@@ -28,10 +28,10 @@ type callKind int
 
 const (
 	callServerInfo  callKind = iota + 1 // NetrServerGetInfo level 101
-	callHookDotDot                      // Conficker hook probe `\..\` (CHECKS §4a)
-	callHookRoot                        // Conficker hook probe `\` (CHECKS §4a)
+	callHookDotDot                      // Conficker hook probe `\..\` (docs/checks.md §4a)
+	callHookRoot                        // Conficker hook probe `\` (docs/checks.md §4a)
 	callHoneypot                        // NetprPathCompare of two different safe paths
-	callMS08Compare                     // the intrusive MS08-067 probe (CHECKS §3c)
+	callMS08Compare                     // the intrusive MS08-067 probe (docs/checks.md §3c)
 )
 
 // plannedCall is one entry of the srvsvc plan.

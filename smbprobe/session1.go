@@ -402,7 +402,7 @@ func (c *smb1Client) proto() string { return "smb1" }
 
 func (c *smb1Client) usable(ctx context.Context) bool { return c.l.usable(ctx) }
 
-// peek is the MS17-010 probe (CHECKS §5): PeekNamedPipe on FID 0 of IPC$.
+// peek is the MS17-010 probe (docs/checks.md §5): PeekNamedPipe on FID 0 of IPC$.
 func (c *smb1Client) peek(ctx context.Context) {
 	r := c.r
 	x := r.begin("smb1.peek-named-pipe", ClassSafe, `TRANSACTION PeekNamedPipe (setup 0x0023) FID 0, all counts 0, MaxParameter/MaxData 0xFFFF, name \PIPE\`)

@@ -12,7 +12,7 @@ import (
 	"github.com/scan445/scan445/smbprobe/srvsvc"
 )
 
-// Conficker hook answers (CHECKS §4a): the 2 Outbuf bytes and 2 padding bytes as a uint32.
+// Conficker hook answers (docs/checks.md §4a): the 2 Outbuf bytes and 2 padding bytes as a uint32.
 const (
 	canPathConfickerDE = 0x5c45005c // `5c 00 45 5c`: D/E's hook leaks into the padding
 	canPathRoot        = 0x005c     // `5c 00`: the path `\`

@@ -149,7 +149,7 @@ func teardown() { lab.Teardown() }
 func setupNamespaces(ctx context.Context) error {
 	return lab.Create(ctx, [][]string{
 		// nmap's smb scripts send a UDP/137 NBSTAT per host; rate-limited port-unreachables
-		// would turn each into a 1–4 s timeout (PEERS.md).
+		// would turn each into a 1–4 s timeout.
 		// The host-wide ICMP budget (1000/s, burst 50) is per namespace too: 256 "hosts" that
 		// are one kernel would otherwise lose port-unreachables to both tools' UDP probes
 		// (nmap's NBSTAT, scan445's Conficker P2P hello) and wait out their timeouts.

@@ -224,7 +224,7 @@ func TestReportMergeDiffCommands(t *testing.T) {
 }
 
 func TestConfickerPortsMatchesIndependentVector(t *testing.T) {
-	// nmap 7.93 p2p-conficker under faketime (shared/CHECKS.md §4b): 10.1.2.3 at
+	// nmap 7.93 p2p-conficker under faketime (docs/checks.md §4b): 10.1.2.3 at
 	// 2026-11-27T12:00:00Z → TCP 18263 and 15429, UDP 13471 and 11053.
 	code, stdout, stderr := runCLI(t, "", "conficker-ports", "10.1.2.3", "--time", "2026-11-27T12:00:00Z")
 	if code != exitOK {

@@ -1,6 +1,6 @@
 // Package ms08model is a second, independent model of the netapi32 routine behind MS08-067:
 // the in-place path canonicalisation that, on unpatched Windows, scans backwards past the
-// start of its stack buffer (CHECKS.md §0).
+// start of its stack buffer (docs/checks.md §0).
 //
 // It exists as an oracle for the safety gate (srvsvc.PathReachesOverflow): the gate decides
 // what scan445 may send, and a gate checked only against itself proves nothing. This package is

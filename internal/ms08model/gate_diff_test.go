@@ -29,7 +29,7 @@ func gateRefusesJoined(prefix, path string) bool {
 // request scan445 builds comes near it.
 const maxFuzzLen = 512
 
-// seeds are the known cases of CHECKS.md §0 and §3c and the edges of both models.
+// seeds are the known cases of docs/checks.md §0 and §3c and the edges of both models.
 var seeds = []string{
 	`\`, `\A\B\C`, `\..\`, `A\..\B`, `\A\B\..\C`, `\A\..`,
 	`\A\..\x`, `\A\B\..\..\C`, `\A\..\..\x`, `\R7\..\..\R7`, `\` + strings.Repeat("A", 39) + `\..\n`,

@@ -8,7 +8,7 @@ import (
 
 func u16(s string) []uint16 { return utf16.Encode([]rune(s)) }
 
-// TestKnownPaths: the paths of CHECKS.md §0 and §3c, and the canonical results the routine
+// TestKnownPaths: the paths of docs/checks.md §0 and §3c, and the canonical results the routine
 // leaves for the safe ones.
 func TestKnownPaths(t *testing.T) {
 	tests := []struct {
@@ -82,7 +82,7 @@ func TestPathCanonicalizeReadings(t *testing.T) {
 		prefix, path string
 		reaches      bool
 	}{
-		{`\`, `\..\`, false}, // the Conficker hook probe (CHECKS §4a)
+		{`\`, `\..\`, false}, // the Conficker hook probe (docs/checks.md §4a)
 		{`\`, `\`, false},    // the other one
 		{`\A`, `..\x`, true}, // `\A\..\x` once joined
 		{`\A\`, `\..\x`, true},

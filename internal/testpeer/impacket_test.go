@@ -35,13 +35,13 @@ func u32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-// canonicalize is the Conficker probe of CHECKS.md §4a: ServerName "a", OutbufLen 2, Prefix
+// canonicalize is the Conficker probe of docs/checks.md §4a: ServerName "a", OutbufLen 2, Prefix
 // `\`, PathType 1, Flags 1.
 func canonicalize(path string) []byte {
 	return cat(u32(0x00020000), ndrString("a"), ndrString(path), u32(2), ndrString(`\`), u32(1), u32(1))
 }
 
-// compare is nmap's MS08-067 probe (CHECKS.md §3c): never sent to a real host by our tests.
+// compare is nmap's MS08-067 probe (docs/checks.md §3c): never sent to a real host by our tests.
 func compare(p1, p2 string) []byte {
 	return cat(u32(0x00020000), ndrString("127.0.0.1"), ndrString(p1), ndrString(p2), u32(1), u32(0))
 }

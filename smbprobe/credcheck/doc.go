@@ -1,4 +1,4 @@
-// Package credcheck is the credentialed, definitive MS08-067 check (CHECKS.md §3b): with an
+// Package credcheck is the credentialed, definitive MS08-067 check (docs/checks.md §3b): with an
 // administrator account it logs on with NTLMv2, reads the version resource of
 // ADMIN$\system32\netapi32.dll (only the bytes the PE parser asks for) and judges the file
 // version within its servicing branch with netapi.Judge.

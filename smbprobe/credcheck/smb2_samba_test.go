@@ -9,7 +9,7 @@ import (
 	"github.com/scan445/scan445/smbprobe/netapi"
 )
 
-// versionCases are netapi32.dll builds on both sides of each branch's fix (CHECKS.md §3b).
+// versionCases are netapi32.dll builds on both sides of each branch's fix (docs/checks.md §3b).
 var versionCases = []struct {
 	name   string
 	v      netapi.FileVersion

@@ -21,7 +21,7 @@ type Judgement struct {
 	Reason  string      `json:"reason"` // one sentence
 }
 
-// branch is one row of CHECKS.md §3b: versions major.minor.build with a revision in
+// branch is one row of docs/checks.md §3b: versions major.minor.build with a revision in
 // [revFrom, revTo] are serviced together and fixed at fixed.
 type branch struct {
 	name                string

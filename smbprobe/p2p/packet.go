@@ -70,7 +70,7 @@ type SysInfo struct {
 	Unknown4         uint16 `json:"unknown4"`
 }
 
-// OS renders the announced version in the vocabulary of CHECKS.md §2, e.g. "Windows XP SP3".
+// OS renders the announced version in the vocabulary of docs/checks.md §2, e.g. "Windows XP SP3".
 func (s SysInfo) OS() string {
 	name := fmt.Sprintf("Windows %d.%d build %d", s.OSMajor, s.OSMinor, s.OSBuild)
 	switch {

@@ -75,7 +75,7 @@ func TestParseNmapHellos(t *testing.T) {
 	}
 }
 
-// Checksums computed by hand from the definition in CHECKS.md §4b.
+// Checksums computed by hand from the definition in docs/checks.md §4b.
 func TestChecksumGolden(t *testing.T) {
 	for _, tc := range []struct {
 		in   []byte

@@ -85,7 +85,7 @@ func Blacklisted(port uint16) bool {
 	return blacklistWord(group>>5)&(1<<(group&31)) != 0
 }
 
-// blacklistWord returns word i (0..63) of the worm's port blacklist (CHECKS.md §4b). A function
+// blacklistWord returns word i (0..63) of the worm's port blacklist (docs/checks.md §4b). A function
 // rather than a package variable keeps the table immutable.
 func blacklistWord(i uint32) uint32 {
 	return [64]uint32{

@@ -20,7 +20,7 @@ func mustTime(t testing.TB, s string) time.Time {
 	return tm
 }
 
-// The vector of CHECKS.md §4b, with the port order it states.
+// The vector of docs/checks.md §4b, with the port order it states.
 func TestPortsChecksVector(t *testing.T) {
 	addr := netip.MustParseAddr("10.1.2.3")
 	for _, tc := range []struct {
@@ -149,7 +149,7 @@ func TestWeek(t *testing.T) {
 }
 
 func TestBlacklisted(t *testing.T) {
-	// Expected bits read by hand from the table in CHECKS.md §4b.
+	// Expected bits read by hand from the table in docs/checks.md §4b.
 	for _, tc := range []struct {
 		port uint16
 		want bool

@@ -8,7 +8,7 @@ import (
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 )
 
-// Request headers as the scanner sends them: Flags 0x18, Flags2 0xC801 (CHECKS.md section 1).
+// Request headers as the scanner sends them: Flags 0x18, Flags2 0xC801 (docs/checks.md §1).
 func goldenHeaders() (neg, sess, tree Header) {
 	neg = Header{Flags: DefaultFlags, Flags2: DefaultFlags2, PIDLow: 0xFEFF, MID: 1}
 	sess = neg
@@ -126,7 +126,7 @@ func TestGoldenRequests(t *testing.T) {
 			00          # Pad (offset 83 -> 84)
 			5c00620072006f007700730065007200 0000  # FileName "\browser" + NUL
 			`},
-		{"TRANSACTION PeekNamedPipe FID 0 (MS17-010, CHECKS.md section 5)",
+		{"TRANSACTION PeekNamedPipe FID 0 (MS17-010, docs/checks.md §5)",
 			PeekNamedPipeRequest(0).Encode(ht),
 			hdr("25", "0108", "0008") + `
 			10          # WordCount 16 (14 + SetupCount 2)

@@ -76,7 +76,7 @@ const (
 	Flags2Unicode           uint16 = 0x8000
 )
 
-// Values scan445 sends (CHECKS.md section 1): case-insensitive canonicalised paths, and
+// Values scan445 sends (docs/checks.md §1): case-insensitive canonicalised paths, and
 // Unicode + NT status + extended security + long names.
 const (
 	DefaultFlags  = FlagsCaseInsensitive | FlagsCanonicalizedPaths // 0x18

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Dialect strings scan445 offers (CHECKS.md section 1). Offering the SMB2 ones as well tells us
+// Dialect strings scan445 offers (docs/checks.md §1). Offering the SMB2 ones as well tells us
 // in one round trip whether the host speaks SMB2.
 const (
 	DialectNTLM012  = "NT LM 0.12"

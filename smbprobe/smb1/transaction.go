@@ -40,7 +40,7 @@ type TransactionRequest struct {
 	Data                []byte
 }
 
-// PeekNamedPipeRequest is the MS17-010 probe of CHECKS.md section 5: PeekNamedPipe on FID 0,
+// PeekNamedPipeRequest is the MS17-010 probe of docs/checks.md §5: PeekNamedPipe on FID 0,
 // all counts 0, MaxParameterCount and MaxDataCount 0xFFFF, Name `\PIPE\`.
 func PeekNamedPipeRequest(fid uint16) TransactionRequest {
 	return TransactionRequest{

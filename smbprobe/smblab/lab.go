@@ -69,7 +69,7 @@ type Host struct {
 	Account *Account `json:"account,omitempty"`
 	// Netapi32 is the file version ADMIN$\system32\netapi32.dll carries, when there is one.
 	Netapi32 string `json:"netapi32,omitempty"`
-	// CredTruth is the ms08-067 verdict a correct scanner reaches with Account (CHECKS.md §3b).
+	// CredTruth is the ms08-067 verdict a correct scanner reaches with Account (docs/checks.md §3b).
 	CredTruth Verdict `json:"cred_truth,omitempty"`
 }
 

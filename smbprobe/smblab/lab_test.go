@@ -187,7 +187,7 @@ func TestSrvsvcModels(t *testing.T) {
 		werr  srvsvc.WERROR
 		words [4]uint32 // for OutbufLen 2 canonicalize: MaxCount, can_path, PathType, WERROR
 	}{
-		// MS08-067 probe (CHECKS §3c): crash / 0x7B / 0x57 / honeypot 0.
+		// MS08-067 probe (docs/checks.md §3c): crash / 0x7B / 0x57 / honeypot 0.
 		{pers: "xp-sp2", req: cmp(nmapPath1, `\n`), crash: true},
 		{pers: "win2000-sp4", req: cmp(`\n`, `\A\..\x`), crash: true},
 		{pers: "xp-sp3-patched", req: cmp(nmapPath1, `\n`), werr: srvsvc.WerrInvalidName},
@@ -196,7 +196,7 @@ func TestSrvsvcModels(t *testing.T) {
 		{pers: "honeypot-xp", req: cmp(`\a`, `\b`), werr: 0}, // the tell-tale
 		{pers: "xp-sp2", req: cmp(`\a`, `\b`), werr: 0xFFFFFFFF},
 		{pers: "xp-sp2", req: cmp(`\A\B`, `\a\b`), werr: 0},
-		// Conficker probes (CHECKS §4a) are safe on every model.
+		// Conficker probes (docs/checks.md §4a) are safe on every model.
 		{pers: "xp-sp2", req: canon(`\..\`, 2), words: [4]uint32{2, 0, 1, 0x7b}},
 		{pers: "xp-sp2", req: canon(`\`, 2), words: [4]uint32{2, 0x5c, 1, 0}},
 		{pers: "xp-sp3-patched", req: canon(`\..\`, 2), words: [4]uint32{2, 0, 1, 0x7b}},
@@ -541,7 +541,7 @@ func TestCrashModel(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	// Safe probes do not crash it (CHECKS §4a) and the transcript is recorded for seeds.
+	// Safe probes do not crash it (docs/checks.md §4a) and the transcript is recorded for seeds.
 	tc = srvsvcSession(t, hosts[0].AddrPort().String(), `\browser`)
 	defer tc.Close()
 	for _, r := range []srvsvc.Request{

@@ -130,7 +130,7 @@ type Personality struct {
 	// zero: ADMIN$ has no such file.
 	Netapi32 netapi.FileVersion
 	// CredTruth is the ms08-067 verdict a correct scanner reaches with Account's credentials
-	// (CHECKS.md §3b); empty when there is no account.
+	// (docs/checks.md §3b); empty when there is no account.
 	CredTruth       Verdict
 	ServerInfo      ServerInfo101 // NetrServerGetInfo level 101
 	Srvsvc          SrvsvcModel   //
@@ -203,7 +203,7 @@ var (
 	ver2012R2 = ntlmssp.Version{Major: 6, Minor: 3, Build: 9600, Revision: ntlmssp.NTLMRevisionCurrent}
 )
 
-// pipes for anonymous opens: XP SP2+ and 2003 allow \browser only (CHECKS §1).
+// pipes for anonymous opens: XP SP2+ and 2003 allow \browser only (docs/checks.md §1).
 func pipesSP2() map[string]ntstatus.Status {
 	return map[string]ntstatus.Status{"browser": ntstatus.Success, "srvsvc": ntstatus.AccessDenied}
 }
@@ -417,7 +417,7 @@ func DefaultPersonalities() []Personality {
 	inj.BrowserDisabled = true
 	inj.AnonPipes = map[string]ntstatus.Status{}
 	inj.ServerInfo.Comment = "<script>alert(2)</script>"
-	inj.MS17010 = ntstatus.Status(0xC0000001) // STATUS_UNSUCCESSFUL: neither answer of CHECKS §5
+	inj.MS17010 = ntstatus.Status(0xC0000001) // STATUS_UNSUCCESSFUL: neither answer of docs/checks.md §5
 	inj.Truth = truthTable{ms08: unk, cfk: unk, ms17: unk, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: unk, cfkP2P: nd}
 	inj.Nmap = NmapTruth{Unreliable: true}
 	inj.Notes = "every string is attacker-controlled: reports must escape it"

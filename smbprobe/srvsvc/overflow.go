@@ -4,7 +4,7 @@ import "unicode/utf16"
 
 // PathReachesOverflow reports whether a srvsvc server running the unpatched MS08-067 path
 // canonicalisation (netapi32) would, for this path, scan memory before the start of its path
-// buffer — the out-of-bounds read that crashes unpatched hosts (CHECKS.md §0). No request our
+// buffer — the out-of-bounds read that crashes unpatched hosts (docs/checks.md §0). No request our
 // code sends by default may carry a path for which it is true.
 //
 // It does not match strings; it runs a model of the routine on the path: the in-place

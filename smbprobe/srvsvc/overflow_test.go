@@ -11,14 +11,14 @@ func TestPathReachesOverflow(t *testing.T) {
 		want bool
 		why  string
 	}{
-		// CHECKS.md §0, inputs that do not reach the out-of-bounds scan.
+		// docs/checks.md §0, inputs that do not reach the out-of-bounds scan.
 		{`\`, false, "§0: no `..`"},
 		{`\A\B\C`, false, "§0: no `..`"},
 		{`\..\`, false, "§0: no previous backslash"},
 		{`A\..\B`, false, "§0: no previous backslash"},
 		{`\A\B\..\C`, false, "§0: scan stops at the path start"},
 		{`\A\..`, false, "§0: `..` at the very end"},
-		// CHECKS.md §0, inputs that do.
+		// docs/checks.md §0, inputs that do.
 		{`\A\..\x`, true, "§0: one-level collapse"},
 		{`\A\B\..\..\C`, true, "§0: second collapse reaches the first backslash"},
 		{`\A\..\..\x`, true, "§0"},

@@ -97,7 +97,7 @@ func TestServerGetInfoResponseReal(t *testing.T) {
 	}
 }
 
-// The two Conficker hook probes of CHECKS.md §4a, ServerName "a".
+// The two Conficker hook probes of docs/checks.md §4a, ServerName "a".
 const goldenConfickerDotDot = `
 00 00 02 00                 // ServerName: referent id
 02 00 00 00 00 00 00 00     // MaxCount 2, Offset 0
@@ -184,7 +184,7 @@ func TestConfickerProbes(t *testing.T) {
 	}
 }
 
-// The intrusive MS08-067 probe of CHECKS.md §3c, ServerName 127.0.0.1.
+// The intrusive MS08-067 probe of docs/checks.md §3c, ServerName 127.0.0.1.
 const goldenMS08067Compare = `
 00 00 02 00                 // ServerName: referent id
 0a 00 00 00 00 00 00 00     // MaxCount 10, Offset 0

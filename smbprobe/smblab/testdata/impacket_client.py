@@ -75,7 +75,7 @@ def main():
     out["name"] = info["sv101_name"][:-1] if info["sv101_name"] else ""
     out["version"] = [info["sv101_version_major"], info["sv101_version_minor"]]
     out["type"] = info["sv101_type"]
-    # A safe path: no `..` at all (CHECKS.md §0).
+    # A safe path: no `..` at all (docs/checks.md §0).
     resp = srvs.hNetprPathCanonicalize(dce, "\\A\\B", "\\", 100, 1, 0)
     outbuf = b"".join(resp["Outbuf"]) if isinstance(resp["Outbuf"], list) else bytes(resp["Outbuf"])
     out["canonical"] = outbuf.decode("utf-16-le").split("\x00")[0]

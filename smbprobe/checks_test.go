@@ -196,6 +196,10 @@ func TestFakeCheckFlowsThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	var d net.Dialer
+	if len(lab.Hosts()) != len(wellBehaved) || len(wellBehaved) < 10 {
+		t.Fatalf("lab serves %d hosts for %d well-behaved personalities", len(lab.Hosts()), len(wellBehaved))
+	}
+	exposed := 0
 	for _, h := range lab.Hosts() {
 		pers, _ := lab.Personality(h.Addr)
 		conn, err := d.DialContext(ctx, "tcp", h.AddrPort().String())
@@ -210,9 +214,16 @@ func TestFakeCheckFlowsThrough(t *testing.T) {
 		if !pers.Accepts(id, smblab.Verdict(f.Verdict)) {
 			t.Errorf("%s: %s got %s (%s), truth %s", pers.Name, id, f.Verdict, f.Reason, pers.Truth[id])
 		}
+		if f.Verdict == Exposed {
+			exposed++
+		}
 		if f.Title != fake.Title || f.Rule != id+"/fake" {
 			t.Errorf("%s: finding metadata %q %q not from the fake row", pers.Name, f.Title, f.Rule)
 		}
+	}
+	// Exposed needs srvsvc bound: proof that the fake check alone drove the flow to the pipe.
+	if exposed == 0 {
+		t.Error("no host came out exposed: the flow never reached srvsvc for the fake check")
 	}
 }
 

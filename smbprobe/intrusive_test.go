@@ -3,6 +3,7 @@ package smbprobe_test
 import (
 	"bytes"
 	"context"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"io"
 	"net"
 	"net/netip"
@@ -11,7 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/scan445/scan445/smbprobe"
 	"github.com/scan445/scan445/smbprobe/credcheck"
@@ -21,13 +21,7 @@ import (
 
 // intrusiveMarker is a run of the §3c path as it travels: UTF-16LE "AAAAAAAA". No safe request
 // carries it.
-var intrusiveMarker = func() []byte {
-	var b []byte
-	for _, u := range utf16.Encode([]rune(strings.Repeat("A", 8))) {
-		b = append(b, byte(u), byte(u>>8))
-	}
-	return b
-}()
+var intrusiveMarker = utf16le.Encode(strings.Repeat("A", 8))
 
 // isPeekNamedPipe spots the MS17-010 request in one NetBIOS frame: SMB1 TRANSACTION (0x25)
 // with setup word 0x0023 (NetBIOS 4 + SMB header 32 + WordCount 1 + 14 parameter words).

@@ -2,7 +2,7 @@ package netapi
 
 import (
 	"encoding/binary"
-	"unicode/utf16"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 )
 
 // BuildTestPE returns a small, valid PE32 DLL (i386, one .rsrc section) whose only content is
@@ -107,12 +107,8 @@ func versionResource(v FileVersion, fileVersion string) []byte {
 	le.PutUint32(ffi[36:], 2)           // dwFileType: VFT_DLL
 
 	str := func(key, val string) []byte {
-		u := append(utf16.Encode([]rune(val)), 0)
-		b := make([]byte, 2*len(u))
-		for i, c := range u {
-			le.PutUint16(b[2*i:], c)
-		}
-		return versionBlock(key, 1, b, uint16(len(u)), nil)
+		b := utf16le.EncodeZ(val)
+		return versionBlock(key, 1, b, uint16(len(b)/2), nil)
 	}
 	strings := versionBlock("040904B0", 1, nil, 0, [][]byte{
 		str("CompanyName", "scan445 lab"),
@@ -133,11 +129,9 @@ func versionResource(v FileVersion, fileVersion string) []byte {
 func versionBlock(key string, typ uint16, value []byte, valueLen uint16, children [][]byte) []byte {
 	le := binary.LittleEndian
 	b := make([]byte, 6)
-	le.PutUint16(b[2:], valueLen) // wValueLength
-	le.PutUint16(b[4:], typ)      // wType: 1 text, 0 binary
-	for _, c := range append(utf16.Encode([]rune(key)), 0) {
-		b = le.AppendUint16(b, c) // szKey
-	}
+	le.PutUint16(b[2:], valueLen)            // wValueLength
+	le.PutUint16(b[4:], typ)                 // wType: 1 text, 0 binary
+	b = append(utf16le.Append(b, key), 0, 0) // szKey
 	pad := func() {
 		for len(b)%4 != 0 {
 			b = append(b, 0)

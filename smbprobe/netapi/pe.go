@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"io"
-	"unicode/utf16"
 )
 
 // Sentinel errors; every parsing error wraps one of them (or the reader's own error).
@@ -276,7 +276,7 @@ func parseBlock(b []byte, off int) (block, error) {
 		return block{}, fmt.Errorf("%w: version block at %d claims %d bytes of %d", ErrMalformed, off, length, len(b)-off)
 	}
 	blk.end = off + length
-	key, n := utf16z(b[off+6 : blk.end])
+	key, n := utf16le.DecodeZ(b[off+6 : blk.end])
 	blk.key = key
 	blk.valueStart = align4(off + 6 + n)
 	if blk.valueStart > blk.end {
@@ -288,21 +288,6 @@ func parseBlock(b []byte, off int) (block, error) {
 // children returns the offset of the first child, given the value's size in bytes.
 func (blk block) children(valueBytes int) int {
 	return min(align4(blk.valueStart+valueBytes), blk.end)
-}
-
-// utf16z decodes a NUL-terminated UTF-16LE string from b and returns it with the bytes consumed
-// (terminator included). A missing NUL or an odd trailing byte ends the string at b's end.
-func utf16z(b []byte) (string, int) {
-	var u []uint16
-	i := 0
-	for ; i+1 < len(b); i += 2 {
-		c := binary.LittleEndian.Uint16(b[i:])
-		if c == 0 {
-			return string(utf16.Decode(u)), i + 2
-		}
-		u = append(u, c)
-	}
-	return string(utf16.Decode(u)), len(b)
 }
 
 func parseVersionResource(b []byte) (VersionInfo, error) {
@@ -360,7 +345,7 @@ func findString(b []byte, sfi block, key string) string {
 			if s.key == key {
 				// wValueLength is characters for text by the documentation, bytes in some
 				// files: decode up to the NUL within the block instead of trusting it.
-				v, _ := utf16z(b[s.valueStart:s.end])
+				v, _ := utf16le.DecodeZ(b[s.valueStart:s.end])
 				return v
 			}
 			soff = align4(s.end)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"io"
 	"os"
 	"path/filepath"
@@ -200,7 +201,7 @@ func TestBuildTestPERoundTrip(t *testing.T) {
 				t.Errorf("debug/pe view: %+v", f.FileHeader)
 			}
 			data, err := f.Sections[0].Data()
-			if err != nil || !bytes.Contains(data, utf16le("VS_VERSION_INFO")) {
+			if err != nil || !bytes.Contains(data, utf16le.Encode("VS_VERSION_INFO")) {
 				t.Errorf("no VS_VERSION_INFO in .rsrc: %v", err)
 			}
 			f.Close()
@@ -209,14 +210,6 @@ func TestBuildTestPERoundTrip(t *testing.T) {
 	if v, err := ParseVersion(bytes.NewReader(BuildTestPE(FileVersion{5, 2, 3790, 4392})), 1536); err != nil || v != (FileVersion{5, 2, 3790, 4392}) {
 		t.Errorf("ParseVersion: %v %v", v, err)
 	}
-}
-
-func utf16le(s string) []byte {
-	var b []byte
-	for _, r := range s {
-		b = append(b, byte(r), byte(r>>8))
-	}
-	return b
 }
 
 // Golden layout of the generated image's key fields (offsets from the PE/COFF spec).
@@ -299,7 +292,7 @@ func TestParseVersionErrors(t *testing.T) {
 	}
 	// A broken StringFileInfo keeps the fixed version.
 	b := mut(func(b []byte) []byte {
-		i := bytes.Index(b, utf16le("StringFileInfo"))
+		i := bytes.Index(b, utf16le.Encode("StringFileInfo"))
 		b[i-6], b[i-5] = 0xFF, 0x7F // its wLength
 		return b
 	})
@@ -322,9 +315,9 @@ func TestUTF16z(t *testing.T) {
 		{[]byte{0x3d, 0xd8, 0x00, 0xde, 0, 0}, "😀", 6}, // surrogate pair
 		{[]byte{0x3d, 0xd8, 0, 0}, "\uFFFD", 4},        // lone surrogate
 	} {
-		s, n := utf16z(tc.in)
+		s, n := utf16le.DecodeZ(tc.in)
 		if s != tc.want || n != tc.n {
-			t.Errorf("utf16z(%x) = %q %d, want %q %d", tc.in, s, n, tc.want, tc.n)
+			t.Errorf("utf16le.DecodeZ(%x) = %q %d, want %q %d", tc.in, s, n, tc.want, tc.n)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package ntlmssp
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"time"
 )
 
@@ -144,7 +145,7 @@ func (p AvPairs) Set(id AvID, value []byte) AvPairs {
 }
 
 // AvString builds a name-valued pair.
-func AvString(id AvID, s string) AvPair { return AvPair{ID: id, Value: encodeUTF16(s)} }
+func AvString(id AvID, s string) AvPair { return AvPair{ID: id, Value: utf16le.Encode(s)} }
 
 // AvFileTime builds an MsvAvTimestamp pair.
 func AvFileTime(ft uint64) AvPair {

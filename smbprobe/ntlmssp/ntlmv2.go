@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"strings"
 
 	"golang.org/x/crypto/md4"
@@ -16,7 +17,7 @@ import (
 // pass-the-hash tools call the "NT hash".
 func NTHash(password string) [16]byte {
 	h := md4.New()
-	h.Write(encodeUTF16(password))
+	h.Write(utf16le.Encode(password))
 	var out [16]byte
 	h.Sum(out[:0])
 	return out
@@ -51,7 +52,7 @@ func hmacMD5(key []byte, parts ...[]byte) [16]byte {
 // NTOWFv2 (MS-NLMP 3.3.2) keys HMAC-MD5 with the NT hash over the upper-cased
 // user name and the domain as typed; it is both ResponseKeyNT and ResponseKeyLM.
 func NTOWFv2(ntHash [16]byte, user, domain string) [16]byte {
-	return hmacMD5(ntHash[:], encodeUTF16(strings.ToUpper(user)+domain))
+	return hmacMD5(ntHash[:], utf16le.Encode(strings.ToUpper(user)+domain))
 }
 
 // ClientChallengeBlob builds the NTLMv2_CLIENT_CHALLENGE ("temp" in MS-NLMP

@@ -1,17 +1,11 @@
 package smb1
 
 import (
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"testing"
-	"unicode/utf16"
 )
 
-func u16z(s string) []byte {
-	var b []byte
-	for _, c := range utf16.Encode([]rune(s)) {
-		b = append(b, byte(c), byte(c>>8))
-	}
-	return append(b, 0, 0)
-}
+func u16z(s string) []byte { return utf16le.EncodeZ(s) }
 
 // TestMisplacedPadByte: strings after a misplaced pad byte (impacket 0.10 pads by the length of
 // a Python repr) still read as sent, while correctly aligned ones, ASCII or not, are untouched.

@@ -1,6 +1,9 @@
 package smb1
 
-import "fmt"
+import (
+	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
+)
 
 // Values for opening a named pipe (MS-CIFS 2.2.4.64.1, MS-SMB 2.2.4.9.1).
 const (
@@ -59,7 +62,7 @@ func (r NTCreateRequest) Encode(h Header) []byte {
 	var name []byte
 	nul := 1
 	if h.Unicode() {
-		name, nul = utf16Bytes(r.FileName), 2
+		name, nul = utf16le.EncodeZ(r.FileName), 2
 	} else {
 		name = append([]byte(r.FileName), 0)
 	}

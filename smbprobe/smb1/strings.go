@@ -2,8 +2,8 @@ package smb1
 
 import (
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"time"
-	"unicode/utf16"
 )
 
 // reader walks the Bytes block of a message. base is the offset of b[0] from the start of the
@@ -74,10 +74,10 @@ func utf16At(b []byte, start int) (string, int) {
 	}
 	for i := start; i+1 < len(b); i += 2 {
 		if b[i] == 0 && b[i+1] == 0 {
-			return utf16String(b[start:i]), i + 2
+			return utf16le.Decode(b[start:i]), i + 2
 		}
 	}
-	return utf16String(b[start:]), len(b)
+	return utf16le.Decode(b[start:]), len(b)
 }
 
 func printableASCII(s string) bool {
@@ -87,16 +87,6 @@ func printableASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// utf16String decodes UTF-16LE; an odd trailing byte is dropped and unpaired surrogates become
-// U+FFFD.
-func utf16String(b []byte) string {
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		u[i] = le.Uint16(b[2*i:])
-	}
-	return string(utf16.Decode(u))
 }
 
 // oemString maps bytes to runes one to one (Latin-1), so that any byte sequence yields valid
@@ -144,19 +134,7 @@ func (w *builder) str(s string, unicode, align bool) {
 	if align {
 		w.pad(2)
 	}
-	for _, u := range utf16.Encode([]rune(s)) {
-		w.b = le.AppendUint16(w.b, u)
-	}
-	w.b = append(w.b, 0, 0)
-}
-
-// utf16Bytes is s as UTF-16LE with a NUL, for length fields that count it.
-func utf16Bytes(s string) []byte {
-	var b []byte
-	for _, u := range utf16.Encode([]rune(s)) {
-		b = le.AppendUint16(b, u)
-	}
-	return append(b, 0, 0)
+	w.b = append(utf16le.Append(w.b, s), 0, 0)
 }
 
 // filetimeEpochDelta is 1601-01-01 to 1970-01-01 in 100 ns ticks.

@@ -1,6 +1,9 @@
 package smb2
 
-import "fmt"
+import (
+	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
+)
 
 // Values used in CREATE by the scanner and the lab (MS-SMB2 2.2.13).
 const (
@@ -45,7 +48,7 @@ const createReqFixed = 56
 
 // MarshalBody implements Body.
 func (r *CreateRequest) MarshalBody() []byte {
-	name := encodeUTF16(r.Name)
+	name := utf16le.Encode(r.Name)
 	b := make([]byte, createReqFixed, createReqFixed+len(name)+8+len(r.CreateContexts))
 	le.PutUint16(b[0:2], 57)                          // StructureSize
 	b[2] = r.SecurityFlags                            // SecurityFlags
@@ -98,7 +101,7 @@ func DecodeCreateRequest(body []byte) (*CreateRequest, error) {
 	if len(name)%2 != 0 {
 		return nil, fmt.Errorf("%w: CREATE NameLength %d is odd", ErrMalformed, len(name))
 	}
-	r.Name = decodeUTF16(name)
+	r.Name = utf16le.DecodeToNUL(name)
 	ctxs, err := bodyField(body, le.Uint32(body[48:52]), le.Uint32(body[52:56]), "CREATE CreateContexts")
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package smb2
 import (
 	"bytes"
 	"errors"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"reflect"
 	"testing"
 	"time"
@@ -370,11 +371,11 @@ func TestUTF16(t *testing.T) {
 		{[]byte{0x3d, 0xd8, 0x00, 0xde}, "\U0001F600"}, // surrogate pair
 		{[]byte{0x00, 0xd8}, "\uFFFD"},                 // lone surrogate
 	} {
-		if got := decodeUTF16(tt.b); got != tt.want {
+		if got := utf16le.DecodeToNUL(tt.b); got != tt.want {
 			t.Errorf("%x: %q, want %q", tt.b, got, tt.want)
 		}
 	}
-	if got := decodeUTF16(encodeUTF16(`\\héllo\IPC$`)); got != `\\héllo\IPC$` {
+	if got := utf16le.DecodeToNUL(utf16le.Encode(`\\héllo\IPC$`)); got != `\\héllo\IPC$` {
 		t.Errorf("round trip %q", got)
 	}
 }

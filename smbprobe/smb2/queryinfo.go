@@ -1,6 +1,9 @@
 package smb2
 
-import "fmt"
+import (
+	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
+)
 
 // QUERY_INFO InfoType and the file information classes go-smb2 and Windows ask for.
 const (
@@ -189,7 +192,7 @@ const fileAllFixed = 100 // through FileNameLength
 
 // Marshal returns the structure with Name in UTF-16LE.
 func (f *FileAllInfo) Marshal() []byte {
-	name := encodeUTF16(f.Name)
+	name := utf16le.Encode(f.Name)
 	b := make([]byte, fileAllFixed, fileAllFixed+len(name))
 	copy(b[0:40], f.Basic.Marshal())               // BasicInformation
 	copy(b[40:64], f.Standard.Marshal())           // StandardInformation
@@ -224,6 +227,6 @@ func DecodeFileAllInfo(b []byte) (*FileAllInfo, error) {
 	if uint64(n) > uint64(len(b)-fileAllFixed) {
 		return nil, fmt.Errorf("%w: FILE_ALL_INFORMATION name of %d bytes in %d", ErrTruncated, n, len(b)-fileAllFixed)
 	}
-	f.Name = decodeUTF16(b[fileAllFixed : fileAllFixed+int(n)])
+	f.Name = utf16le.DecodeToNUL(b[fileAllFixed : fileAllFixed+int(n)])
 	return f, nil
 }

@@ -1,6 +1,9 @@
 package smb2
 
-import "fmt"
+import (
+	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
+)
 
 // SESSION_SETUP request Flags and response SessionFlags.
 const (
@@ -141,7 +144,7 @@ const treeConnectReqFixed = 8
 
 // MarshalBody implements Body.
 func (r *TreeConnectRequest) MarshalBody() []byte {
-	p := encodeUTF16(r.Path)
+	p := utf16le.Encode(r.Path)
 	b := make([]byte, treeConnectReqFixed+len(p))
 	le.PutUint16(b[0:2], 9)                              // StructureSize
 	le.PutUint16(b[2:4], r.Flags)                        // Flags/Reserved
@@ -166,7 +169,7 @@ func DecodeTreeConnectRequest(body []byte) (*TreeConnectRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Path = decodeUTF16(p)
+	r.Path = utf16le.DecodeToNUL(p)
 	return r, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"time"
-	"unicode/utf16"
 )
 
 var le = binary.LittleEndian
@@ -156,30 +155,6 @@ func FiletimeOf(t time.Time) Filetime {
 		return 0
 	}
 	return Filetime(t.UnixNano()/100 + filetimeEpochDelta)
-}
-
-// encodeUTF16 returns s as UTF-16LE without a terminator.
-func encodeUTF16(s string) []byte {
-	u := utf16.Encode([]rune(s))
-	b := make([]byte, 2*len(u))
-	for i, c := range u {
-		le.PutUint16(b[2*i:], c)
-	}
-	return b
-}
-
-// decodeUTF16 reads UTF-16LE; an odd trailing byte is dropped and a NUL ends the string
-// (some clients count the terminator in the length, some do not).
-func decodeUTF16(b []byte) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		c := le.Uint16(b[i:])
-		if c == 0 {
-			break
-		}
-		u = append(u, c)
-	}
-	return string(utf16.Decode(u))
 }
 
 // align8 rounds n up to a multiple of 8, the alignment of compound PDUs and of

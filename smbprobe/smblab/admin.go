@@ -1,6 +1,7 @@
 package smblab
 
 import (
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"strings"
 	"time"
 
@@ -245,7 +246,7 @@ func fileInfoBytes(d *diskOpen, class byte) (b []byte, fixed bool, st ntstatus.S
 		return append(b, 0, 0) // Reserved
 	}
 	name := func(b []byte) []byte {
-		n := utf16le(d.path)
+		n := utf16le.Encode(d.path)
 		b = le.AppendUint32(b, uint32(len(n))) // FileNameLength
 		return append(b, n...)                 // FileName
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -316,7 +317,7 @@ func FuzzAdminShare(f *testing.F) {
 	f.Add(byte(0), frameMessages([][]byte{req}))
 	// The tree connect, then an NT_CREATE_ANDX, READ_ANDX and TRANS2 QUERY_FILE_INFORMATION
 	// built from the lab's own test client layout; TID 0x0801 is the first the session grants.
-	create := smb1TestRequest(smbNTCreateAndX, 0x0801, createWords(`system32\netapi32.dll`), append([]byte{0}, utf16z(`system32\netapi32.dll`)...))
+	create := smb1TestRequest(smbNTCreateAndX, 0x0801, createWords(`system32\netapi32.dll`), append([]byte{0}, utf16le.EncodeZ(`system32\netapi32.dll`)...))
 	read := smb1TestRequest(smbReadAndX, 0x0801, readWords(0x0802, 0, 4000), nil)
 	f.Add(byte(0), frameMessages([][]byte{req, create, read}))
 	f.Add(byte(1), frameMessages([][]byte{req, create, read}))

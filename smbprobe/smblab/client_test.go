@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"net"
 	"os"
 	"strings"
@@ -138,7 +139,7 @@ func (tc *testClient) nullSession() (nativeOS string, err error) {
 	if blobLen > len(d) {
 		return "", ErrTruncated
 	}
-	os, _ := decodeUTF16(d[blobLen:])
+	os, _ := utf16le.DecodeZ(d[blobLen:])
 	return os, nil
 }
 
@@ -146,7 +147,7 @@ func (tc *testClient) treeConnect(path string) error {
 	w := andxNone()
 	w = le.AppendUint16(w, 0) // Flags
 	w = le.AppendUint16(w, 1) // PasswordLength
-	data := append([]byte{0}, utf16z(path)...)
+	data := append([]byte{0}, utf16le.EncodeZ(path)...)
 	data = append(data, "?????\x00"...)
 	st, _, _, resp, err := tc.rt(smbTreeConnect, testFlags2, w, data)
 	if err != nil {
@@ -160,7 +161,7 @@ func (tc *testClient) treeConnect(path string) error {
 }
 
 func (tc *testClient) open(name string) error {
-	n := utf16z(name)
+	n := utf16le.EncodeZ(name)
 	w := andxNone()
 	w = append(w, 0)                       // Reserved
 	w = le.AppendUint16(w, uint16(len(n))) // NameLength
@@ -203,7 +204,7 @@ func (tc *testClient) transact(fn, fid uint16, data []byte) (uint32, []byte, err
 	w = append(w, 2, 0)                       // SetupCount, Reserved3
 	w = le.AppendUint16(w, fn)
 	w = le.AppendUint16(w, fid)
-	b := append([]byte{0}, utf16z(`\PIPE\`)...)
+	b := append([]byte{0}, utf16le.EncodeZ(`\PIPE\`)...)
 	b = append(b, 0, 0)
 	b = append(b, data...)
 	st, rw, _, resp, err := tc.rt(smbTransaction, testFlags2, w, b)

@@ -3,6 +3,7 @@ package smblab
 import (
 	"bytes"
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 
 	"github.com/scan445/scan445/smbprobe/ntlmssp"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
@@ -122,7 +123,7 @@ func smb1String(unicode bool, off int, str string) []byte {
 	if off%2 == 1 {
 		b = append(b, 0)
 	}
-	return append(b, utf16z(str)...)
+	return append(b, utf16le.EncodeZ(str)...)
 }
 
 // readSMB1String reads a string from r.data at index i (Unicode strings are aligned relative
@@ -138,7 +139,7 @@ func readSMB1String(r *smb1Req, i int) (string, int) {
 	if (r.dataOff+i)%2 == 1 && i < len(r.data) {
 		i++
 	}
-	s, n := decodeUTF16(r.data[i:])
+	s, n := utf16le.DecodeZ(r.data[i:])
 	return s, i + n
 }
 
@@ -304,8 +305,8 @@ func (s *session) smb1Negotiate(r *smb1Req) ([][]byte, action) {
 		w = append(w, 8) // ChallengeLength
 		data = append(data, s.chal[:]...)
 		// DomainName and ServerName are always Unicode here; nmap decodes them so.
-		data = append(data, utf16z(s.p.Workgroup)...)
-		data = append(data, utf16z(s.p.Computer)...)
+		data = append(data, utf16le.EncodeZ(s.p.Workgroup)...)
+		data = append(data, utf16le.EncodeZ(s.p.Computer)...)
 	}
 	return [][]byte{s.smb1Reply(r, 0, 0, w, data)}, action{}
 }

@@ -1,6 +1,7 @@
 package smblab
 
 import (
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"github.com/scan445/scan445/smbprobe/netapi"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 )
@@ -37,7 +38,7 @@ func adminTreeWords(reqFlags uint16) []byte {
 func adminTreeData(unicode bool) []byte {
 	b := []byte("A:\x00") // Service
 	if unicode {
-		return append(b, utf16z("NTFS")...) // NativeFileSystem
+		return append(b, utf16le.EncodeZ("NTFS")...) // NativeFileSystem
 	}
 	return append(b, "NTFS\x00"...)
 }
@@ -54,7 +55,7 @@ func smb1CreateName(r *smb1Req) string {
 		raw = r.data[min(i, len(r.data)):]
 	}
 	if r.unicode() {
-		name, _ := decodeUTF16(raw)
+		name, _ := utf16le.DecodeZ(raw)
 		return name
 	}
 	name, _ := decodeASCIIZ(raw)
@@ -195,7 +196,7 @@ func (s *session) smb1Trans2(r *smb1Req) [][]byte {
 		level = le.Uint16(params) // InformationLevel; then Reserved (4), FileName
 		var name string
 		if r.unicode() {
-			name, _ = decodeUTF16(params[6:])
+			name, _ = utf16le.DecodeZ(params[6:])
 		} else {
 			name, _ = decodeASCIIZ(params[6:])
 		}

@@ -1,6 +1,7 @@
 package smblab
 
 import (
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"github.com/scan445/scan445/smbprobe/ntlmssp"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 )
@@ -313,7 +314,7 @@ func (s *session) smb2TreeConnect(r *smb2Req, u *user) []byte {
 	if !ok {
 		return s.smb2Error(r, ntstatus.InvalidParameter)
 	}
-	path, _ := decodeUTF16(raw)
+	path, _ := utf16le.DecodeZ(raw)
 	if st := s.treeAccess(u, shareName(path)); st != ntstatus.Success {
 		return s.smb2Error(r, st)
 	}
@@ -349,7 +350,7 @@ func (s *session) smb2Create(r *smb2Req, u *user) []byte {
 	if !ok {
 		return s.smb2Error(r, ntstatus.InvalidParameter)
 	}
-	name, _ := decodeUTF16(raw)
+	name, _ := utf16le.DecodeZ(raw)
 	fid, st := s.openPipe(u, r.treeID, name)
 	if st != ntstatus.Success {
 		return s.smb2Error(r, st)

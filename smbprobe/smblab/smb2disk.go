@@ -1,6 +1,7 @@
 package smblab
 
 import (
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 )
 
@@ -35,7 +36,7 @@ func (s *session) smb2CreateDisk(r *smb2Req) []byte {
 			return s.smb2Error(r, ntstatus.InvalidParameter)
 		}
 	}
-	name, _ := decodeUTF16(raw)
+	name, _ := utf16le.DecodeZ(raw)
 	fid, d, st := s.openAdmin(r.treeID, name, access, disposition, options)
 	if st != ntstatus.Success {
 		return s.smb2Error(r, st)

@@ -2,6 +2,7 @@ package smblab
 
 import (
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"strings"
 	"unicode"
 
@@ -179,7 +180,7 @@ func (s *session) pathCanonicalize(req srvsvc.PathCanonicalizeRequest) rpcResult
 		resp.Status = werr
 		return marshal(resp)
 	}
-	out := utf16le(canon)
+	out := utf16le.Encode(canon)
 	need := len(out)
 	if s.p.CanonCountsNUL {
 		need += 2
@@ -238,7 +239,7 @@ func (s *session) nameCanonicalize(req srvsvc.NameCanonicalizeRequest) rpcResult
 		resp.Status = srvsvc.WerrInvalidName
 		return marshal(resp)
 	}
-	u := utf16le(strings.ToUpper(name))
+	u := utf16le.Encode(strings.ToUpper(name))
 	if len(u)/2+1 > len(resp.Outbuf) {
 		resp.Status = srvsvc.WerrNerrBufTooSmall
 		return marshal(resp)

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"strings"
-	"unicode/utf16"
 )
 
 // Sentinel errors for client input the lab cannot parse. They never leave a connection: a
@@ -15,34 +14,6 @@ var (
 )
 
 var le = binary.LittleEndian
-
-// utf16le encodes s as UTF-16LE without a terminator.
-func utf16le(s string) []byte {
-	u := utf16.Encode([]rune(s))
-	b := make([]byte, 2*len(u))
-	for i, c := range u {
-		le.PutUint16(b[2*i:], c)
-	}
-	return b
-}
-
-// utf16z encodes s as UTF-16LE with a NUL terminator.
-func utf16z(s string) []byte { return append(utf16le(s), 0, 0) }
-
-// decodeUTF16 decodes b up to the first NUL code unit (or the end); an odd trailing byte is
-// ignored. It returns the string and the number of bytes consumed including the terminator.
-func decodeUTF16(b []byte) (string, int) {
-	var u []uint16
-	i := 0
-	for ; i+1 < len(b); i += 2 {
-		c := le.Uint16(b[i:])
-		if c == 0 {
-			return string(utf16.Decode(u)), i + 2
-		}
-		u = append(u, c)
-	}
-	return string(utf16.Decode(u)), len(b)
-}
 
 // decodeASCIIZ decodes b up to the first NUL (or the end) and returns the bytes consumed.
 func decodeASCIIZ(b []byte) (string, int) {

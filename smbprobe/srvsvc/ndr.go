@@ -3,6 +3,7 @@ package srvsvc
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"strings"
 	"unicode/utf16"
 )
@@ -47,14 +48,12 @@ func (e *encoder) wstring(s string) error {
 	if strings.IndexByte(s, 0) >= 0 {
 		return fmt.Errorf("%w: %q", ErrInvalidString, s)
 	}
-	u := utf16.Encode([]rune(s))
-	n := uint32(len(u) + 1)
+	u := utf16le.Encode(s)
+	n := uint32(len(u)/2 + 1)
 	e.u32(n) // MaxCount
 	e.u32(0) // Offset
 	e.u32(n) // ActualCount
-	for _, c := range u {
-		e.b = binary.LittleEndian.AppendUint16(e.b, c)
-	}
+	e.b = append(e.b, u...)
 	e.b = append(e.b, 0, 0) // terminating NUL
 	return nil
 }
@@ -201,13 +200,4 @@ func utf16String(u []uint16) string {
 		}
 	}
 	return string(utf16.Decode(u))
-}
-
-// utf16BytesString converts UTF-16LE bytes up to the first NUL; a trailing odd byte is ignored.
-func utf16BytesString(b []byte) string {
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(b[2*i:])
-	}
-	return utf16String(u)
 }

@@ -3,6 +3,7 @@ package srvsvc
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"strings"
 
 	"github.com/scan445/scan445/smbprobe/dcerpc"
@@ -309,7 +310,7 @@ type PathCanonicalizeResponse struct {
 }
 
 // Path decodes Outbuf as UTF-16LE up to its first NUL.
-func (r PathCanonicalizeResponse) Path() string { return utf16BytesString(r.Outbuf) }
+func (r PathCanonicalizeResponse) Path() string { return utf16le.DecodeToNUL(r.Outbuf) }
 
 func (r PathCanonicalizeResponse) MarshalBinary() ([]byte, error) {
 	e := newEncoder()

@@ -71,45 +71,23 @@ func fuzzDecoder[T any](f *testing.F, cmd byte, reply bool, decode func(Message)
 	})
 }
 
-func FuzzDecodeNegotiateRequest(f *testing.F) {
-	fuzzDecoder(f, CmdNegotiate, false, DecodeNegotiateRequest)
-}
 func FuzzDecodeNegotiateResponse(f *testing.F) {
 	fuzzDecoder(f, CmdNegotiate, true, DecodeNegotiateResponse)
-}
-func FuzzDecodeSessionSetupRequest(f *testing.F) {
-	fuzzDecoder(f, CmdSessionSetupAnd, false, DecodeSessionSetupRequest)
 }
 func FuzzDecodeSessionSetupResponse(f *testing.F) {
 	fuzzDecoder(f, CmdSessionSetupAnd, true, DecodeSessionSetupResponse)
 }
-func FuzzDecodeTreeConnectRequest(f *testing.F) {
-	fuzzDecoder(f, CmdTreeConnectAndX, false, DecodeTreeConnectRequest)
-}
 func FuzzDecodeTreeConnectResponse(f *testing.F) {
 	fuzzDecoder(f, CmdTreeConnectAndX, true, DecodeTreeConnectResponse)
-}
-func FuzzDecodeNTCreateRequest(f *testing.F) {
-	fuzzDecoder(f, CmdNTCreateAndX, false, DecodeNTCreateRequest)
 }
 func FuzzDecodeNTCreateResponse(f *testing.F) {
 	fuzzDecoder(f, CmdNTCreateAndX, true, DecodeNTCreateResponse)
 }
-func FuzzDecodeTransactionRequest(f *testing.F) {
-	fuzzDecoder(f, CmdTransaction, false, DecodeTransactionRequest)
-}
 func FuzzDecodeTransactionResponse(f *testing.F) {
 	fuzzDecoder(f, CmdTransaction, true, DecodeTransactionResponse)
 }
-func FuzzDecodeWriteRequest(f *testing.F) { fuzzDecoder(f, CmdWriteAndX, false, DecodeWriteRequest) }
 func FuzzDecodeWriteResponse(f *testing.F) {
 	fuzzDecoder(f, CmdWriteAndX, true, DecodeWriteResponse)
 }
-func FuzzDecodeReadRequest(f *testing.F)  { fuzzDecoder(f, CmdReadAndX, false, DecodeReadRequest) }
 func FuzzDecodeReadResponse(f *testing.F) { fuzzDecoder(f, CmdReadAndX, true, DecodeReadResponse) }
-func FuzzDecodeCloseRequest(f *testing.F) { fuzzDecoder(f, CmdClose, false, DecodeCloseRequest) }
-func FuzzDecodeEchoRequest(f *testing.F)  { fuzzDecoder(f, CmdEcho, false, DecodeEchoRequest) }
 func FuzzDecodeEchoResponse(f *testing.F) { fuzzDecoder(f, CmdEcho, true, DecodeEchoResponse) }
-func FuzzDecodeLogoffRequest(f *testing.F) {
-	fuzzDecoder(f, CmdLogoffAndX, false, DecodeLogoffRequest)
-}

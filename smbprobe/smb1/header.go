@@ -1,6 +1,8 @@
-// Package smb1 encodes and decodes the SMB1 (NT LM 0.12) messages scan445 needs, in both
-// directions: requests and responses are encoded and decoded alike, because the same package
-// serves the scanner's client and the emulated-Windows lab server.
+// Package smb1 is the client side of the SMB1 (NT LM 0.12) messages scan445 needs: it encodes
+// requests and decodes responses. The other direction (decoding requests, encoding
+// responses) exists only in the tests, as the round-trip oracle that holds the encoders to
+// real client captures: the lab (package smblab) parses and builds its messages with its own
+// code on purpose, so that it stays an independent check of this package's encoders.
 //
 // Specs: MS-CIFS (base protocol) and MS-SMB (Windows extensions). Every decoder bounds-checks
 // before slicing and reports failures by wrapping ErrTruncated or ErrMalformed; none panics on

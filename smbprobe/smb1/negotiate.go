@@ -67,33 +67,6 @@ func (r NegotiateRequest) Encode(h Header) []byte {
 	return encodePlain(h, CmdNegotiate, nil, data)
 }
 
-// DecodeNegotiateRequest decodes the dialect list.
-func DecodeNegotiateRequest(m Message) (NegotiateRequest, error) {
-	if err := m.expect(CmdNegotiate, "negotiate request", 0); err != nil {
-		return NegotiateRequest{}, err
-	}
-	var r NegotiateRequest
-	b := m.Bytes
-	for len(b) > 0 {
-		if b[0] != dialectBufferFormat {
-			return NegotiateRequest{}, fmt.Errorf("%w: negotiate request: BufferFormat %#02x", ErrMalformed, b[0])
-		}
-		end := -1
-		for i := 1; i < len(b); i++ {
-			if b[i] == 0 {
-				end = i
-				break
-			}
-		}
-		if end < 0 {
-			return NegotiateRequest{}, fmt.Errorf("%w: negotiate request: dialect without NUL", ErrTruncated)
-		}
-		r.Dialects = append(r.Dialects, oemString(b[1:end]))
-		b = b[end+1:]
-	}
-	return r, nil
-}
-
 // NegotiateResponse is the NT LM 0.12 SMB_COM_NEGOTIATE response (MS-CIFS 2.2.4.52.2,
 // MS-SMB 2.2.4.5.2), or the short "no dialect" form when DialectIndex is NoDialect.
 //
@@ -135,39 +108,6 @@ func negotiateUnicode(h Header, caps uint32) bool {
 func (r NegotiateResponse) Time() time.Time { return FiletimeToTime(r.SystemTime) }
 
 const negotiateRespWords = 34
-
-// Encode returns the response with h (Command is set here).
-func (r NegotiateResponse) Encode(h Header) []byte {
-	if r.DialectIndex == NoDialect {
-		w := make([]byte, 2)
-		le.PutUint16(w[0:2], NoDialect) // DialectIndex
-		return encodePlain(h, CmdNegotiate, w, nil)
-	}
-	w := make([]byte, negotiateRespWords)
-	le.PutUint16(w[0:2], r.DialectIndex)             // DialectIndex
-	w[2] = r.SecurityMode                            // SecurityMode
-	le.PutUint16(w[3:5], r.MaxMpxCount)              // MaxMpxCount
-	le.PutUint16(w[5:7], r.MaxNumberVcs)             // MaxNumberVcs
-	le.PutUint32(w[7:11], r.MaxBufferSize)           // MaxBufferSize
-	le.PutUint32(w[11:15], r.MaxRawSize)             // MaxRawSize
-	le.PutUint32(w[15:19], r.SessionKey)             // SessionKey
-	le.PutUint32(w[19:23], r.Capabilities)           // Capabilities
-	le.PutUint64(w[23:31], r.SystemTime)             // SystemTime
-	le.PutUint16(w[31:33], uint16(r.ServerTimeZone)) // ServerTimeZone
-	d := newBuilder(len(w))
-	if r.ExtendedSecurity() {
-		w[33] = 0              // ChallengeLength
-		d.raw(r.ServerGUID[:]) // ServerGUID
-		d.raw(r.SecurityBlob)  // SecurityBlob
-	} else {
-		w[33] = uint8(len(r.Challenge)) // ChallengeLength
-		d.raw(r.Challenge)              // Challenge
-		u := negotiateUnicode(h, r.Capabilities)
-		d.str(r.DomainName, u, false) // DomainName
-		d.str(r.ServerName, u, false) // ServerName
-	}
-	return encodePlain(h, CmdNegotiate, w, d.b)
-}
 
 // DecodeNegotiateResponse decodes the NT LM 0.12 or the no-dialect form. A ServerName that a
 // server leaves out decodes as "".

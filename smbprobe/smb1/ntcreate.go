@@ -86,41 +86,6 @@ func (r NTCreateRequest) Encode(h Header) []byte {
 	return encodeAndX(h, CmdNTCreateAndX, w, d.b)
 }
 
-// DecodeNTCreateRequest decodes the request. The name is cut at NameLength or its first NUL,
-// whichever comes first: Windows and nmap leave the NUL out of NameLength, some clients count it.
-func DecodeNTCreateRequest(m Message) (NTCreateRequest, error) {
-	if err := m.expect(CmdNTCreateAndX, "nt create request", ntCreateReqWC); err != nil {
-		return NTCreateRequest{}, err
-	}
-	if _, err := m.AndX(); err != nil {
-		return NTCreateRequest{}, err
-	}
-	w := m.Words
-	r := NTCreateRequest{
-		Flags:              le.Uint32(w[7:11]),
-		RootDirectoryFID:   le.Uint32(w[11:15]),
-		DesiredAccess:      le.Uint32(w[15:19]),
-		AllocationSize:     le.Uint64(w[19:27]),
-		ExtFileAttributes:  le.Uint32(w[27:31]),
-		ShareAccess:        le.Uint32(w[31:35]),
-		CreateDisposition:  le.Uint32(w[35:39]),
-		CreateOptions:      le.Uint32(w[39:43]),
-		ImpersonationLevel: le.Uint32(w[43:47]),
-		SecurityFlags:      w[47],
-	}
-	d := newBytesReader(m)
-	u := m.Header.Unicode()
-	if u && d.pos()%2 == 1 && d.left() > 0 {
-		d.off++ // Pad
-	}
-	name, err := d.take(int(le.Uint16(w[5:7])), "nt create FileName")
-	if err != nil {
-		return NTCreateRequest{}, err
-	}
-	r.FileName = (&reader{b: name}).str(u, false)
-	return r, nil
-}
-
 // NTCreateResponse is the NT_CREATE_ANDX response: WordCount 34 (MS-CIFS 2.2.4.64.2) or, with
 // Extended, the MS-SMB 2.2.4.9.2 form. Windows announces the extended form as WordCount 42
 // but sends 100 bytes of words (50 words) followed by ByteCount 0; Encode reproduces that
@@ -145,41 +110,6 @@ type NTCreateResponse struct {
 	FileID                   uint64
 	MaximalAccessRights      uint32
 	GuestMaximalAccessRights uint32
-}
-
-// Encode returns the response with h (Command is set here).
-func (r NTCreateResponse) Encode(h Header) []byte {
-	n := ntCreateRespLen
-	if r.Extended {
-		n = ntCreateRespExtLen
-	}
-	w := make([]byte, n)
-	w[4] = r.OplockLevel                        // OplockLevel
-	le.PutUint16(w[5:7], r.FID)                 // FID
-	le.PutUint32(w[7:11], r.CreateAction)       // CreateDisposition
-	le.PutUint64(w[11:19], r.CreateTime)        // CreateTime
-	le.PutUint64(w[19:27], r.LastAccessTime)    // LastAccessTime
-	le.PutUint64(w[27:35], r.LastWriteTime)     // LastWriteTime
-	le.PutUint64(w[35:43], r.LastChangeTime)    // LastChangeTime
-	le.PutUint32(w[43:47], r.ExtFileAttributes) // ExtFileAttributes
-	le.PutUint64(w[47:55], r.AllocationSize)    // AllocationSize
-	le.PutUint64(w[55:63], r.EndOfFile)         // EndOfFile
-	le.PutUint16(w[63:65], r.ResourceType)      // ResourceType
-	le.PutUint16(w[65:67], r.NMPipeStatus)      // NMPipeStatus
-	w[67] = r.Directory                         // Directory
-	if r.Extended {
-		copy(w[68:84], r.VolumeGUID[:])                     // VolumeGUID
-		le.PutUint64(w[84:92], r.FileID)                    // FileId
-		le.PutUint32(w[92:96], r.MaximalAccessRights)       // MaximalAccessRights
-		le.PutUint32(w[96:100], r.GuestMaximalAccessRights) // GuestMaximalAccessRights
-	}
-	h.Command = CmdNTCreateAndX
-	m := NewMessage(h, w, nil)
-	if r.Extended {
-		m.WordCount = ntCreateRespExtWC // WordCount: 42, not 50, as Windows sends it
-	}
-	putAndX(w, m.Len())
-	return m.Marshal()
 }
 
 // DecodeNTCreateResponse decodes either form.

@@ -45,48 +45,10 @@ func (r WriteRequest) Encode(h Header) []byte {
 	return encodeAndX(h, CmdWriteAndX, w, d.b)
 }
 
-// DecodeWriteRequest decodes either form; the data is located by DataOffset and checked
-// against the message. DataLengthHigh is honoured (CAP_LARGE_WRITEX).
-func DecodeWriteRequest(m Message) (WriteRequest, error) {
-	if err := m.expect(CmdWriteAndX, "write request", writeAndXWC12, writeAndXWC14); err != nil {
-		return WriteRequest{}, err
-	}
-	if _, err := m.AndX(); err != nil {
-		return WriteRequest{}, err
-	}
-	w := m.Words
-	r := WriteRequest{
-		FID:       le.Uint16(w[4:6]),
-		Offset:    uint64(le.Uint32(w[6:10])),
-		Timeout:   le.Uint32(w[10:14]),
-		WriteMode: le.Uint16(w[14:16]),
-		Remaining: le.Uint16(w[16:18]),
-	}
-	if m.WordCount == writeAndXWC14 {
-		r.Offset |= uint64(le.Uint32(w[24:28])) << 32
-	}
-	n := int(le.Uint16(w[18:20]))<<16 | int(le.Uint16(w[20:22]))
-	var err error
-	if r.Data, err = m.block(int(le.Uint16(w[22:24])), n, "write Data"); err != nil {
-		return WriteRequest{}, err
-	}
-	return r, nil
-}
-
 // WriteResponse is the WRITE_ANDX response (WordCount 6).
 type WriteResponse struct {
 	Count     uint32 // Count | CountHigh<<16
 	Available uint16
-}
-
-// Encode returns the response with h (Command is set here).
-func (r WriteResponse) Encode(h Header) []byte {
-	w := make([]byte, 2*writeAndXRespWC)
-	le.PutUint16(w[4:6], uint16(r.Count))      // Count
-	le.PutUint16(w[6:8], r.Available)          // Available
-	le.PutUint16(w[8:10], uint16(r.Count>>16)) // CountHigh
-	le.PutUint16(w[10:12], 0)                  // Reserved
-	return encodeAndX(h, CmdWriteAndX, w, nil)
 }
 
 // DecodeWriteResponse decodes the response.
@@ -128,54 +90,12 @@ func (r ReadRequest) Encode(h Header) []byte {
 	return encodeAndX(h, CmdReadAndX, w, nil)
 }
 
-// DecodeReadRequest decodes either form.
-func DecodeReadRequest(m Message) (ReadRequest, error) {
-	if err := m.expect(CmdReadAndX, "read request", readAndXWC10, readAndXWC12); err != nil {
-		return ReadRequest{}, err
-	}
-	if _, err := m.AndX(); err != nil {
-		return ReadRequest{}, err
-	}
-	w := m.Words
-	r := ReadRequest{
-		FID:       le.Uint16(w[4:6]),
-		Offset:    uint64(le.Uint32(w[6:10])),
-		MaxCount:  le.Uint16(w[10:12]),
-		MinCount:  le.Uint16(w[12:14]),
-		Timeout:   le.Uint32(w[14:18]),
-		Remaining: le.Uint16(w[18:20]),
-	}
-	if m.WordCount == readAndXWC12 {
-		r.Offset |= uint64(le.Uint32(w[20:24])) << 32
-	}
-	return r, nil
-}
-
 // ReadResponse is the READ_ANDX response (WordCount 12). With STATUS_BUFFER_OVERFLOW on a
 // message-mode pipe it carries the first part of the message.
 type ReadResponse struct {
 	Available          uint16
 	DataCompactionMode uint16
 	Data               []byte
-}
-
-// Encode returns the response with h (Command is set here). As Windows XP sends it, the data
-// follows a pad byte at offset 60 and AndXOffset is 0.
-func (r ReadResponse) Encode(h Header) []byte {
-	w := make([]byte, 2*readAndXRespWC)
-	d := newBuilder(len(w))
-	d.pad(2)                                        // Pad
-	dataOff := d.pos()                              //
-	d.raw(r.Data)                                   // Data
-	le.PutUint16(w[4:6], r.Available)               // Available
-	le.PutUint16(w[6:8], r.DataCompactionMode)      // DataCompactionMode
-	le.PutUint16(w[8:10], 0)                        // Reserved1
-	le.PutUint16(w[10:12], uint16(len(r.Data)))     // DataLength
-	le.PutUint16(w[12:14], uint16(dataOff))         // DataOffset
-	le.PutUint16(w[14:16], uint16(len(r.Data)>>16)) // DataLengthHigh
-	// w[16:24]: Reserved2, zero
-	w[0] = CmdNone // AndXCommand; AndXReserved and AndXOffset stay 0
-	return encodePlain(h, CmdReadAndX, w, d.b)
 }
 
 // DecodeReadResponse decodes the response, checking DataOffset/DataLength against the

@@ -69,47 +69,6 @@ func (r SessionSetupRequest) Encode(h Header) []byte {
 	return encodeAndX(h, CmdSessionSetupAnd, w, d.b)
 }
 
-// DecodeSessionSetupRequest decodes either form, chosen by WordCount.
-func DecodeSessionSetupRequest(m Message) (SessionSetupRequest, error) {
-	if err := m.expect(CmdSessionSetupAnd, "session setup request", sessionSetupExtWC, sessionSetupBasicWC); err != nil {
-		return SessionSetupRequest{}, err
-	}
-	if _, err := m.AndX(); err != nil {
-		return SessionSetupRequest{}, err
-	}
-	w, u := m.Words, m.Header.Unicode()
-	r := SessionSetupRequest{
-		MaxBufferSize: le.Uint16(w[4:6]),
-		MaxMpxCount:   le.Uint16(w[6:8]),
-		VcNumber:      le.Uint16(w[8:10]),
-		SessionKey:    le.Uint32(w[10:14]),
-	}
-	d := newBytesReader(m)
-	var err error
-	if m.WordCount == sessionSetupExtWC {
-		r.Extended = true
-		r.Capabilities = le.Uint32(w[20:24])
-		if r.SecurityBlob, err = d.take(int(le.Uint16(w[14:16])), "session setup SecurityBlob"); err != nil {
-			return SessionSetupRequest{}, err
-		}
-		r.SecurityBlob = orNil(r.SecurityBlob)
-	} else {
-		r.Capabilities = le.Uint32(w[22:26])
-		if r.OEMPassword, err = d.take(int(le.Uint16(w[14:16])), "session setup OEMPassword"); err != nil {
-			return SessionSetupRequest{}, err
-		}
-		if r.UnicodePassword, err = d.take(int(le.Uint16(w[16:18])), "session setup UnicodePassword"); err != nil {
-			return SessionSetupRequest{}, err
-		}
-		r.OEMPassword, r.UnicodePassword = orNil(r.OEMPassword), orNil(r.UnicodePassword)
-		r.AccountName = d.str(u, true)
-		r.PrimaryDomain = d.str(u, true)
-	}
-	r.NativeOS = d.str(u, true)
-	r.NativeLanMan = d.str(u, true)
-	return r, nil
-}
-
 // SessionSetupResponse is the SESSION_SETUP_ANDX response: the extended form (WordCount 4,
 // MS-SMB 2.2.4.6.2) when Extended is set, else the basic form (WordCount 3, MS-CIFS
 // 2.2.4.53.2). Strings a server leaves out decode as "".
@@ -120,33 +79,6 @@ type SessionSetupResponse struct {
 	NativeOS      string
 	NativeLanMan  string
 	PrimaryDomain string
-}
-
-// Encode returns the response with h (Command is set here), laid out as Windows XP and 7 send
-// it: an empty PrimaryDomain is left out, and with Unicode the last string ends in a single
-// zero byte instead of a 2-byte NUL (ByteCount one short, a Windows habit that nmap, impacket
-// and Windows clients all accept; decoders here accept both).
-func (r SessionSetupResponse) Encode(h Header) []byte {
-	u := h.Unicode()
-	var w []byte
-	if r.Extended {
-		w = make([]byte, 8)
-		le.PutUint16(w[6:8], uint16(len(r.SecurityBlob))) // SecurityBlobLength
-	} else {
-		w = make([]byte, 6)
-	}
-	le.PutUint16(w[4:6], r.Action) // Action
-	d := newBuilder(len(w))
-	d.raw(r.SecurityBlob)          // SecurityBlob (absent in the basic form)
-	d.str(r.NativeOS, u, true)     // Pad + NativeOS
-	d.str(r.NativeLanMan, u, true) // NativeLanMan
-	if r.PrimaryDomain != "" {
-		d.str(r.PrimaryDomain, u, true) // PrimaryDomain
-	}
-	if u {
-		d.b = d.b[:len(d.b)-1] // one byte of the last NUL, as Windows
-	}
-	return encodeAndX(h, CmdSessionSetupAnd, w, d.b)
 }
 
 // DecodeSessionSetupResponse decodes either form, chosen by WordCount. A STATUS_MORE_

@@ -14,19 +14,8 @@ func (r CloseRequest) Encode(h Header) []byte {
 	return encodePlain(h, CmdClose, w, nil)
 }
 
-// DecodeCloseRequest decodes the request.
-func DecodeCloseRequest(m Message) (CloseRequest, error) {
-	if err := m.expect(CmdClose, "close request", 3); err != nil {
-		return CloseRequest{}, err
-	}
-	return CloseRequest{FID: le.Uint16(m.Words[0:2]), LastTimeModified: le.Uint32(m.Words[2:6])}, nil
-}
-
 // CloseResponse is the empty SMB_COM_CLOSE response.
 type CloseResponse struct{}
-
-// Encode returns the response with h (Command is set here).
-func (CloseResponse) Encode(h Header) []byte { return encodePlain(h, CmdClose, nil, nil) }
 
 // DecodeCloseResponse checks the response shape.
 func DecodeCloseResponse(m Message) (CloseResponse, error) {
@@ -41,18 +30,8 @@ func (TreeDisconnectRequest) Encode(h Header) []byte {
 	return encodePlain(h, CmdTreeDisconnect, nil, nil)
 }
 
-// DecodeTreeDisconnectRequest checks the request shape.
-func DecodeTreeDisconnectRequest(m Message) (TreeDisconnectRequest, error) {
-	return TreeDisconnectRequest{}, m.expect(CmdTreeDisconnect, "tree disconnect request", 0)
-}
-
 // TreeDisconnectResponse is the empty SMB_COM_TREE_DISCONNECT response.
 type TreeDisconnectResponse struct{}
-
-// Encode returns the response with h (Command is set here).
-func (TreeDisconnectResponse) Encode(h Header) []byte {
-	return encodePlain(h, CmdTreeDisconnect, nil, nil)
-}
 
 // DecodeTreeDisconnectResponse checks the response shape.
 func DecodeTreeDisconnectResponse(m Message) (TreeDisconnectResponse, error) {
@@ -67,22 +46,8 @@ func (LogoffRequest) Encode(h Header) []byte {
 	return encodeAndX(h, CmdLogoffAndX, make([]byte, 4), nil)
 }
 
-// DecodeLogoffRequest checks the request shape and its AndX block.
-func DecodeLogoffRequest(m Message) (LogoffRequest, error) {
-	if err := m.expect(CmdLogoffAndX, "logoff request", 2); err != nil {
-		return LogoffRequest{}, err
-	}
-	_, err := m.AndX()
-	return LogoffRequest{}, err
-}
-
 // LogoffResponse is the SMB_COM_LOGOFF_ANDX response.
 type LogoffResponse struct{}
-
-// Encode returns the response with h (Command is set here).
-func (LogoffResponse) Encode(h Header) []byte {
-	return encodeAndX(h, CmdLogoffAndX, make([]byte, 4), nil)
-}
 
 // DecodeLogoffResponse checks the response shape and its AndX block.
 func DecodeLogoffResponse(m Message) (LogoffResponse, error) {
@@ -106,25 +71,10 @@ func (r EchoRequest) Encode(h Header) []byte {
 	return encodePlain(h, CmdEcho, w, r.Data)
 }
 
-// DecodeEchoRequest decodes the request.
-func DecodeEchoRequest(m Message) (EchoRequest, error) {
-	if err := m.expect(CmdEcho, "echo request", 1); err != nil {
-		return EchoRequest{}, err
-	}
-	return EchoRequest{EchoCount: le.Uint16(m.Words), Data: orNil(m.Bytes)}, nil
-}
-
 // EchoResponse is one SMB_COM_ECHO reply; a server sends EchoCount of them.
 type EchoResponse struct {
 	SequenceNumber uint16
 	Data           []byte
-}
-
-// Encode returns the response with h (Command is set here).
-func (r EchoResponse) Encode(h Header) []byte {
-	w := make([]byte, 2)
-	le.PutUint16(w, r.SequenceNumber) // SequenceNumber
-	return encodePlain(h, CmdEcho, w, r.Data)
 }
 
 // DecodeEchoResponse decodes one reply.

@@ -148,40 +148,6 @@ func (m Message) setupWords(fixedBytes, countAt int, what string) ([]uint16, err
 	return s, nil
 }
 
-// DecodeTransactionRequest decodes a TRANSACTION or TRANSACTION2 request (the lab server's
-// side). Parameters and Data are views into the message, validated against it.
-func DecodeTransactionRequest(m Message) (TransactionRequest, error) {
-	cmd := m.Header.Command
-	if cmd != CmdTransaction && cmd != CmdTransaction2 {
-		return TransactionRequest{}, fmt.Errorf("%w: transaction request: command %#02x", ErrMalformed, cmd)
-	}
-	setup, err := m.setupWords(transReqFixed, 26, "transaction request")
-	if err != nil {
-		return TransactionRequest{}, err
-	}
-	w := m.Words
-	r := TransactionRequest{
-		TotalParameterCount: le.Uint16(w[0:2]),
-		TotalDataCount:      le.Uint16(w[2:4]),
-		MaxParameterCount:   le.Uint16(w[4:6]),
-		MaxDataCount:        le.Uint16(w[6:8]),
-		MaxSetupCount:       w[8],
-		Flags:               le.Uint16(w[10:12]),
-		Timeout:             le.Uint32(w[12:16]),
-		Setup:               setup,
-	}
-	if r.Parameters, err = m.block(int(le.Uint16(w[20:22])), int(le.Uint16(w[18:20])), "transaction Parameters"); err != nil {
-		return TransactionRequest{}, err
-	}
-	if r.Data, err = m.block(int(le.Uint16(w[24:26])), int(le.Uint16(w[22:24])), "transaction Data"); err != nil {
-		return TransactionRequest{}, err
-	}
-	if cmd == CmdTransaction {
-		r.Name = newBytesReader(m).str(m.Header.Unicode(), true)
-	}
-	return r, nil
-}
-
 // TransactionResponse is the TRANSACTION / TRANSACTION2 response (MS-CIFS 2.2.4.33.2).
 // Encode writes the Total counts as the larger of the field and the length sent, so a reply
 // cut short with STATUS_BUFFER_OVERFLOW can announce the full size.
@@ -193,38 +159,6 @@ type TransactionResponse struct {
 	Setup                 []uint16
 	Parameters            []byte
 	Data                  []byte
-}
-
-// Encode returns a TRANSACTION response with h (Command is set here).
-func (r TransactionResponse) Encode(h Header) []byte { return r.encode(h, CmdTransaction) }
-
-// EncodeTrans2 returns a TRANSACTION2 response with h.
-func (r TransactionResponse) EncodeTrans2(h Header) []byte { return r.encode(h, CmdTransaction2) }
-
-func (r TransactionResponse) encode(h Header, cmd byte) []byte {
-	w := make([]byte, transRespFixed+2*len(r.Setup))
-	d := newBuilder(len(w))
-	d.pad(4)                                                               // Pad1
-	paramOff := d.pos()                                                    //
-	d.raw(r.Parameters)                                                    // Trans_Parameters
-	d.pad(4)                                                               // Pad2
-	dataOff := d.pos()                                                     //
-	d.raw(r.Data)                                                          // Trans_Data
-	le.PutUint16(w[0:2], maxU16(r.TotalParameterCount, len(r.Parameters))) // TotalParameterCount
-	le.PutUint16(w[2:4], maxU16(r.TotalDataCount, len(r.Data)))            // TotalDataCount
-	le.PutUint16(w[4:6], 0)                                                // Reserved1
-	le.PutUint16(w[6:8], uint16(len(r.Parameters)))                        // ParameterCount
-	le.PutUint16(w[8:10], uint16(paramOff))                                // ParameterOffset
-	le.PutUint16(w[10:12], r.ParameterDisplacement)                        // ParameterDisplacement
-	le.PutUint16(w[12:14], uint16(len(r.Data)))                            // DataCount
-	le.PutUint16(w[14:16], uint16(dataOff))                                // DataOffset
-	le.PutUint16(w[16:18], r.DataDisplacement)                             // DataDisplacement
-	w[18] = uint8(len(r.Setup))                                            // SetupCount
-	w[19] = 0                                                              // Reserved2
-	for i, s := range r.Setup {
-		le.PutUint16(w[transRespFixed+2*i:], s) // Setup
-	}
-	return encodePlain(h, cmd, w, d.b)
 }
 
 // DecodeTransactionResponse decodes a TRANSACTION or TRANSACTION2 response, validating the

@@ -34,26 +34,6 @@ func (r TreeConnectRequest) Encode(h Header) []byte {
 	return encodeAndX(h, CmdTreeConnectAndX, w, d.b)
 }
 
-// DecodeTreeConnectRequest decodes the request.
-func DecodeTreeConnectRequest(m Message) (TreeConnectRequest, error) {
-	if err := m.expect(CmdTreeConnectAndX, "tree connect request", 4); err != nil {
-		return TreeConnectRequest{}, err
-	}
-	if _, err := m.AndX(); err != nil {
-		return TreeConnectRequest{}, err
-	}
-	r := TreeConnectRequest{Flags: le.Uint16(m.Words[4:6])}
-	d := newBytesReader(m)
-	pw, err := d.take(int(le.Uint16(m.Words[6:8])), "tree connect Password")
-	if err != nil {
-		return TreeConnectRequest{}, err
-	}
-	r.Password = orNil(pw)
-	r.Path = d.str(m.Header.Unicode(), true)
-	r.Service = d.str(false, false)
-	return r, nil
-}
-
 // TreeConnectResponse is the TREE_CONNECT_ANDX response: WordCount 3 (MS-CIFS 2.2.4.55.2) or,
 // with Extended, WordCount 7 with the maximal access masks (MS-SMB 2.2.4.7.2).
 type TreeConnectResponse struct {
@@ -63,23 +43,6 @@ type TreeConnectResponse struct {
 	GuestMaximalShareAccessRights uint32
 	Service                       string // OEM, e.g. "IPC"
 	NativeFileSystem              string
-}
-
-// Encode returns the response with h (Command is set here).
-func (r TreeConnectResponse) Encode(h Header) []byte {
-	var w []byte
-	if r.Extended {
-		w = make([]byte, 14)
-		le.PutUint32(w[6:10], r.MaximalShareAccessRights)       // MaximalShareAccessRights
-		le.PutUint32(w[10:14], r.GuestMaximalShareAccessRights) // GuestMaximalShareAccessRights
-	} else {
-		w = make([]byte, 6)
-	}
-	le.PutUint16(w[4:6], r.OptionalSupport) // OptionalSupport
-	d := newBuilder(len(w))
-	d.str(r.Service, false, false)               // Service
-	d.str(r.NativeFileSystem, h.Unicode(), true) // Pad + NativeFileSystem
-	return encodeAndX(h, CmdTreeConnectAndX, w, d.b)
 }
 
 // DecodeTreeConnectResponse decodes either form.

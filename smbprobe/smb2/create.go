@@ -77,39 +77,6 @@ func (r *CreateRequest) MarshalBody() []byte {
 	return b
 }
 
-// DecodeCreateRequest reads a CREATE request body.
-func DecodeCreateRequest(body []byte) (*CreateRequest, error) {
-	if err := checkFixed(body, createReqFixed, 57, "CREATE request"); err != nil {
-		return nil, err
-	}
-	r := &CreateRequest{
-		SecurityFlags:        body[2],
-		RequestedOplockLevel: body[3],
-		ImpersonationLevel:   le.Uint32(body[4:8]),
-		SmbCreateFlags:       le.Uint64(body[8:16]),
-		Reserved:             le.Uint64(body[16:24]),
-		DesiredAccess:        le.Uint32(body[24:28]),
-		FileAttributes:       le.Uint32(body[28:32]),
-		ShareAccess:          le.Uint32(body[32:36]),
-		CreateDisposition:    le.Uint32(body[36:40]),
-		CreateOptions:        le.Uint32(body[40:44]),
-	}
-	name, err := bodyField(body, uint32(le.Uint16(body[44:46])), uint32(le.Uint16(body[46:48])), "CREATE Name")
-	if err != nil {
-		return nil, err
-	}
-	if len(name)%2 != 0 {
-		return nil, fmt.Errorf("%w: CREATE NameLength %d is odd", ErrMalformed, len(name))
-	}
-	r.Name = utf16le.DecodeToNUL(name)
-	ctxs, err := bodyField(body, le.Uint32(body[48:52]), le.Uint32(body[52:56]), "CREATE CreateContexts")
-	if err != nil {
-		return nil, err
-	}
-	r.CreateContexts = ctxs
-	return r, nil
-}
-
 // CreateContext is one SMB2_CREATE_CONTEXT, its name and data as raw bytes.
 type CreateContext struct {
 	Name []byte
@@ -174,30 +141,6 @@ type CreateResponse struct {
 
 const createRespFixed = 88
 
-// MarshalBody implements Body.
-func (r *CreateResponse) MarshalBody() []byte {
-	b := make([]byte, createRespFixed, createRespFixed+len(r.CreateContexts))
-	le.PutUint16(b[0:2], 89)                         // StructureSize
-	b[2] = r.OplockLevel                             // OplockLevel
-	b[3] = r.Flags                                   // Flags
-	le.PutUint32(b[4:8], r.CreateAction)             // CreateAction
-	le.PutUint64(b[8:16], uint64(r.CreationTime))    // CreationTime
-	le.PutUint64(b[16:24], uint64(r.LastAccessTime)) // LastAccessTime
-	le.PutUint64(b[24:32], uint64(r.LastWriteTime))  // LastWriteTime
-	le.PutUint64(b[32:40], uint64(r.ChangeTime))     // ChangeTime
-	le.PutUint64(b[40:48], r.AllocationSize)         // AllocationSize
-	le.PutUint64(b[48:56], r.EndOfFile)              // EndofFile
-	le.PutUint32(b[56:60], r.FileAttributes)         // FileAttributes
-	le.PutUint32(b[60:64], r.Reserved2)              // Reserved2
-	r.FileID.put(b[64:80])                           // FileId
-	if len(r.CreateContexts) > 0 {
-		le.PutUint32(b[80:84], HeaderSize+createRespFixed)    // CreateContextsOffset
-		le.PutUint32(b[84:88], uint32(len(r.CreateContexts))) // CreateContextsLength
-		b = append(b, r.CreateContexts...)
-	}
-	return b
-}
-
 // DecodeCreateResponse reads a CREATE response body.
 func DecodeCreateResponse(body []byte) (*CreateResponse, error) {
 	if err := checkFixed(body, createRespFixed, 89, "CREATE response"); err != nil {
@@ -245,14 +188,6 @@ func (r *CloseRequest) MarshalBody() []byte {
 	return b
 }
 
-// DecodeCloseRequest reads a CLOSE request body.
-func DecodeCloseRequest(body []byte) (*CloseRequest, error) {
-	if err := checkFixed(body, 24, 24, "CLOSE request"); err != nil {
-		return nil, err
-	}
-	return &CloseRequest{Flags: le.Uint16(body[2:4]), Reserved: le.Uint32(body[4:8]), FileID: getFileID(body[8:24])}, nil
-}
-
 // CloseResponse is SMB2 CLOSE Response (StructureSize 60).
 type CloseResponse struct {
 	Flags          uint16
@@ -264,22 +199,6 @@ type CloseResponse struct {
 	AllocationSize uint64
 	EndOfFile      uint64
 	FileAttributes uint32
-}
-
-// MarshalBody implements Body.
-func (r *CloseResponse) MarshalBody() []byte {
-	b := make([]byte, 60)
-	le.PutUint16(b[0:2], 60)                         // StructureSize
-	le.PutUint16(b[2:4], r.Flags)                    // Flags
-	le.PutUint32(b[4:8], r.Reserved)                 // Reserved
-	le.PutUint64(b[8:16], uint64(r.CreationTime))    // CreationTime
-	le.PutUint64(b[16:24], uint64(r.LastAccessTime)) // LastAccessTime
-	le.PutUint64(b[24:32], uint64(r.LastWriteTime))  // LastWriteTime
-	le.PutUint64(b[32:40], uint64(r.ChangeTime))     // ChangeTime
-	le.PutUint64(b[40:48], r.AllocationSize)         // AllocationSize
-	le.PutUint64(b[48:56], r.EndOfFile)              // EndofFile
-	le.PutUint32(b[56:60], r.FileAttributes)         // FileAttributes
-	return b
 }
 
 // DecodeCloseResponse reads a CLOSE response body.

@@ -1,9 +1,12 @@
-// Package smb2 encodes and decodes SMB 2/3 messages (MS-SMB2) in both directions: the
-// scanner's client side (NEGOTIATE and SESSION_SETUP for fingerprinting) and the lab's
-// emulated Windows server (enough of every command for nmap, impacket and go-smb2).
+// Package smb2 is the client side of SMB 2/3 (MS-SMB2): it encodes requests and decodes
+// responses, for the scanner's fingerprint (NEGOTIATE, SESSION_SETUP, IPC$, srvsvc) and the
+// frame guard of the credentialed check. The server direction (request decoders, response
+// encoders) exists only in the tests, as the round-trip oracle: the lab (package smblab)
+// builds and parses its SMB2 messages with its own code on purpose, so that it stays an
+// independent check of this package's encoders.
 //
-// A message is a 64-byte header followed by a command body. Body types expose
-// MarshalBody (bytes after the header) and a DecodeXxx function taking the body; the
+// A message is a 64-byte header followed by a command body. Request types expose
+// MarshalBody (bytes after the header), responses a DecodeXxx function taking the body; the
 // offsets SMB2 carries on the wire are relative to the start of the header, and since a
 // body always begins HeaderSize bytes after its header both directions can work on the
 // body alone. Parse splits a (possibly compound) message into PDUs; Build and Compound

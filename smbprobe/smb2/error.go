@@ -13,19 +13,6 @@ type ErrorResponse struct {
 
 const errorRespFixed = 8
 
-// MarshalBody implements Body.
-func (r *ErrorResponse) MarshalBody() []byte {
-	b := make([]byte, errorRespFixed, errorRespFixed+1+len(r.ErrorData))
-	le.PutUint16(b[0:2], 9)                        // StructureSize
-	b[2] = r.ErrorContextCount                     // ErrorContextCount
-	b[3] = r.Reserved                              // Reserved
-	le.PutUint32(b[4:8], uint32(len(r.ErrorData))) // ByteCount
-	if len(r.ErrorData) == 0 {
-		return append(b, 0)
-	}
-	return append(b, r.ErrorData...) // ErrorData
-}
-
 // DecodeErrorResponse reads an ERROR response body. Windows omits the zero ErrorData byte
 // in some replies, so a bare 8-byte body is accepted.
 func DecodeErrorResponse(body []byte) (*ErrorResponse, error) {

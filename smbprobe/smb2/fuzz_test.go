@@ -80,10 +80,6 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func FuzzNegotiateRequest(f *testing.F) {
-	fuzzDecoder(f, CmdNegotiate, false, DecodeNegotiateRequest)
-}
-
 func FuzzNegotiateResponse(f *testing.F) {
 	fuzzDecoder(f, CmdNegotiate, true, DecodeNegotiateResponse)
 }
@@ -106,10 +102,6 @@ func FuzzNegotiateContexts(f *testing.F) {
 	})
 }
 
-func FuzzSessionSetupRequest(f *testing.F) {
-	fuzzDecoder(f, CmdSessionSetup, false, DecodeSessionSetupRequest)
-}
-
 func FuzzSessionSetupResponse(f *testing.F) {
 	fuzzDecoder(f, CmdSessionSetup, true, DecodeSessionSetupResponse)
 }
@@ -118,16 +110,8 @@ func FuzzEmpty(f *testing.F) {
 	fuzzDecoder(f, CmdLogoff, true, DecodeEmpty)
 }
 
-func FuzzTreeConnectRequest(f *testing.F) {
-	fuzzDecoder(f, CmdTreeConnect, false, DecodeTreeConnectRequest)
-}
-
 func FuzzTreeConnectResponse(f *testing.F) {
 	fuzzDecoder(f, CmdTreeConnect, true, DecodeTreeConnectResponse)
-}
-
-func FuzzCreateRequest(f *testing.F) {
-	fuzzDecoder(f, CmdCreate, false, DecodeCreateRequest)
 }
 
 func FuzzCreateResponse(f *testing.F) {
@@ -144,56 +128,20 @@ func FuzzCreateContexts(f *testing.F) {
 	})
 }
 
-func FuzzCloseRequest(f *testing.F) {
-	fuzzDecoder(f, CmdClose, false, DecodeCloseRequest)
-}
-
 func FuzzCloseResponse(f *testing.F) {
 	fuzzDecoder(f, CmdClose, true, DecodeCloseResponse)
-}
-
-func FuzzReadRequest(f *testing.F) {
-	fuzzDecoder(f, CmdRead, false, DecodeReadRequest)
 }
 
 func FuzzReadResponse(f *testing.F) {
 	fuzzDecoder(f, CmdRead, true, DecodeReadResponse)
 }
 
-func FuzzWriteRequest(f *testing.F) {
-	fuzzDecoder(f, CmdWrite, false, DecodeWriteRequest)
-}
-
 func FuzzWriteResponse(f *testing.F) {
 	fuzzDecoder(f, CmdWrite, true, DecodeWriteResponse)
 }
 
-func FuzzIoctlRequest(f *testing.F) {
-	fuzzDecoder(f, CmdIoctl, false, DecodeIoctlRequest)
-}
-
 func FuzzIoctlResponse(f *testing.F) {
 	fuzzDecoder(f, CmdIoctl, true, DecodeIoctlResponse)
-}
-
-func FuzzValidateNegotiateInfo(f *testing.F) {
-	f.Add((&ValidateNegotiateInfoRequest{Dialects: []Dialect{Dialect300, Dialect302}}).Marshal())
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if v, err := DecodeValidateNegotiateInfoRequest(b); err == nil {
-			if !bytes.Equal(v.Marshal(), b[:24+2*len(v.Dialects)]) {
-				t.Fatal("request round trip")
-			}
-		}
-		if v, err := DecodeValidateNegotiateInfoResponse(b); err == nil {
-			if !bytes.Equal(v.Marshal(), b[:24]) {
-				t.Fatal("response round trip")
-			}
-		}
-	})
-}
-
-func FuzzQueryInfoRequest(f *testing.F) {
-	fuzzDecoder(f, CmdQueryInfo, false, DecodeQueryInfoRequest)
 }
 
 func FuzzQueryInfoResponse(f *testing.F) {

@@ -53,30 +53,6 @@ func (r *IoctlRequest) MarshalBody() []byte {
 	return b
 }
 
-// DecodeIoctlRequest reads an IOCTL request body.
-func DecodeIoctlRequest(body []byte) (*IoctlRequest, error) {
-	if err := checkFixed(body, ioctlReqFixed, 57, "IOCTL request"); err != nil {
-		return nil, err
-	}
-	r := &IoctlRequest{
-		Reserved:          le.Uint16(body[2:4]),
-		CtlCode:           le.Uint32(body[4:8]),
-		FileID:            getFileID(body[8:24]),
-		MaxInputResponse:  le.Uint32(body[32:36]),
-		MaxOutputResponse: le.Uint32(body[44:48]),
-		Flags:             le.Uint32(body[48:52]),
-		Reserved2:         le.Uint32(body[52:56]),
-	}
-	var err error
-	if r.Input, err = bodyField(body, le.Uint32(body[24:28]), le.Uint32(body[28:32]), "IOCTL Input"); err != nil {
-		return nil, err
-	}
-	if r.Output, err = bodyField(body, le.Uint32(body[36:40]), le.Uint32(body[40:44]), "IOCTL Output"); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
 // IoctlResponse is SMB2 IOCTL Response (StructureSize 49).
 type IoctlResponse struct {
 	Reserved  uint16
@@ -89,29 +65,6 @@ type IoctlResponse struct {
 }
 
 const ioctlRespFixed = 48
-
-// MarshalBody implements Body.
-func (r *IoctlResponse) MarshalBody() []byte {
-	b := make([]byte, ioctlRespFixed+len(r.Input)+len(r.Output))
-	inOff := HeaderSize + ioctlRespFixed
-	outOff := inOff
-	if len(r.Output) > 0 {
-		outOff += len(r.Input)
-	}
-	le.PutUint16(b[0:2], 49)                      // StructureSize
-	le.PutUint16(b[2:4], r.Reserved)              // Reserved
-	le.PutUint32(b[4:8], r.CtlCode)               // CtlCode
-	r.FileID.put(b[8:24])                         // FileId
-	le.PutUint32(b[24:28], uint32(inOff))         // InputOffset
-	le.PutUint32(b[28:32], uint32(len(r.Input)))  // InputCount
-	le.PutUint32(b[32:36], uint32(outOff))        // OutputOffset
-	le.PutUint32(b[36:40], uint32(len(r.Output))) // OutputCount
-	le.PutUint32(b[40:44], r.Flags)               // Flags
-	le.PutUint32(b[44:48], r.Reserved2)           // Reserved2
-	copy(b[48:], r.Input)
-	copy(b[48+len(r.Input):], r.Output)
-	return b
-}
 
 // DecodeIoctlResponse reads an IOCTL response body (status SUCCESS, or BUFFER_OVERFLOW
 // for a pipe transceive whose answer did not fit).
@@ -158,43 +111,12 @@ func (v *ValidateNegotiateInfoRequest) Marshal() []byte {
 	return b
 }
 
-// DecodeValidateNegotiateInfoRequest reads the IOCTL input.
-func DecodeValidateNegotiateInfoRequest(b []byte) (*ValidateNegotiateInfoRequest, error) {
-	if len(b) < 24 {
-		return nil, fmt.Errorf("%w: VALIDATE_NEGOTIATE_INFO is %d bytes", ErrTruncated, len(b))
-	}
-	v := &ValidateNegotiateInfoRequest{Capabilities: le.Uint32(b[0:4]), SecurityMode: le.Uint16(b[20:22])}
-	copy(v.GUID[:], b[4:20])
-	n := int(le.Uint16(b[22:24]))
-	if n > maxDialects {
-		return nil, fmt.Errorf("%w: VALIDATE_NEGOTIATE_INFO DialectCount %d", ErrMalformed, n)
-	}
-	if 24+2*n > len(b) {
-		return nil, fmt.Errorf("%w: VALIDATE_NEGOTIATE_INFO %d dialects in %d bytes", ErrTruncated, n, len(b))
-	}
-	v.Dialects = make([]Dialect, n)
-	for i := range v.Dialects {
-		v.Dialects[i] = Dialect(le.Uint16(b[24+2*i:]))
-	}
-	return v, nil
-}
-
 // ValidateNegotiateInfoResponse is the IOCTL output: what the server chose.
 type ValidateNegotiateInfoResponse struct {
 	Capabilities uint32
 	GUID         GUID
 	SecurityMode uint16
 	Dialect      Dialect
-}
-
-// Marshal returns the IOCTL output bytes.
-func (v *ValidateNegotiateInfoResponse) Marshal() []byte {
-	b := make([]byte, 24)
-	le.PutUint32(b[0:4], v.Capabilities)      // Capabilities
-	copy(b[4:20], v.GUID[:])                  // Guid
-	le.PutUint16(b[20:22], v.SecurityMode)    // SecurityMode
-	le.PutUint16(b[22:24], uint16(v.Dialect)) // Dialect
-	return b
 }
 
 // DecodeValidateNegotiateInfoResponse reads the IOCTL output.

@@ -203,47 +203,6 @@ func (r *NegotiateRequest) MarshalBody() []byte {
 // maxDialects bounds DialectCount; five are defined.
 const maxDialects = 64
 
-// DecodeNegotiateRequest reads a NEGOTIATE request body.
-func DecodeNegotiateRequest(body []byte) (*NegotiateRequest, error) {
-	if err := checkFixed(body, negotiateReqFixed, 36, "NEGOTIATE request"); err != nil {
-		return nil, err
-	}
-	r := &NegotiateRequest{
-		SecurityMode: le.Uint16(body[4:6]),
-		Reserved:     le.Uint16(body[6:8]),
-		Capabilities: le.Uint32(body[8:12]),
-	}
-	copy(r.ClientGUID[:], body[12:28])
-	n := int(le.Uint16(body[2:4]))
-	if n == 0 || n > maxDialects {
-		return nil, fmt.Errorf("%w: NEGOTIATE DialectCount %d", ErrMalformed, n)
-	}
-	if negotiateReqFixed+2*n > len(body) {
-		return nil, fmt.Errorf("%w: NEGOTIATE %d dialects in %d bytes", ErrTruncated, n, len(body))
-	}
-	r.Dialects = make([]Dialect, n)
-	for i := range r.Dialects {
-		r.Dialects[i] = Dialect(le.Uint16(body[negotiateReqFixed+2*i:]))
-	}
-	if !offers311(r.Dialects) {
-		r.ClientStartTime = le.Uint64(body[28:36])
-		return r, nil
-	}
-	off, count := le.Uint32(body[28:32]), int(le.Uint16(body[32:34]))
-	if count == 0 {
-		return r, nil
-	}
-	if off < HeaderSize || uint64(off)-HeaderSize > uint64(len(body)) {
-		return nil, fmt.Errorf("%w: NegotiateContextOffset %d", ErrMalformed, off)
-	}
-	ctxs, err := decodeContexts(body[off-HeaderSize:], count)
-	if err != nil {
-		return nil, err
-	}
-	r.Contexts = ctxs
-	return r, nil
-}
-
 // NegotiateResponse is SMB2 NEGOTIATE Response (StructureSize 65).
 type NegotiateResponse struct {
 	SecurityMode    uint16
@@ -261,34 +220,6 @@ type NegotiateResponse struct {
 }
 
 const negotiateRespFixed = 64
-
-// MarshalBody implements Body.
-func (r *NegotiateResponse) MarshalBody() []byte {
-	b := make([]byte, negotiateRespFixed, negotiateRespFixed+len(r.SecurityBuffer)+96)
-	le.PutUint16(b[0:2], 65)                          // StructureSize
-	le.PutUint16(b[2:4], r.SecurityMode)              // SecurityMode
-	le.PutUint16(b[4:6], uint16(r.DialectRevision))   // DialectRevision
-	copy(b[8:24], r.ServerGUID[:])                    // ServerGuid
-	le.PutUint32(b[24:28], r.Capabilities)            // Capabilities
-	le.PutUint32(b[28:32], r.MaxTransactSize)         // MaxTransactSize
-	le.PutUint32(b[32:36], r.MaxReadSize)             // MaxReadSize
-	le.PutUint32(b[36:40], r.MaxWriteSize)            // MaxWriteSize
-	le.PutUint64(b[40:48], uint64(r.SystemTime))      // SystemTime
-	le.PutUint64(b[48:56], uint64(r.ServerStartTime)) // ServerStartTime
-	// Windows and Samba both point an empty buffer at 0x80 too.
-	le.PutUint16(b[56:58], HeaderSize+negotiateRespFixed) // SecurityBufferOffset
-	le.PutUint16(b[58:60], uint16(len(r.SecurityBuffer))) // SecurityBufferLength
-	b = append(b, r.SecurityBuffer...)                    // Buffer
-	if r.DialectRevision == Dialect311 && len(r.Contexts) > 0 {
-		for (HeaderSize+len(b))%8 != 0 {
-			b = append(b, 0) // Padding
-		}
-		le.PutUint16(b[6:8], uint16(len(r.Contexts)))     // NegotiateContextCount
-		le.PutUint32(b[60:64], uint32(HeaderSize+len(b))) // NegotiateContextOffset
-		b = encodeContexts(b, r.Contexts)
-	}
-	return b
-}
 
 // DecodeNegotiateResponse reads a NEGOTIATE response body, including the one an SMB2
 // server sends to an SMB1 NEGOTIATE that offered "SMB 2.002"/"SMB 2.???".

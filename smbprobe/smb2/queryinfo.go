@@ -49,28 +49,6 @@ func (r *QueryInfoRequest) MarshalBody() []byte {
 	return append(b, r.Input...)
 }
 
-// DecodeQueryInfoRequest reads a QUERY_INFO request body.
-func DecodeQueryInfoRequest(body []byte) (*QueryInfoRequest, error) {
-	if err := checkFixed(body, queryInfoReqFixed, 41, "QUERY_INFO request"); err != nil {
-		return nil, err
-	}
-	r := &QueryInfoRequest{
-		InfoType:              body[2],
-		FileInfoClass:         body[3],
-		OutputBufferLength:    le.Uint32(body[4:8]),
-		Reserved:              le.Uint16(body[10:12]),
-		AdditionalInformation: le.Uint32(body[16:20]),
-		Flags:                 le.Uint32(body[20:24]),
-		FileID:                getFileID(body[24:40]),
-	}
-	in, err := bodyField(body, uint32(le.Uint16(body[8:10])), le.Uint32(body[12:16]), "QUERY_INFO Input")
-	if err != nil {
-		return nil, err
-	}
-	r.Input = in
-	return r, nil
-}
-
 // QueryInfoResponse is SMB2 QUERY_INFO Response (StructureSize 9). Its StructureSize is
 // the same as the ERROR response's: tell them apart by the header Status.
 type QueryInfoResponse struct {
@@ -78,18 +56,6 @@ type QueryInfoResponse struct {
 }
 
 const queryInfoRespFixed = 8
-
-// MarshalBody implements Body.
-func (r *QueryInfoResponse) MarshalBody() []byte {
-	b := make([]byte, queryInfoRespFixed, queryInfoRespFixed+len(r.OutputBuffer)+1)
-	le.PutUint16(b[0:2], 9)                             // StructureSize
-	le.PutUint16(b[2:4], HeaderSize+queryInfoRespFixed) // OutputBufferOffset
-	le.PutUint32(b[4:8], uint32(len(r.OutputBuffer)))   // OutputBufferLength
-	if len(r.OutputBuffer) == 0 {
-		return append(b, 0)
-	}
-	return append(b, r.OutputBuffer...)
-}
 
 // DecodeQueryInfoResponse reads a QUERY_INFO response body.
 func DecodeQueryInfoResponse(body []byte) (*QueryInfoResponse, error) {

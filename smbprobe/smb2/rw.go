@@ -35,29 +35,6 @@ func (r *ReadRequest) MarshalBody() []byte {
 	return append(b, 0) // Buffer: at least one byte even when empty
 }
 
-// DecodeReadRequest reads a READ request body.
-func DecodeReadRequest(body []byte) (*ReadRequest, error) {
-	if err := checkFixed(body, readReqFixed, 49, "READ request"); err != nil {
-		return nil, err
-	}
-	r := &ReadRequest{
-		Padding:        body[2],
-		Flags:          body[3],
-		Length:         le.Uint32(body[4:8]),
-		Offset:         le.Uint64(body[8:16]),
-		FileID:         getFileID(body[16:32]),
-		MinimumCount:   le.Uint32(body[32:36]),
-		Channel:        le.Uint32(body[36:40]),
-		RemainingBytes: le.Uint32(body[40:44]),
-	}
-	ci, err := bodyField(body, uint32(le.Uint16(body[44:46])), uint32(le.Uint16(body[46:48])), "READ ReadChannelInfo")
-	if err != nil {
-		return nil, err
-	}
-	r.ReadChannelInfo = ci
-	return r, nil
-}
-
 // ReadResponse is SMB2 READ Response (StructureSize 17).
 type ReadResponse struct {
 	Reserved      uint8
@@ -67,19 +44,6 @@ type ReadResponse struct {
 }
 
 const readRespFixed = 16
-
-// MarshalBody implements Body. Data always follows the fixed part (DataOffset 0x50).
-func (r *ReadResponse) MarshalBody() []byte {
-	b := make([]byte, readRespFixed+len(r.Data))
-	le.PutUint16(b[0:2], 17)                  // StructureSize
-	b[2] = HeaderSize + readRespFixed         // DataOffset
-	b[3] = r.Reserved                         // Reserved
-	le.PutUint32(b[4:8], uint32(len(r.Data))) // DataLength
-	le.PutUint32(b[8:12], r.DataRemaining)    // DataRemaining
-	le.PutUint32(b[12:16], r.Flags)           // Reserved2/Flags
-	copy(b[16:], r.Data)                      // Buffer
-	return b
-}
 
 // DecodeReadResponse reads a READ response body (status SUCCESS or BUFFER_OVERFLOW, the
 // latter on a short message-mode pipe read).
@@ -134,46 +98,11 @@ func (r *WriteRequest) MarshalBody() []byte {
 	return b
 }
 
-// DecodeWriteRequest reads a WRITE request body.
-func DecodeWriteRequest(body []byte) (*WriteRequest, error) {
-	if err := checkFixed(body, writeReqFixed, 49, "WRITE request"); err != nil {
-		return nil, err
-	}
-	r := &WriteRequest{
-		Offset:         le.Uint64(body[8:16]),
-		FileID:         getFileID(body[16:32]),
-		Channel:        le.Uint32(body[32:36]),
-		RemainingBytes: le.Uint32(body[36:40]),
-		Flags:          le.Uint32(body[44:48]),
-	}
-	d, err := bodyField(body, uint32(le.Uint16(body[2:4])), le.Uint32(body[4:8]), "WRITE Data")
-	if err != nil {
-		return nil, err
-	}
-	r.Data = d
-	ci, err := bodyField(body, uint32(le.Uint16(body[40:42])), uint32(le.Uint16(body[42:44])), "WRITE WriteChannelInfo")
-	if err != nil {
-		return nil, err
-	}
-	r.WriteChannelInfo = ci
-	return r, nil
-}
-
 // WriteResponse is SMB2 WRITE Response (StructureSize 17).
 type WriteResponse struct {
 	Reserved  uint16
 	Count     uint32
 	Remaining uint32
-}
-
-// MarshalBody implements Body. The channel-info fields are unused (0).
-func (r *WriteResponse) MarshalBody() []byte {
-	b := make([]byte, 16)
-	le.PutUint16(b[0:2], 17)           // StructureSize
-	le.PutUint16(b[2:4], r.Reserved)   // Reserved
-	le.PutUint32(b[4:8], r.Count)      // Count
-	le.PutUint32(b[8:12], r.Remaining) // Remaining
-	return b                           // WriteChannelInfoOffset/Length: 0
 }
 
 // DecodeWriteResponse reads a WRITE response body.

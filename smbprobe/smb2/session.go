@@ -1,7 +1,6 @@
 package smb2
 
 import (
-	"fmt"
 	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 )
 
@@ -41,26 +40,6 @@ func (r *SessionSetupRequest) MarshalBody() []byte {
 	return b
 }
 
-// DecodeSessionSetupRequest reads a SESSION_SETUP request body.
-func DecodeSessionSetupRequest(body []byte) (*SessionSetupRequest, error) {
-	if err := checkFixed(body, sessionSetupReqFixed, 25, "SESSION_SETUP request"); err != nil {
-		return nil, err
-	}
-	r := &SessionSetupRequest{
-		Flags:             body[2],
-		SecurityMode:      body[3],
-		Capabilities:      le.Uint32(body[4:8]),
-		Channel:           le.Uint32(body[8:12]),
-		PreviousSessionID: le.Uint64(body[16:24]),
-	}
-	sb, err := bodyField(body, uint32(le.Uint16(body[12:14])), uint32(le.Uint16(body[14:16])), "SESSION_SETUP SecurityBuffer")
-	if err != nil {
-		return nil, err
-	}
-	r.SecurityBuffer = sb
-	return r, nil
-}
-
 // ProbeSessionSetup is the scanner's first SESSION_SETUP, carrying an NTLMSSP NEGOTIATE
 // (token) to make the server reveal its CHALLENGE and OS version.
 func ProbeSessionSetup(token []byte) *SessionSetupRequest {
@@ -74,17 +53,6 @@ type SessionSetupResponse struct {
 }
 
 const sessionSetupRespFixed = 8
-
-// MarshalBody implements Body.
-func (r *SessionSetupResponse) MarshalBody() []byte {
-	b := make([]byte, sessionSetupRespFixed+len(r.SecurityBuffer))
-	le.PutUint16(b[0:2], 9)                                // StructureSize
-	le.PutUint16(b[2:4], r.SessionFlags)                   // SessionFlags
-	le.PutUint16(b[4:6], HeaderSize+sessionSetupRespFixed) // SecurityBufferOffset
-	le.PutUint16(b[6:8], uint16(len(r.SecurityBuffer)))    // SecurityBufferLength
-	copy(b[8:], r.SecurityBuffer)                          // Buffer
-	return b
-}
 
 // DecodeSessionSetupResponse reads a SESSION_SETUP response body (status SUCCESS or
 // MORE_PROCESSING_REQUIRED; other statuses come with an ERROR body).
@@ -154,25 +122,6 @@ func (r *TreeConnectRequest) MarshalBody() []byte {
 	return b
 }
 
-// DecodeTreeConnectRequest reads a TREE_CONNECT request body. A 3.1.1 extension
-// (Flags & TreeConnectFlagExtensionPresent) is not interpreted: the path is still found
-// by PathOffset.
-func DecodeTreeConnectRequest(body []byte) (*TreeConnectRequest, error) {
-	if err := checkFixed(body, treeConnectReqFixed, 9, "TREE_CONNECT request"); err != nil {
-		return nil, err
-	}
-	r := &TreeConnectRequest{Flags: le.Uint16(body[2:4])}
-	if r.Flags&TreeConnectFlagExtensionPresent != 0 {
-		return nil, fmt.Errorf("%w: TREE_CONNECT extension not supported", ErrMalformed)
-	}
-	p, err := bodyField(body, uint32(le.Uint16(body[4:6])), uint32(le.Uint16(body[6:8])), "TREE_CONNECT Path")
-	if err != nil {
-		return nil, err
-	}
-	r.Path = utf16le.DecodeToNUL(p)
-	return r, nil
-}
-
 // TreeConnectResponse is SMB2 TREE_CONNECT Response (StructureSize 16).
 type TreeConnectResponse struct {
 	ShareType     uint8
@@ -180,18 +129,6 @@ type TreeConnectResponse struct {
 	ShareFlags    uint32
 	Capabilities  uint32
 	MaximalAccess uint32
-}
-
-// MarshalBody implements Body.
-func (r *TreeConnectResponse) MarshalBody() []byte {
-	b := make([]byte, 16)
-	le.PutUint16(b[0:2], 16)                // StructureSize
-	b[2] = r.ShareType                      // ShareType
-	b[3] = r.Reserved                       // Reserved
-	le.PutUint32(b[4:8], r.ShareFlags)      // ShareFlags
-	le.PutUint32(b[8:12], r.Capabilities)   // Capabilities
-	le.PutUint32(b[12:16], r.MaximalAccess) // MaximalAccess
-	return b
 }
 
 // DecodeTreeConnectResponse reads a TREE_CONNECT response body.

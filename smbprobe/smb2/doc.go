@@ -1,6 +1,6 @@
 // Package smb2 is the client side of SMB 2/3 (MS-SMB2): it encodes requests and decodes
-// responses, for the scanner's fingerprint (NEGOTIATE, SESSION_SETUP, IPC$, srvsvc) and the
-// frame guard of the credentialed check. The server direction (request decoders, response
+// responses, for the scanner's SMB2 path (NEGOTIATE, SESSION_SETUP, IPC$, srvsvc); the lab
+// uses only its signing functions. The server direction (request decoders, response
 // encoders) exists only in the tests, as the round-trip oracle: the lab (package smblab)
 // builds and parses its SMB2 messages with its own code on purpose, so that it stays an
 // independent check of this package's encoders.

@@ -77,53 +77,6 @@ func (p Bind) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
-// DecodeBind decodes a bind or alter_context PDU.
-func DecodeBind(b []byte) (Bind, error) {
-	f, err := decodeFrameOf(b, PTypeBind, PTypeAlterContext)
-	if err != nil {
-		return Bind{}, err
-	}
-	body := f.Body
-	if len(body) < 12 {
-		return Bind{}, truncated("bind body", 12, len(body))
-	}
-	le := binary.LittleEndian
-	p := Bind{
-		CallID:       f.CallID,
-		Flags:        f.Flags,
-		AlterContext: f.Type == PTypeAlterContext,
-		MaxXmitFrag:  le.Uint16(body[0:2]),
-		MaxRecvFrag:  le.Uint16(body[2:4]),
-		AssocGroup:   le.Uint32(body[4:8]),
-	}
-	nctx := int(body[8])
-	off := 12
-	if nctx > 0 {
-		p.Contexts = make([]Context, 0, min(nctx, (len(body)-off)/24))
-	}
-	for i := 0; i < nctx; i++ {
-		if len(body)-off < 24 {
-			return Bind{}, truncated(fmt.Sprintf("context %d", i), 24, len(body)-off)
-		}
-		c := Context{ID: le.Uint16(body[off : off+2])}
-		nts := int(body[off+2])
-		c.Abstract, _ = decodeSyntaxID(body[off+4 : off+24])
-		off += 24
-		if len(body)-off < nts*syntaxIDSize {
-			return Bind{}, truncated(fmt.Sprintf("context %d transfer syntaxes", i), nts*syntaxIDSize, len(body)-off)
-		}
-		if nts > 0 {
-			c.Transfer = make([]SyntaxID, nts)
-		}
-		for j := range c.Transfer {
-			c.Transfer[j], _ = decodeSyntaxID(body[off : off+syntaxIDSize])
-			off += syntaxIDSize
-		}
-		p.Contexts = append(p.Contexts, c)
-	}
-	return p, nil
-}
-
 // ResultCode is p_cont_def_result_t.
 type ResultCode uint16
 
@@ -203,37 +156,6 @@ func secAddrEnd(addrLen int) int {
 	return (end + 3) &^ 3
 }
 
-// MarshalBinary encodes the PDU.
-func (p BindAck) MarshalBinary() ([]byte, error) {
-	addrLen := 0
-	if p.SecondaryAddr != "" {
-		addrLen = len(p.SecondaryAddr) + 1
-	}
-	if addrLen > 0xFFFF || len(p.Results) > 0xFF {
-		return nil, fmt.Errorf("%w: secondary address or result list too long", ErrTooLarge)
-	}
-	resOff := secAddrEnd(addrLen)
-	b, err := newPDU(p.ptype(), p.Flags, p.CallID, resOff+4+24*len(p.Results)-HeaderSize)
-	if err != nil {
-		return nil, err
-	}
-	le := binary.LittleEndian
-	le.PutUint16(b[16:18], p.MaxXmitFrag)   // max_xmit_frag
-	le.PutUint16(b[18:20], p.MaxRecvFrag)   // max_recv_frag
-	le.PutUint32(b[20:24], p.AssocGroup)    // assoc_group_id
-	le.PutUint16(b[24:26], uint16(addrLen)) // sec_addr.length (NUL included)
-	copy(b[26:], p.SecondaryAddr)           // sec_addr.port_spec; NUL and align pad stay 0
-	b[resOff] = byte(len(p.Results))        // p_result_list.n_results; reserved, reserved2 stay 0
-	off := resOff + 4
-	for _, r := range p.Results {
-		le.PutUint16(b[off:off+2], uint16(r.Result)) // result
-		le.PutUint16(b[off+2:off+4], r.Reason)       // reason
-		r.Transfer.encode(b[off+4 : off+24])         // transfer_syntax
-		off += 24
-	}
-	return b, nil
-}
-
 // DecodeBindAck decodes a bind_ack or alter_context_resp PDU.
 func DecodeBindAck(b []byte) (BindAck, error) {
 	f, err := decodeFrameOf(b, PTypeBindAck, PTypeAlterContextResp)
@@ -306,25 +228,6 @@ type BindNak struct {
 	Flags    uint8
 	Reason   uint16 // provider_reject_reason
 	Versions []Version
-}
-
-// MarshalBinary encodes the PDU, zero-padded to a multiple of 4 bytes.
-func (p BindNak) MarshalBinary() ([]byte, error) {
-	if len(p.Versions) > 0xFF {
-		return nil, fmt.Errorf("%w: %d versions", ErrTooLarge, len(p.Versions))
-	}
-	n := (2 + 1 + 2*len(p.Versions) + 3) &^ 3
-	b, err := newPDU(PTypeBindNak, p.Flags, p.CallID, n)
-	if err != nil {
-		return nil, err
-	}
-	binary.LittleEndian.PutUint16(b[16:18], p.Reason) // provider_reject_reason
-	b[18] = byte(len(p.Versions))                     // versions.n_protocols
-	for i, v := range p.Versions {
-		b[19+2*i] = v.Major // p_protocols[i].major
-		b[20+2*i] = v.Minor // p_protocols[i].minor
-	}
-	return b, nil
 }
 
 // DecodeBindNak decodes a bind_nak. A bind_nak that stops after the reason (some stacks send

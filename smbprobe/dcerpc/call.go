@@ -51,37 +51,6 @@ func (p Request) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
-// DecodeRequest decodes one request fragment. Stub aliases b.
-func DecodeRequest(b []byte) (Request, error) {
-	f, err := decodeFrameOf(b, PTypeRequest)
-	if err != nil {
-		return Request{}, err
-	}
-	body := f.Body
-	if len(body) < 8 {
-		return Request{}, truncated("request body", 8, len(body))
-	}
-	le := binary.LittleEndian
-	p := Request{
-		CallID:    f.CallID,
-		Flags:     f.Flags,
-		AllocHint: le.Uint32(body[0:4]),
-		ContextID: le.Uint16(body[4:6]),
-		Opnum:     le.Uint16(body[6:8]),
-	}
-	body = body[8:]
-	if f.Flags&FlagObjectUUID != 0 {
-		u, err := DecodeUUID(body)
-		if err != nil {
-			return Request{}, err
-		}
-		p.Object = &u
-		body = body[16:]
-	}
-	p.Stub = body
-	return p, nil
-}
-
 // Response is a response PDU (ptype 2): one fragment of a call's result.
 type Response struct {
 	CallID      uint32
@@ -92,28 +61,9 @@ type Response struct {
 	Stub        []byte
 }
 
-// NewResponse returns a single-fragment response whose alloc_hint is the stub length.
-func NewResponse(callID uint32, contextID uint16, stub []byte) Response {
-	return Response{CallID: callID, Flags: FlagsSingle, AllocHint: uint32(len(stub)), ContextID: contextID, Stub: stub}
-}
-
 // DidNotExecute reports PFC_DID_NOT_EXECUTE, which makes the call a failure whatever the stub
 // says.
 func (p Response) DidNotExecute() bool { return p.Flags&FlagDidNotExecute != 0 }
-
-// MarshalBinary encodes the PDU.
-func (p Response) MarshalBinary() ([]byte, error) {
-	b, err := newPDU(PTypeResponse, p.Flags, p.CallID, 8+len(p.Stub))
-	if err != nil {
-		return nil, err
-	}
-	le := binary.LittleEndian
-	le.PutUint32(b[16:20], p.AllocHint) // alloc_hint
-	le.PutUint16(b[20:22], p.ContextID) // p_cont_id
-	b[22] = p.CancelCount               // cancel_count; reserved stays 0
-	copy(b[24:], p.Stub)                // stub data
-	return b, nil
-}
 
 // DecodeResponse decodes one response fragment. Stub aliases b.
 func DecodeResponse(b []byte) (Response, error) {
@@ -148,33 +98,12 @@ type Fault struct {
 	Stub []byte
 }
 
-// NewFault returns a single-fragment fault as Windows sends it for a call it refused before
-// running it (nca_s_op_rng_error, nca_s_unk_if, …): 32 bytes, PFC_DID_NOT_EXECUTE set.
-func NewFault(callID uint32, contextID uint16, status FaultStatus) Fault {
-	return Fault{CallID: callID, Flags: FlagsSingle | FlagDidNotExecute, ContextID: contextID, Status: status}
-}
-
 // DidNotExecute reports PFC_DID_NOT_EXECUTE.
 func (p Fault) DidNotExecute() bool { return p.Flags&FlagDidNotExecute != 0 }
 
 // Err returns the fault as a *FaultError.
 func (p Fault) Err() error {
 	return &FaultError{CallID: p.CallID, Status: p.Status, DidNotExecute: p.DidNotExecute()}
-}
-
-// MarshalBinary encodes the PDU.
-func (p Fault) MarshalBinary() ([]byte, error) {
-	b, err := newPDU(PTypeFault, p.Flags, p.CallID, 16+len(p.Stub))
-	if err != nil {
-		return nil, err
-	}
-	le := binary.LittleEndian
-	le.PutUint32(b[16:20], p.AllocHint)      // alloc_hint
-	le.PutUint16(b[20:22], p.ContextID)      // p_cont_id
-	b[22] = p.CancelCount                    // cancel_count; reserved stays 0
-	le.PutUint32(b[24:28], uint32(p.Status)) // status
-	copy(b[32:], p.Stub)                     // after reserved2 (4 bytes, 0)
-	return b, nil
 }
 
 // DecodeFault decodes a fault PDU. It accepts the 28-byte form without the trailing reserved

@@ -51,30 +51,6 @@ func fragFlags(base uint8, i, n int) uint8 {
 	return f
 }
 
-// Fragments encodes the response as PDUs of at most maxFrag bytes (the client's
-// max_recv_frag). alloc_hint in each fragment is the stub bytes still to come, as Windows sets
-// it; the Flags field contributes every bit except FIRST/LAST.
-func (p Response) Fragments(maxFrag int) ([][]byte, error) {
-	chunk, err := fragmentChunk(maxFrag, HeaderSize+8)
-	if err != nil {
-		return nil, err
-	}
-	parts := splitStub(p.Stub, chunk)
-	out := make([][]byte, len(parts))
-	remaining := len(p.Stub)
-	for i, part := range parts {
-		q := p
-		q.Flags = fragFlags(p.Flags, i, len(parts))
-		q.AllocHint = uint32(remaining)
-		q.Stub = part
-		if out[i], err = q.MarshalBinary(); err != nil {
-			return nil, err
-		}
-		remaining -= len(part)
-	}
-	return out, nil
-}
-
 // Fragments encodes the request as PDUs of at most maxFrag bytes (the server's max_recv_frag).
 func (p Request) Fragments(maxFrag int) ([][]byte, error) {
 	chunk, err := fragmentChunk(maxFrag, p.headerLen())
@@ -101,9 +77,8 @@ func (p Request) Fragments(maxFrag int) ([][]byte, error) {
 // was not run, so its result must not be trusted.
 var ErrDidNotExecute = errors.New("dcerpc: response flagged did-not-execute")
 
-// Reassembler collects the fragments of one call — responses on the client side, requests on
-// the server side — into one stub. The first fragment fixes the packet type, context id and
-// (for requests) opnum; later fragments must agree. It is not safe for concurrent use.
+// Reassembler collects the response fragments of one call into one stub. The first fragment
+// fixes the context id; later fragments must agree. It is not safe for concurrent use.
 type Reassembler struct {
 	callID  uint32
 	maxStub int
@@ -111,7 +86,6 @@ type Reassembler struct {
 	n     int // fragments accepted
 	done  bool
 	ptype PacketType
-	req   Request
 	resp  Response
 	stub  []byte
 }
@@ -147,7 +121,7 @@ func (r *Reassembler) Add(pdu []byte) (done bool, err error) {
 		}
 		r.done = true
 		return true, f.Err()
-	case PTypeRequest, PTypeResponse:
+	case PTypeResponse:
 	default:
 		return false, fmt.Errorf("%w: %s in a call", ErrUnexpectedType, h.Type)
 	}
@@ -167,32 +141,17 @@ func (r *Reassembler) Add(pdu []byte) (done bool, err error) {
 	if r.n >= maxFragments {
 		return false, fmt.Errorf("%w: more than %d fragments", ErrTooLarge, maxFragments)
 	}
-	var stub []byte
-	if h.Type == PTypeRequest {
-		q, err := DecodeRequest(pdu)
-		if err != nil {
-			return false, err
-		}
-		if r.n == 0 {
-			r.req = q
-		} else if q.ContextID != r.req.ContextID || q.Opnum != r.req.Opnum {
-			return false, fmt.Errorf("%w: fragment changes context %d/opnum %d to %d/%d", ErrMalformed, r.req.ContextID, r.req.Opnum, q.ContextID, q.Opnum)
-		}
-		r.req.Flags |= q.Flags
-		stub = q.Stub
-	} else {
-		q, err := DecodeResponse(pdu)
-		if err != nil {
-			return false, err
-		}
-		if r.n == 0 {
-			r.resp = q
-		} else if q.ContextID != r.resp.ContextID {
-			return false, fmt.Errorf("%w: fragment changes context %d to %d", ErrMalformed, r.resp.ContextID, q.ContextID)
-		}
-		r.resp.Flags |= q.Flags
-		stub = q.Stub
+	q, err := DecodeResponse(pdu)
+	if err != nil {
+		return false, err
 	}
+	if r.n == 0 {
+		r.resp = q
+	} else if q.ContextID != r.resp.ContextID {
+		return false, fmt.Errorf("%w: fragment changes context %d to %d", ErrMalformed, r.resp.ContextID, q.ContextID)
+	}
+	r.resp.Flags |= q.Flags
+	stub := q.Stub
 	if len(stub) > r.maxStub-len(r.stub) {
 		return false, fmt.Errorf("%w: stub exceeds %d bytes", ErrTooLarge, r.maxStub)
 	}
@@ -212,14 +171,6 @@ func (r *Reassembler) Add(pdu []byte) (done bool, err error) {
 // and LAST are both set once done), alloc_hint is the stub length.
 func (r *Reassembler) Response() Response {
 	p := r.resp
-	p.AllocHint = uint32(len(r.stub))
-	p.Stub = r.stub
-	return p
-}
-
-// Request returns the reassembled request, like Response.
-func (r *Reassembler) Request() Request {
-	p := r.req
 	p.AllocHint = uint32(len(r.stub))
 	p.Stub = r.stub
 	return p

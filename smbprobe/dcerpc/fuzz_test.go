@@ -85,14 +85,6 @@ func FuzzDecodeHeader(f *testing.F) {
 	})
 }
 
-func FuzzDecodeBind(f *testing.F) {
-	seed(f)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		v, err := DecodeBind(b)
-		roundTrip(t, v, err, Bind.MarshalBinary, DecodeBind)
-	})
-}
-
 func FuzzDecodeBindAck(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -106,14 +98,6 @@ func FuzzDecodeBindNak(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := DecodeBindNak(b)
 		roundTrip(t, v, err, BindNak.MarshalBinary, DecodeBindNak)
-	})
-}
-
-func FuzzDecodeRequest(f *testing.F) {
-	seed(f)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		v, err := DecodeRequest(b)
-		roundTrip(t, v, err, Request.MarshalBinary, DecodeRequest)
 	})
 }
 

@@ -108,16 +108,6 @@ func (h Header) IsReply() bool { return h.Flags&FlagsReply != 0 }
 // Unicode reports whether strings in the message are UTF-16LE.
 func (h Header) Unicode() bool { return h.Flags2&Flags2Unicode != 0 }
 
-// Reply returns a response header for h: same IDs and signature field cleared, reply bit set.
-// The lab server uses it so that TID/UID/PID/MID echo the request as Windows does.
-func (h Header) Reply(status ntstatus.Status) Header {
-	r := h
-	r.Status = status
-	r.Flags |= FlagsReply
-	r.Signature = [8]byte{}
-	return r
-}
-
 // encode writes the header into b[:HeaderLen].
 func (h Header) encode(b []byte) {
 	copy(b[0:4], ProtocolSMB1)             // Protocol

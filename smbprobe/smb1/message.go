@@ -89,12 +89,6 @@ func (m Message) IsErrorResponse() bool {
 	return m.Header.Status != ntstatus.Success && len(m.Words) == 0 && len(m.Bytes) == 0
 }
 
-// ErrorResponse encodes a failure reply to req: its header with the reply bit and status set,
-// WordCount 0 and ByteCount 0 (MS-CIFS 2.2.3.1 / 3.3.4.1.2).
-func ErrorResponse(req Header, status ntstatus.Status) []byte {
-	return NewMessage(req.Reply(status), nil, nil).Marshal()
-}
-
 // AndX is the 4-byte prefix of the words of an AndX command (MS-CIFS 2.2.3.4).
 type AndX struct {
 	Command  byte // AndXCommand

@@ -1,6 +1,10 @@
 package smb1
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/scan445/scan445/smbprobe/ntstatus"
+)
 
 // The server direction of the codec: request decoders and response encoders. scan445 only
 // sends requests and reads responses, and the lab parses and builds its messages with its own
@@ -438,4 +442,20 @@ func (r TransactionResponse) encode(h Header, cmd byte) []byte {
 		le.PutUint16(w[transRespFixed+2*i:], s) // Setup
 	}
 	return encodePlain(h, cmd, w, d.b)
+}
+
+// Reply returns a response header for h: same IDs and signature field cleared, reply bit set.
+// Tests playing the server use it so that TID/UID/PID/MID echo the request as Windows does.
+func (h Header) Reply(status ntstatus.Status) Header {
+	r := h
+	r.Status = status
+	r.Flags |= FlagsReply
+	r.Signature = [8]byte{}
+	return r
+}
+
+// ErrorResponse encodes a failure reply to req: its header with the reply bit and status set,
+// WordCount 0 and ByteCount 0 (MS-CIFS 2.2.3.1 / 3.3.4.1.2).
+func ErrorResponse(req Header, status ntstatus.Status) []byte {
+	return NewMessage(req.Reply(status), nil, nil).Marshal()
 }

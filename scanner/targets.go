@@ -69,7 +69,10 @@ type SpecError struct {
 	Err  error
 }
 
+// Error says which spec of which role failed, and why.
 func (e *SpecError) Error() string { return fmt.Sprintf("%s %q: %v", e.Role, e.Spec, e.Err) }
+
+// Unwrap returns the underlying error.
 func (e *SpecError) Unwrap() error { return e.Err }
 
 // TargetSet is the parsed, deduplicated, excluded and sharded target space. It holds only sorted

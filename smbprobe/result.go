@@ -21,6 +21,7 @@ const (
 // Class says how much risk a check carries for the scanned host.
 type Class string
 
+// The safety classes (docs/checks.md §0).
 const (
 	ClassSafe         Class = "safe"
 	ClassCredentialed Class = "credentialed"
@@ -30,6 +31,7 @@ const (
 // Severity ranks findings for prioritised remediation.
 type Severity string
 
+// The severities, most urgent first.
 const (
 	SeverityCritical Severity = "critical"
 	SeverityHigh     Severity = "high"
@@ -85,6 +87,7 @@ type Finding struct {
 // Category separates what gates CI differently: a worm, a missing patch, a weak setting.
 type Category string
 
+// The categories.
 const (
 	CategoryInfection     Category = "infection"
 	CategoryVulnerability Category = "vulnerability"

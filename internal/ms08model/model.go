@@ -19,7 +19,7 @@ const (
 	// WriteBefore and WriteAfter: a write outside the buffer (also never expected, since the
 	// routine stops at the first out-of-bounds read, before any write could follow it).
 	WriteBefore
-	WriteAfter
+	WriteAfter // see WriteBefore
 	// StepLimit: the main loop would never end. The published decompilation does this after a
 	// `\.\` removal that leaves p past the new NUL (`\A\.\`): it keeps re-reading the stale
 	// `.\` cells. Whether the real binary hangs there or the decompilation is off by a cell,
@@ -27,6 +27,7 @@ const (
 	StepLimit
 )
 
+// String names the fault.
 func (f Fault) String() string {
 	switch f {
 	case NoFault:

@@ -206,6 +206,7 @@ type Disagreement struct {
 	Nmap    string `json:"nmap"`
 }
 
+// String is the disagreement in one line: server, field and both answers.
 func (d Disagreement) String() string {
 	return fmt.Sprintf("%s %s: scan445 %q, nmap %q", d.Server, d.Field, d.Scan445, d.Nmap)
 }

@@ -12,6 +12,7 @@ type SyncBuffer struct {
 	b  strings.Builder
 }
 
+// Write appends p under the lock.
 func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

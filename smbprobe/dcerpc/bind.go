@@ -80,6 +80,7 @@ func (p Bind) MarshalBinary() ([]byte, error) {
 // ResultCode is p_cont_def_result_t.
 type ResultCode uint16
 
+// The results a bind_ack gives each presentation context.
 const (
 	ResultAcceptance        ResultCode = 0
 	ResultUserRejection     ResultCode = 1
@@ -87,6 +88,7 @@ const (
 	ResultNegotiateAck      ResultCode = 3 // MS-RPCE bind time feature negotiation
 )
 
+// String names the result code.
 func (r ResultCode) String() string {
 	switch r {
 	case ResultAcceptance:

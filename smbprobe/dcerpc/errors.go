@@ -36,6 +36,7 @@ type FaultError struct {
 	DidNotExecute bool
 }
 
+// Error names the fault status and the call.
 func (e *FaultError) Error() string {
 	s := fmt.Sprintf("dcerpc: fault %s on call %d", e.Status, e.CallID)
 	if e.DidNotExecute {

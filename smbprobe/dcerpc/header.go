@@ -8,6 +8,7 @@ import (
 // PacketType is the PTYPE field of the common header (C706 12.6.4.1, MS-RPCE 2.2.2.1).
 type PacketType uint8
 
+// The connection-oriented packet types.
 const (
 	PTypeRequest          PacketType = 0
 	PTypeResponse         PacketType = 2
@@ -23,6 +24,7 @@ const (
 	PTypeOrphaned         PacketType = 19
 )
 
+// String names the packet type as C706 does.
 func (t PacketType) String() string {
 	switch t {
 	case PTypeRequest:

@@ -91,6 +91,7 @@ func decodeSyntaxID(b []byte) (SyntaxID, error) {
 	}, nil
 }
 
+// String is the syntax as "uuid vMAJOR.MINOR".
 func (s SyntaxID) String() string {
 	return fmt.Sprintf("%s v%d.%d", s.UUID, s.Version, s.VersionMinor)
 }

@@ -4,6 +4,7 @@ package netapi
 // project's verdicts.
 type Status string
 
+// The outcomes of judging a netapi32.dll version.
 const (
 	Vulnerable  Status = "vulnerable"
 	Patched     Status = "patched"

@@ -20,6 +20,7 @@ type FileVersion struct {
 	Major, Minor, Build, Revision uint16
 }
 
+// String is the version as "major.minor.build.revision".
 func (v FileVersion) String() string {
 	return fmt.Sprintf("%d.%d.%d.%d", v.Major, v.Minor, v.Build, v.Revision)
 }

@@ -77,6 +77,7 @@ const versionSize = 8
 // IsZero reports whether v is all zeros (no version supplied).
 func (v Version) IsZero() bool { return v == Version{} }
 
+// String is the version as "major.minor.build rev N".
 func (v Version) String() string {
 	return fmt.Sprintf("%d.%d.%d rev %d", v.Major, v.Minor, v.Build, v.Revision)
 }

@@ -40,6 +40,7 @@ var commandNames = [...]string{
 	"CHANGE_NOTIFY", "QUERY_INFO", "SET_INFO", "OPLOCK_BREAK",
 }
 
+// String names the command as MS-SMB2 does.
 func (c Command) String() string {
 	if int(c) < len(commandNames) {
 		return commandNames[c]
@@ -60,6 +61,7 @@ const (
 	DialectWildcard Dialect = 0x02FF // answer to an SMB1 NEGOTIATE offering "SMB 2.???"
 )
 
+// String is the dialect revision in dotted form ("2.0.2", "3.1.1").
 func (d Dialect) String() string {
 	switch d {
 	case Dialect202:
@@ -109,6 +111,7 @@ const (
 // GUID is 16 bytes in wire order (Data1..Data3 little-endian, Data4 as bytes).
 type GUID [16]byte
 
+// String is the GUID in its usual dashed form.
 func (g GUID) String() string {
 	return fmt.Sprintf("%08x-%04x-%04x-%x-%x",
 		le.Uint32(g[0:4]), le.Uint16(g[4:6]), le.Uint16(g[6:8]), g[8:10], g[10:16])

@@ -51,7 +51,7 @@ type ServerInfo101 struct {
 type Hostility string
 
 const (
-	HostileNone       Hostility = ""
+	HostileNone       Hostility = ""            // a well-behaved host
 	HostileTruncated  Hostility = "truncated"   // answers with a frame that ends inside the SMB header
 	HostileHugeLength Hostility = "huge-length" // announces a 16 MiB NetBIOS frame, sends a few bytes
 	HostileBadOffsets Hostility = "bad-offsets" // counts, lengths and offsets point past the buffer

@@ -66,8 +66,10 @@ type ServerGetInfoRequest struct {
 	Level      uint32
 }
 
+// Opnum is the operation number of NetrServerGetInfo.
 func (ServerGetInfoRequest) Opnum() uint16 { return OpNetrServerGetInfo }
 
+// MarshalBinary encodes the NetrServerGetInfo request stub (NDR, little-endian).
 func (r ServerGetInfoRequest) MarshalBinary() ([]byte, error) {
 	e := newEncoder()
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
@@ -77,6 +79,8 @@ func (r ServerGetInfoRequest) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
+// DecodeServerGetInfoRequest decodes a NetrServerGetInfo request stub, bounds-checking every
+// count and pointer against it.
 func DecodeServerGetInfoRequest(stub []byte) (ServerGetInfoRequest, error) {
 	d := &decoder{b: stub}
 	r := ServerGetInfoRequest{ServerName: d.uniqueWString("ServerName"), Level: d.u32("Level")}
@@ -102,6 +106,7 @@ type ServerGetInfoResponse struct {
 	Status  WERROR
 }
 
+// MarshalBinary encodes the NetrServerGetInfo response stub (NDR, little-endian).
 func (r ServerGetInfoResponse) MarshalBinary() ([]byte, error) {
 	e := newEncoder()
 	e.u32(r.Level) // InfoStruct union discriminant
@@ -127,6 +132,8 @@ func (r ServerGetInfoResponse) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
+// DecodeServerGetInfoResponse decodes a NetrServerGetInfo response stub, bounds-checking every
+// count and pointer against it.
 func DecodeServerGetInfoResponse(stub []byte) (ServerGetInfoResponse, error) {
 	d := &decoder{b: stub}
 	r := ServerGetInfoResponse{Level: d.u32("InfoStruct level")}
@@ -157,8 +164,10 @@ func DecodeServerGetInfoResponse(stub []byte) (ServerGetInfoResponse, error) {
 // RemoteTODRequest: [in, string, unique] SRVSVC_HANDLE ServerName.
 type RemoteTODRequest struct{ ServerName *string }
 
+// Opnum is the operation number of NetrRemoteTOD.
 func (RemoteTODRequest) Opnum() uint16 { return OpNetrRemoteTOD }
 
+// MarshalBinary encodes the NetrRemoteTOD request stub (NDR, little-endian).
 func (r RemoteTODRequest) MarshalBinary() ([]byte, error) {
 	e := newEncoder()
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
@@ -167,6 +176,8 @@ func (r RemoteTODRequest) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
+// DecodeRemoteTODRequest decodes a NetrRemoteTOD request stub, bounds-checking every
+// count and pointer against it.
 func DecodeRemoteTODRequest(stub []byte) (RemoteTODRequest, error) {
 	d := &decoder{b: stub}
 	r := RemoteTODRequest{ServerName: d.uniqueWString("ServerName")}
@@ -198,6 +209,7 @@ type RemoteTODResponse struct {
 	Status   WERROR
 }
 
+// MarshalBinary encodes the NetrRemoteTOD response stub (NDR, little-endian).
 func (r RemoteTODResponse) MarshalBinary() ([]byte, error) {
 	e := newEncoder()
 	if r.Info == nil {
@@ -217,6 +229,8 @@ func (r RemoteTODResponse) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
+// DecodeRemoteTODResponse decodes a NetrRemoteTOD response stub, bounds-checking every
+// count and pointer against it.
 func DecodeRemoteTODResponse(stub []byte) (RemoteTODResponse, error) {
 	d := &decoder{b: stub}
 	r := RemoteTODResponse{Referent: d.u32("BufferPtr referent")}
@@ -244,6 +258,7 @@ type PathCanonicalizeRequest struct {
 	Flags      uint32
 }
 
+// Opnum is the operation number of NetprPathCanonicalize.
 func (PathCanonicalizeRequest) Opnum() uint16 { return OpNetprPathCanonicalize }
 
 // Paths lists every string of the request that the server may canonicalise: PathName, Prefix,
@@ -273,6 +288,7 @@ func joinedPaths(path, prefix string) []string {
 	return out
 }
 
+// MarshalBinary encodes the NetprPathCanonicalize request stub (NDR, little-endian).
 func (r PathCanonicalizeRequest) MarshalBinary() ([]byte, error) {
 	e := newEncoder()
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
@@ -290,6 +306,8 @@ func (r PathCanonicalizeRequest) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
+// DecodePathCanonicalizeRequest decodes a NetprPathCanonicalize request stub, bounds-checking every
+// count and pointer against it.
 func DecodePathCanonicalizeRequest(stub []byte) (PathCanonicalizeRequest, error) {
 	d := &decoder{b: stub}
 	r := PathCanonicalizeRequest{ServerName: d.uniqueWString("ServerName")}
@@ -312,6 +330,7 @@ type PathCanonicalizeResponse struct {
 // Path decodes Outbuf as UTF-16LE up to its first NUL.
 func (r PathCanonicalizeResponse) Path() string { return utf16le.DecodeToNUL(r.Outbuf) }
 
+// MarshalBinary encodes the NetprPathCanonicalize response stub (NDR, little-endian).
 func (r PathCanonicalizeResponse) MarshalBinary() ([]byte, error) {
 	e := newEncoder()
 	e.conformantBytes(r.Outbuf) // Outbuf
@@ -320,6 +339,8 @@ func (r PathCanonicalizeResponse) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
+// DecodePathCanonicalizeResponse decodes a NetprPathCanonicalize response stub, bounds-checking every
+// count and pointer against it.
 func DecodePathCanonicalizeResponse(stub []byte) (PathCanonicalizeResponse, error) {
 	d := &decoder{b: stub}
 	r := PathCanonicalizeResponse{Outbuf: d.conformantBytes("Outbuf")}
@@ -364,11 +385,13 @@ type PathCompareRequest struct {
 	Flags      uint32
 }
 
+// Opnum is the operation number of NetprPathCompare.
 func (PathCompareRequest) Opnum() uint16 { return OpNetprPathCompare }
 
 // Paths lists both paths: with Flags 0 the server canonicalises each.
 func (r PathCompareRequest) Paths() []string { return []string{r.PathName1, r.PathName2} }
 
+// MarshalBinary encodes the NetprPathCompare request stub (NDR, little-endian).
 func (r PathCompareRequest) MarshalBinary() ([]byte, error) {
 	e := newEncoder()
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
@@ -385,6 +408,8 @@ func (r PathCompareRequest) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
+// DecodePathCompareRequest decodes a NetprPathCompare request stub, bounds-checking every
+// count and pointer against it.
 func DecodePathCompareRequest(stub []byte) (PathCompareRequest, error) {
 	d := &decoder{b: stub}
 	r := PathCompareRequest{ServerName: d.uniqueWString("ServerName")}
@@ -399,12 +424,15 @@ func DecodePathCompareRequest(stub []byte) (PathCompareRequest, error) {
 // probe, "vulnerable").
 type PathCompareResponse struct{ Status WERROR }
 
+// MarshalBinary encodes the NetprPathCompare response stub (NDR, little-endian).
 func (r PathCompareResponse) MarshalBinary() ([]byte, error) {
 	e := newEncoder()
 	e.u32(uint32(r.Status)) // return value
 	return e.b, nil
 }
 
+// DecodePathCompareResponse decodes a NetprPathCompare response stub, bounds-checking every
+// count and pointer against it.
 func DecodePathCompareResponse(stub []byte) (PathCompareResponse, error) {
 	d := &decoder{b: stub}
 	r := PathCompareResponse{Status: WERROR(d.u32("return value"))}
@@ -423,11 +451,13 @@ type NameCanonicalizeRequest struct {
 	Flags      uint32
 }
 
+// Opnum is the operation number of NetprNameCanonicalize.
 func (NameCanonicalizeRequest) Opnum() uint16 { return OpNetprNameCanonicalize }
 
 // Paths lists Name, so a safety test can treat every srvsvc string alike.
 func (r NameCanonicalizeRequest) Paths() []string { return []string{r.Name} }
 
+// MarshalBinary encodes the NetprNameCanonicalize request stub (NDR, little-endian).
 func (r NameCanonicalizeRequest) MarshalBinary() ([]byte, error) {
 	e := newEncoder()
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
@@ -442,6 +472,8 @@ func (r NameCanonicalizeRequest) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
+// DecodeNameCanonicalizeRequest decodes a NetprNameCanonicalize request stub, bounds-checking every
+// count and pointer against it.
 func DecodeNameCanonicalizeRequest(stub []byte) (NameCanonicalizeRequest, error) {
 	d := &decoder{b: stub}
 	r := NameCanonicalizeRequest{ServerName: d.uniqueWString("ServerName")}
@@ -462,6 +494,7 @@ type NameCanonicalizeResponse struct {
 // Name decodes Outbuf up to its first NUL.
 func (r NameCanonicalizeResponse) Name() string { return utf16String(r.Outbuf) }
 
+// MarshalBinary encodes the NetprNameCanonicalize response stub (NDR, little-endian).
 func (r NameCanonicalizeResponse) MarshalBinary() ([]byte, error) {
 	e := newEncoder()
 	e.conformantWChars(r.Outbuf) // Outbuf
@@ -469,6 +502,8 @@ func (r NameCanonicalizeResponse) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
+// DecodeNameCanonicalizeResponse decodes a NetprNameCanonicalize response stub, bounds-checking every
+// count and pointer against it.
 func DecodeNameCanonicalizeResponse(stub []byte) (NameCanonicalizeResponse, error) {
 	d := &decoder{b: stub}
 	r := NameCanonicalizeResponse{Outbuf: d.conformantWChars("Outbuf")}

@@ -4,7 +4,7 @@
 # Prints one frame's TCP payload of a capture under testdata/pcaps as a fixture file in the
 # annotated-hex form the tests read (internal/testpeer.DecodeHex): a header line naming the
 # capture and frame, then the bytes. --smb drops the 4-byte NetBIOS session header.
-# internal/captures holds every fixture to the frame its header names.
+# internal/repocheck holds every fixture to the frame its header names.
 #
 #   scripts/extract-fixture.sh xp-server_smb1_ntlmssp_srvsvc-NetShareEnumAll__zeek.pcap 17 \
 #       > smbprobe/smb1/testdata/xp_negotiate_resp.hex

@@ -24,6 +24,7 @@ var (
 // Reason says why the check could not decide. Values are stable strings for reports.
 type Reason string
 
+// The reasons; ReasonNone when the check decided.
 const (
 	ReasonNone         Reason = ""
 	ReasonLogonFailure Reason = "logon-failure"  // wrong user/password, disabled or restricted account

@@ -1,4 +1,4 @@
-package captures
+package repocheck
 
 import (
 	"bufio"

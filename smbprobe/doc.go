@@ -8,4 +8,13 @@
 // exchanges established (verdict.go), with the Exchange indexes and the rule id as evidence.
 // A check that could not run is unknown with the reason, or error when the host broke the
 // probe; never patched.
+//
+// The checks are one table (checks.go): each row is a check's metadata, what it needs from
+// the session (SMB1, IPC$, a srvsvc pipe, credentials), the exchange steps it asks for, and
+// its judge. The flow asks the table what to do; docs/checks.md is the reference the rules
+// cite.
+//
+// The wire packages below name their codecs one way: Encode (EncodeBody for SMB2 bodies)
+// for what goes on the wire, Decode… for what comes off it; Parse… is for text a person
+// typed (ParseChecks, dcerpc.ParseUUID, ntlmssp.ParseNTHash).
 package smbprobe

@@ -25,7 +25,7 @@ func (r *run) absorbChallenge(blob []byte) (*ntlmssp.Challenge, string) {
 	if err != nil {
 		return nil, "no NTLMSSP CHALLENGE in the security blob: " + err.Error()
 	}
-	ch, err := ntlmssp.ParseChallenge(tok)
+	ch, err := ntlmssp.DecodeChallenge(tok)
 	if err != nil {
 		return nil, "malformed NTLMSSP CHALLENGE: " + err.Error()
 	}

@@ -141,7 +141,7 @@ func (c *rpcClient) bind(ctx context.Context) bool {
 	r := c.r
 	c.callID++
 	b := dcerpc.NewBind(c.callID, srvsvc.Interface())
-	pdu, err := b.MarshalBinary()
+	pdu, err := b.Encode()
 	if err != nil {
 		r.stop("rpc.bind", err)
 		return false
@@ -210,13 +210,13 @@ func (c *rpcClient) invoke(ctx context.Context, kind callKind) (rpcAnswer, []byt
 		a.notRun, a.err = err.Error(), err
 		return a, nil
 	}
-	stub, err := req.MarshalBinary()
+	stub, err := req.Encode()
 	if err != nil {
 		a.notRun, a.err = err.Error(), err
 		return a, nil
 	}
 	c.callID++
-	pdu, err := dcerpc.NewRequest(c.callID, 0, req.Opnum(), stub).MarshalBinary()
+	pdu, err := dcerpc.NewRequest(c.callID, 0, req.Opnum(), stub).Encode()
 	if err == nil && len(pdu) > c.maxXmit {
 		err = fmt.Errorf("request of %d bytes exceeds the server's fragment size %d", len(pdu), c.maxXmit)
 	}

@@ -51,7 +51,7 @@ func TestSafePlanNeverReachesOverflow(t *testing.T) {
 				}
 				continue
 			}
-			stub, err := req.MarshalBinary()
+			stub, err := req.Encode()
 			if err != nil {
 				t.Fatalf("%s: %v", pc.step, err)
 			}
@@ -195,7 +195,7 @@ func TestPlanGoldenStubs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := req.MarshalBinary()
+		got, err := req.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func (c *smb1Client) send(ctx context.Context, cmd byte, msg []byte) (smb1.Messa
 	if err != nil {
 		return smb1.Message{}, err
 	}
-	m, err := smb1.ParseMessage(raw)
+	m, err := smb1.DecodeMessage(raw)
 	if err != nil {
 		return m, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
@@ -70,7 +70,7 @@ func (c *smb1Client) negotiate(ctx context.Context, dialects []string) ([]byte, 
 
 // readNegotiate decodes an SMB1 NEGOTIATE reply and records the fingerprint it carries.
 func (c *smb1Client) readNegotiate(raw []byte, x *xrec, dialects []string) (smb1.NegotiateResponse, bool, error) {
-	m, err := smb1.ParseMessage(raw)
+	m, err := smb1.DecodeMessage(raw)
 	if err == nil && (m.Header.Command != smb1.CmdNegotiate || !m.Header.IsReply()) {
 		err = fmt.Errorf("%w: reply command 0x%02x", smb1.ErrMalformed, m.Header.Command)
 	}
@@ -203,7 +203,7 @@ func (r *run) smb1Session(ctx context.Context, c *smb1Client, neg smb1.Negotiate
 // smb1SessionNTLM runs the two NTLMSSP legs. ok means a null session exists; err means the
 // connection is unusable; neither means the host refused the anonymous logon.
 func (r *run) smb1SessionNTLM(ctx context.Context, c *smb1Client) (ok bool, err error) {
-	negMsg := ntlmssp.NewNegotiate(ntlmssp.DefaultClientFlags).Marshal()
+	negMsg := ntlmssp.NewNegotiate(ntlmssp.DefaultClientFlags).Encode()
 	blob, err := spnego.InitNTLM(negMsg)
 	if err != nil {
 		return false, err
@@ -241,7 +241,7 @@ func (r *run) smb1SessionNTLM(ctx context.Context, c *smb1Client) (ok bool, err 
 		return false, fmt.Errorf("%w: %s", ErrProtocol, desc)
 	}
 
-	auth := ntlmssp.NewAnonymousAuthenticate(chal, false).Marshal()
+	auth := ntlmssp.NewAnonymousAuthenticate(chal, false).Encode()
 	blob, err = spnego.RespNTLM(auth, spnego.NegStateAbsent, "")
 	if err != nil {
 		return false, err

@@ -42,7 +42,7 @@ func (c *smb2Client) send(ctx context.Context, cmd smb2.Command, body smb2.Body)
 		if err != nil {
 			return smb2.Header{}, nil, err
 		}
-		pdus, perr := smb2.Parse(raw)
+		pdus, perr := smb2.DecodeMessage(raw)
 		if perr != nil || len(pdus) == 0 {
 			return smb2.Header{}, nil, fmt.Errorf("%w: %v", ErrProtocol, perr)
 		}
@@ -60,7 +60,7 @@ func (c *smb2Client) send(ctx context.Context, cmd smb2.Command, body smb2.Body)
 
 // upgrade reads the SMB2 NEGOTIATE response a host sent to our SMB1 NEGOTIATE.
 func (c *smb2Client) upgrade(ctx context.Context, raw []byte, x *xrec) bool {
-	pdus, err := smb2.Parse(raw)
+	pdus, err := smb2.DecodeMessage(raw)
 	var resp *smb2.NegotiateResponse
 	if err == nil && len(pdus) > 0 && pdus[0].Header.Command == smb2.CmdNegotiate && pdus[0].Header.Status == ntstatus.Success {
 		resp, err = smb2.DecodeNegotiateResponse(pdus[0].Body)
@@ -150,7 +150,7 @@ func (r *run) smb2Flow(ctx context.Context, c *smb2Client) {
 }
 
 func (r *run) smb2Session(ctx context.Context, c *smb2Client) bool {
-	negMsg := ntlmssp.NewNegotiate(ntlmssp.DefaultClientFlags).Marshal()
+	negMsg := ntlmssp.NewNegotiate(ntlmssp.DefaultClientFlags).Encode()
 	blob, err := spnego.InitNTLM(negMsg)
 	if err != nil {
 		r.stop("smb2.session-setup", err)
@@ -185,7 +185,7 @@ func (r *run) smb2Session(ctx context.Context, c *smb2Client) bool {
 	if !r.needIPC() {
 		return false
 	}
-	auth := ntlmssp.NewAnonymousAuthenticate(chal, false).Marshal()
+	auth := ntlmssp.NewAnonymousAuthenticate(chal, false).Encode()
 	if blob, err = spnego.RespNTLM(auth, spnego.NegStateAbsent, ""); err != nil {
 		r.stop("smb2.session-setup", err)
 		return false

@@ -89,3 +89,38 @@ func exportedRecv(d *ast.FuncDecl) bool {
 	id, ok := t.(*ast.Ident)
 	return !ok || id.IsExported()
 }
+
+// TestWireVerbs: the wire packages name their codecs one way, Encode… for what goes on the
+// wire and Decode… for what comes off it. Parse stays for text a person typed.
+func TestWireVerbs(t *testing.T) {
+	text := map[string]bool{"ParseUUID": true, "ParseNTHash": true}
+	fset := token.NewFileSet()
+	for _, pkg := range []string{"netbios", "smb1", "smb2", "dcerpc", "srvsvc", "ntlmssp", "spnego", "p2p"} {
+		dir := filepath.Join(repoRoot, "smbprobe", pkg)
+		paths, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		if len(paths) == 0 {
+			t.Errorf("no Go files in %s", dir)
+		}
+		for _, path := range paths {
+			if strings.HasSuffix(path, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, path, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || !fd.Name.IsExported() {
+					continue
+				}
+				n := fd.Name.Name
+				for _, verb := range []string{"Marshal", "Unmarshal", "Parse"} {
+					if strings.HasPrefix(n, verb) && !text[n] {
+						t.Errorf("%s: %s: wire codecs say Encode/Decode, not %s", path, n, verb)
+					}
+				}
+			}
+		}
+	}
+}

@@ -166,7 +166,7 @@ func (c *smb1Client) exchange(ctx context.Context, cmd byte, enc func(smb1.Heade
 	if smb1.IsSMB2(raw) {
 		return smb1.Message{}, fmt.Errorf("%w: SMB2 reply to an SMB1 request", ErrProtocol)
 	}
-	m, err := smb1.ParseMessage(raw)
+	m, err := smb1.DecodeMessage(raw)
 	if err != nil {
 		return m, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
@@ -265,7 +265,7 @@ func (c *smb1Client) logon(ctx context.Context, cred Credentials, opt smb1Option
 	// Raw NTLMSSP, not SPNEGO-wrapped, as nmap and pre-Vista clients send it: Windows and
 	// Samba accept both, and the raw form finishes in two legs, where SPNEGO with an NTLM MIC
 	// needs a third for the mechListMIC.
-	negMsg := ntlmssp.NewNegotiate(ntlmssp.DefaultClientFlags).Marshal()
+	negMsg := ntlmssp.NewNegotiate(ntlmssp.DefaultClientFlags).Encode()
 	req := smb1.SessionSetupRequest{
 		Extended: true, MaxBufferSize: smb1ClientBuffer, MaxMpxCount: 2, VcNumber: 1,
 		Capabilities: smb1Caps, SecurityBlob: negMsg, NativeOS: smb1ClientName, NativeLanMan: smb1ClientName,

@@ -42,8 +42,8 @@ func (p Bind) ptype() PacketType {
 	return PTypeBind
 }
 
-// MarshalBinary encodes the PDU.
-func (p Bind) MarshalBinary() ([]byte, error) {
+// Encode encodes the PDU.
+func (p Bind) Encode() ([]byte, error) {
 	if len(p.Contexts) > 0xFF {
 		return nil, fmt.Errorf("%w: %d contexts, n_context_elem is one byte", ErrTooLarge, len(p.Contexts))
 	}

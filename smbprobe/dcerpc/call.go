@@ -8,7 +8,7 @@ import (
 // Request is a request PDU (ptype 0): one fragment of a call.
 type Request struct {
 	CallID    uint32
-	Flags     uint8 // FlagObjectUUID is set by MarshalBinary when Object is non-nil
+	Flags     uint8 // FlagObjectUUID is set by Encode when Object is non-nil
 	AllocHint uint32
 	ContextID uint16
 	Opnum     uint16
@@ -29,8 +29,8 @@ func (p Request) headerLen() int {
 	return HeaderSize + 8
 }
 
-// MarshalBinary encodes the PDU.
-func (p Request) MarshalBinary() ([]byte, error) {
+// Encode encodes the PDU.
+func (p Request) Encode() ([]byte, error) {
 	flags := p.Flags &^ FlagObjectUUID
 	if p.Object != nil {
 		flags |= FlagObjectUUID

@@ -69,7 +69,7 @@ c8 4f 32 4b 70 16 d3 01 12 78 5a 47 bf 6e e1 88  // abstract_syntax if_uuid 4b32
 `
 
 func TestBindGolden(t *testing.T) {
-	got, err := NewBind(1, srvsvcSyntax()).MarshalBinary()
+	got, err := NewBind(1, srvsvcSyntax()).Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,13 +106,13 @@ func TestDecodeBindMultiContext(t *testing.T) {
 	if p.Contexts[2].Transfer[0].UUID.String() != "6cb71c2c-9812-4540-0300-000000000000" {
 		t.Errorf("bind time feature negotiation syntax = %s", p.Contexts[2].Transfer[0].UUID)
 	}
-	again, err := p.MarshalBinary()
+	again, err := p.Encode()
 	if err != nil || !bytes.Equal(again, b) {
 		t.Errorf("re-encode differs: %x (%v)", again, err)
 	}
 	alter := p
 	alter.AlterContext = true
-	ab, _ := alter.MarshalBinary()
+	ab, _ := alter.Encode()
 	if ab[2] != byte(PTypeAlterContext) {
 		t.Errorf("alter_context ptype %d", ab[2])
 	}
@@ -152,7 +152,7 @@ func TestDecodeBindAckReal(t *testing.T) {
 			if i, ok := p.Accepted(); !ok || tt.results[i].Result != ResultAcceptance {
 				t.Errorf("Accepted() = %d, %v", i, ok)
 			}
-			again, err := p.MarshalBinary()
+			again, err := p.Encode()
 			if err != nil || !bytes.Equal(again, b) {
 				t.Errorf("re-encode differs:\n got %x\nwant %x (%v)", again, b, err)
 			}
@@ -175,7 +175,7 @@ b8 10 b8 10 1a 67 00 00   // max_xmit_frag, max_recv_frag 4280, assoc_group_id 0
 func TestBindAckEncode(t *testing.T) {
 	p := BindAck{CallID: 2, Flags: FlagsSingle, AlterContextResp: true, MaxXmitFrag: 4280, MaxRecvFrag: 4280, AssocGroup: 0x671a,
 		Results: []Result{{Result: ResultProviderRejection, Reason: ReasonAbstractSyntaxNotSupported}}}
-	got, err := p.MarshalBinary()
+	got, err := p.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestBindAckEncode(t *testing.T) {
 	// Address lengths 1..4 exercise every padding case.
 	for _, addr := range []string{"a", "ab", "abc", "abcd", `\PIPE\browser`} {
 		p.SecondaryAddr = addr
-		b, _ := p.MarshalBinary()
+		b, _ := p.Encode()
 		back, err := DecodeBindAck(b)
 		if err != nil || back.SecondaryAddr != addr || len(back.Results) != 1 {
 			t.Errorf("addr %q: %+v %v", addr, back, err)
@@ -213,7 +213,7 @@ const goldenBindNak = `
 
 func TestBindNak(t *testing.T) {
 	p := BindNak{CallID: 1, Flags: FlagsSingle, Reason: RejectProtocolVersionNotSupported, Versions: []Version{{5, 0}}}
-	got, err := p.MarshalBinary()
+	got, err := p.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestCallGolden(t *testing.T) {
 	fault := NewFault(7, 0, StatusOpRangeError)
 	for _, tt := range []struct {
 		name   string
-		enc    interface{ MarshalBinary() ([]byte, error) }
+		enc    interface{ Encode() ([]byte, error) }
 		golden string
 		decode func([]byte) (any, error)
 	}{
@@ -278,7 +278,7 @@ func TestCallGolden(t *testing.T) {
 		{"response", resp, goldenResponse, func(b []byte) (any, error) { return DecodeResponse(b) }},
 		{"fault", fault, goldenFault, func(b []byte) (any, error) { return DecodeFault(b) }},
 	} {
-		got, err := tt.enc.MarshalBinary()
+		got, err := tt.enc.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +293,7 @@ func TestCallGolden(t *testing.T) {
 	// Object UUID requests carry 16 more header bytes and the flag.
 	obj := MustParseUUID("01234567-89ab-cdef-0123-456789abcdef")
 	req.Object = &obj
-	b, _ := req.MarshalBinary()
+	b, _ := req.Encode()
 	if b[3]&FlagObjectUUID == 0 || len(b) != 24+16+8 {
 		t.Fatalf("object request %x", b)
 	}
@@ -323,7 +323,7 @@ func TestDecodeFaultReal(t *testing.T) {
 		if !errors.Is(err, ErrFault) || !errors.As(err, &fe) || fe.Status.Name() != "nca_op_rng_error" {
 			t.Errorf("%s: Err() = %v", file, err)
 		}
-		if again, _ := f.MarshalBinary(); !bytes.Equal(again, b) {
+		if again, _ := f.Encode(); !bytes.Equal(again, b) {
 			t.Errorf("%s: re-encode %x", file, again)
 		}
 		if _, err := Reassemble(f.CallID, b); !errors.Is(err, ErrFault) {

@@ -65,7 +65,7 @@ func (p Request) Fragments(maxFrag int) ([][]byte, error) {
 		q.Flags = fragFlags(p.Flags, i, len(parts))
 		q.AllocHint = uint32(remaining)
 		q.Stub = part
-		if out[i], err = q.MarshalBinary(); err != nil {
+		if out[i], err = q.Encode(); err != nil {
 			return nil, err
 		}
 		remaining -= len(part)

@@ -89,7 +89,7 @@ func FuzzDecodeBindAck(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := DecodeBindAck(b)
-		roundTrip(t, v, err, BindAck.MarshalBinary, DecodeBindAck)
+		roundTrip(t, v, err, BindAck.Encode, DecodeBindAck)
 	})
 }
 
@@ -97,7 +97,7 @@ func FuzzDecodeBindNak(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := DecodeBindNak(b)
-		roundTrip(t, v, err, BindNak.MarshalBinary, DecodeBindNak)
+		roundTrip(t, v, err, BindNak.Encode, DecodeBindNak)
 	})
 }
 
@@ -105,7 +105,7 @@ func FuzzDecodeResponse(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := DecodeResponse(b)
-		roundTrip(t, v, err, Response.MarshalBinary, DecodeResponse)
+		roundTrip(t, v, err, Response.Encode, DecodeResponse)
 	})
 }
 
@@ -113,7 +113,7 @@ func FuzzDecodeFault(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := DecodeFault(b)
-		roundTrip(t, v, err, Fault.MarshalBinary, DecodeFault)
+		roundTrip(t, v, err, Fault.Encode, DecodeFault)
 	})
 }
 

@@ -58,8 +58,8 @@ func DecodeBind(b []byte) (Bind, error) {
 	return p, nil
 }
 
-// MarshalBinary encodes the PDU.
-func (p BindAck) MarshalBinary() ([]byte, error) {
+// Encode encodes the PDU.
+func (p BindAck) Encode() ([]byte, error) {
 	addrLen := 0
 	if p.SecondaryAddr != "" {
 		addrLen = len(p.SecondaryAddr) + 1
@@ -89,8 +89,8 @@ func (p BindAck) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
-// MarshalBinary encodes the PDU, zero-padded to a multiple of 4 bytes.
-func (p BindNak) MarshalBinary() ([]byte, error) {
+// Encode encodes the PDU, zero-padded to a multiple of 4 bytes.
+func (p BindNak) Encode() ([]byte, error) {
 	if len(p.Versions) > 0xFF {
 		return nil, fmt.Errorf("%w: %d versions", ErrTooLarge, len(p.Versions))
 	}
@@ -144,8 +144,8 @@ func NewResponse(callID uint32, contextID uint16, stub []byte) Response {
 	return Response{CallID: callID, Flags: FlagsSingle, AllocHint: uint32(len(stub)), ContextID: contextID, Stub: stub}
 }
 
-// MarshalBinary encodes the PDU.
-func (p Response) MarshalBinary() ([]byte, error) {
+// Encode encodes the PDU.
+func (p Response) Encode() ([]byte, error) {
 	b, err := newPDU(PTypeResponse, p.Flags, p.CallID, 8+len(p.Stub))
 	if err != nil {
 		return nil, err
@@ -164,8 +164,8 @@ func NewFault(callID uint32, contextID uint16, status FaultStatus) Fault {
 	return Fault{CallID: callID, Flags: FlagsSingle | FlagDidNotExecute, ContextID: contextID, Status: status}
 }
 
-// MarshalBinary encodes the PDU.
-func (p Fault) MarshalBinary() ([]byte, error) {
+// Encode encodes the PDU.
+func (p Fault) Encode() ([]byte, error) {
 	b, err := newPDU(PTypeFault, p.Flags, p.CallID, 16+len(p.Stub))
 	if err != nil {
 		return nil, err
@@ -195,7 +195,7 @@ func (p Response) Fragments(maxFrag int) ([][]byte, error) {
 		q.Flags = fragFlags(p.Flags, i, len(parts))
 		q.AllocHint = uint32(remaining)
 		q.Stub = part
-		if out[i], err = q.MarshalBinary(); err != nil {
+		if out[i], err = q.Encode(); err != nil {
 			return nil, err
 		}
 		remaining -= len(part)

@@ -43,9 +43,9 @@ type AvPairs []AvPair
 
 const avHeaderSize = 4
 
-// ParseAvPairs decodes an AV_PAIR list up to its MsvAvEOL. Bytes after the
+// DecodeAvPairs decodes an AV_PAIR list up to its MsvAvEOL. Bytes after the
 // terminator are ignored; a list that ends without one is truncated.
-func ParseAvPairs(b []byte) (AvPairs, error) {
+func DecodeAvPairs(b []byte) (AvPairs, error) {
 	var p AvPairs
 	for off := 0; ; {
 		if len(b)-off < avHeaderSize {
@@ -68,9 +68,9 @@ func ParseAvPairs(b []byte) (AvPairs, error) {
 	}
 }
 
-// Marshal encodes the list followed by MsvAvEOL. Values longer than 65535
+// Encode encodes the list followed by MsvAvEOL. Values longer than 65535
 // bytes cannot be expressed and are cut, which no real name approaches.
-func (p AvPairs) Marshal() []byte {
+func (p AvPairs) Encode() []byte {
 	size := avHeaderSize
 	for _, a := range p {
 		if a.ID != AvEOL {

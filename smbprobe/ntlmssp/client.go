@@ -56,7 +56,7 @@ type ClientResult struct {
 // for the MIC, which is computed when the server's target info carries a
 // timestamp (MS-NLMP 3.1.5.1.2), in which case the LM response is Z(24).
 func NewAuthenticateNTLMv2(cred Credentials, negotiate, challenge []byte, opt AuthOptions) (*ClientResult, error) {
-	chal, err := ParseChallenge(challenge)
+	chal, err := DecodeChallenge(challenge)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func NewAuthenticateNTLMv2(cred Credentials, negotiate, challenge []byte, opt Au
 		ts = TimeToFileTime(now())
 	}
 	key := NTOWFv2(cred.Hash, cred.User, cred.Domain)
-	v2 := ComputeNTLMv2(key, chal.ServerChallenge, ClientChallengeBlob(ts, cc, pairs.Marshal()))
+	v2 := ComputeNTLMv2(key, chal.ServerChallenge, ClientChallengeBlob(ts, cc, pairs.Encode()))
 
 	flags := chal.Flags &^ targetTypeFlags &^ FlagVersion
 	m := &Authenticate{
@@ -110,7 +110,7 @@ func NewAuthenticateNTLMv2(cred Credentials, negotiate, challenge []byte, opt Au
 	if withMIC {
 		m.LmChallengeResponse = make([]byte, 24)
 		m.MIC = make([]byte, micSize)
-		raw := m.Marshal()
+		raw := m.Encode()
 		mic, err := ComputeMIC(res.ExportedSessionKey, negotiate, challenge, raw)
 		if err != nil {
 			return nil, err
@@ -119,15 +119,15 @@ func NewAuthenticateNTLMv2(cred Credentials, negotiate, challenge []byte, opt Au
 		m.MIC = mic[:]
 		res.Message = raw
 	} else {
-		res.Message = m.Marshal()
+		res.Message = m.Encode()
 	}
 	return res, nil
 }
 
-// ParseNTLMv2Response splits an NTLMv2 NtChallengeResponse into NTProofStr
+// DecodeNTLMv2Response splits an NTLMv2 NtChallengeResponse into NTProofStr
 // and the client challenge blob, and decodes the blob's timestamp, client
 // challenge and AV pairs.
-func ParseNTLMv2Response(nt []byte) (*NTLMv2Response, error) {
+func DecodeNTLMv2Response(nt []byte) (*NTLMv2Response, error) {
 	const fixed = 16 + 28
 	if len(nt) < fixed {
 		if len(nt) == 24 {
@@ -144,7 +144,7 @@ func ParseNTLMv2Response(nt []byte) (*NTLMv2Response, error) {
 	copy(r.NTProofStr[:], nt[:16])
 	copy(r.ClientChallenge[:], nt[32:40])
 	var err error
-	r.AvPairs, err = ParseAvPairs(nt[fixed:])
+	r.AvPairs, err = DecodeAvPairs(nt[fixed:])
 	return r, err
 }
 

@@ -17,13 +17,13 @@ func seed(f *testing.F) {
 func FuzzParseNegotiate(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := ParseNegotiate(b)
+		m, err := DecodeNegotiate(b)
 		if err != nil {
 			return
 		}
-		enc := m.Marshal()
-		m2, err := ParseNegotiate(enc)
-		if err != nil || !bytes.Equal(m2.Marshal(), enc) {
+		enc := m.Encode()
+		m2, err := DecodeNegotiate(enc)
+		if err != nil || !bytes.Equal(m2.Encode(), enc) {
 			t.Fatalf("unstable: %v", err)
 		}
 	})
@@ -32,14 +32,14 @@ func FuzzParseNegotiate(f *testing.F) {
 func FuzzParseChallenge(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := ParseChallenge(b)
+		m, err := DecodeChallenge(b)
 		if err != nil {
 			return
 		}
 		m.AvPairs()
-		enc := m.Marshal()
-		m2, err := ParseChallenge(enc)
-		if err != nil || !bytes.Equal(m2.Marshal(), enc) {
+		enc := m.Encode()
+		m2, err := DecodeChallenge(enc)
+		if err != nil || !bytes.Equal(m2.Encode(), enc) {
 			t.Fatalf("unstable: %v", err)
 		}
 	})
@@ -48,15 +48,15 @@ func FuzzParseChallenge(f *testing.F) {
 func FuzzParseAuthenticate(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := ParseAuthenticate(b)
+		m, err := DecodeAuthenticate(b)
 		if err != nil {
 			return
 		}
 		m.IsAnonymous()
-		ParseNTLMv2Response(m.NtChallengeResponse)
-		enc := m.Marshal()
-		m2, err := ParseAuthenticate(enc)
-		if err != nil || !bytes.Equal(m2.Marshal(), enc) {
+		DecodeNTLMv2Response(m.NtChallengeResponse)
+		enc := m.Encode()
+		m2, err := DecodeAuthenticate(enc)
+		if err != nil || !bytes.Equal(m2.Encode(), enc) {
 			t.Fatalf("unstable: %v", err)
 		}
 	})
@@ -65,23 +65,23 @@ func FuzzParseAuthenticate(f *testing.F) {
 func FuzzParseAvPairs(f *testing.F) {
 	for _, name := range []string{"xp_server_challenge_f20.hex", "win10_14393_server_challenge_attack_f6.hex",
 		"samba417_server_challenge_lab_f9.hex"} {
-		c, err := ParseChallenge(testpeer.Fixture(f, name))
+		c, err := DecodeChallenge(testpeer.Fixture(f, name))
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(c.TargetInfo)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := ParseAvPairs(b)
+		p, err := DecodeAvPairs(b)
 		if err != nil {
 			return
 		}
 		p.Timestamp()
 		p.Flags()
 		p.String(AvNbComputerName)
-		enc := p.Marshal()
-		p2, err := ParseAvPairs(enc)
-		if err != nil || !bytes.Equal(p2.Marshal(), enc) {
+		enc := p.Encode()
+		p2, err := DecodeAvPairs(enc)
+		if err != nil || !bytes.Equal(p2.Encode(), enc) {
 			t.Fatalf("unstable: %v", err)
 		}
 	})
@@ -89,13 +89,13 @@ func FuzzParseAvPairs(f *testing.F) {
 
 func FuzzParseNTLMv2Response(f *testing.F) {
 	for _, name := range []string{"xp_client_authenticate_f22.hex", "win10_client_authenticate_attack_f7.hex"} {
-		a, err := ParseAuthenticate(testpeer.Fixture(f, name))
+		a, err := DecodeAuthenticate(testpeer.Fixture(f, name))
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(a.NtChallengeResponse)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ParseNTLMv2Response(b)
+		DecodeNTLMv2Response(b)
 	})
 }

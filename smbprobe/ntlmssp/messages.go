@@ -126,8 +126,8 @@ type Negotiate struct {
 // NewNegotiate returns a NEGOTIATE with the given flags and no names.
 func NewNegotiate(flags Flags) *Negotiate { return &Negotiate{Flags: flags} }
 
-// Marshal encodes the message.
-func (m *Negotiate) Marshal() []byte {
+// Encode encodes the message.
+func (m *Negotiate) Encode() []byte {
 	header := negotiateFieldsSize
 	if m.Flags&FlagVersion != 0 {
 		header += versionSize
@@ -142,9 +142,9 @@ func (m *Negotiate) Marshal() []byte {
 	return w.b
 }
 
-// ParseNegotiate decodes a NEGOTIATE_MESSAGE. Old clients send the 16-byte
+// DecodeNegotiate decodes a NEGOTIATE_MESSAGE. Old clients send the 16-byte
 // form without name fields; it is accepted.
-func ParseNegotiate(b []byte) (*Negotiate, error) {
+func DecodeNegotiate(b []byte) (*Negotiate, error) {
 	if err := checkHeader(b, TypeNegotiate, negotiateMinSize); err != nil {
 		return nil, err
 	}
@@ -177,18 +177,18 @@ type Challenge struct {
 	Version         Version // zero when the server sent none
 }
 
-// AvPairs decodes TargetInfo. It is separate from ParseChallenge so that a
+// AvPairs decodes TargetInfo. It is separate from DecodeChallenge so that a
 // broken target info list does not hide the VERSION a scanner fingerprints.
 func (m *Challenge) AvPairs() (AvPairs, error) {
 	if len(m.TargetInfo) == 0 {
 		return nil, nil
 	}
-	return ParseAvPairs(m.TargetInfo)
+	return DecodeAvPairs(m.TargetInfo)
 }
 
-// Marshal encodes the message with TargetName then TargetInfo in the
+// Encode encodes the message with TargetName then TargetInfo in the
 // payload, the layout Windows and Samba use.
-func (m *Challenge) Marshal() []byte {
+func (m *Challenge) Encode() []byte {
 	header := challengeInfoSize
 	if m.Flags&FlagVersion != 0 {
 		header = challengeFullSize
@@ -206,9 +206,9 @@ func (m *Challenge) Marshal() []byte {
 	return w.b
 }
 
-// ParseChallenge decodes a CHALLENGE_MESSAGE, including the short 32- and
+// DecodeChallenge decodes a CHALLENGE_MESSAGE, including the short 32- and
 // 48-byte headers of servers older than Windows Server 2003.
-func ParseChallenge(b []byte) (*Challenge, error) {
+func DecodeChallenge(b []byte) (*Challenge, error) {
 	if err := checkHeader(b, TypeChallenge, challengeMinSize); err != nil {
 		return nil, err
 	}
@@ -263,10 +263,10 @@ func (m *Authenticate) IsAnonymous() bool {
 	return len(lm) == 0 || (len(lm) == 1 && lm[0] == 0)
 }
 
-// Marshal encodes the message. The payload follows Windows' order: domain,
+// Encode encodes the message. The payload follows Windows' order: domain,
 // user, workstation, LM, NT, session key. The VERSION slot is written when
 // FlagVersion is set or a MIC is carried (the MIC sits after it).
-func (m *Authenticate) Marshal() []byte {
+func (m *Authenticate) Encode() []byte {
 	header := authMinSize
 	if m.MIC != nil {
 		header = authMICSize
@@ -294,8 +294,8 @@ func (m *Authenticate) Marshal() []byte {
 	return w.b
 }
 
-// ParseAuthenticate decodes an AUTHENTICATE_MESSAGE.
-func ParseAuthenticate(b []byte) (*Authenticate, error) {
+// DecodeAuthenticate decodes an AUTHENTICATE_MESSAGE.
+func DecodeAuthenticate(b []byte) (*Authenticate, error) {
 	if err := checkHeader(b, TypeAuthenticate, authMinSize); err != nil {
 		return nil, err
 	}

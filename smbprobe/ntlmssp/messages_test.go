@@ -48,7 +48,7 @@ func TestParseChallengeReal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			raw := testpeer.Fixture(t, tt.file)
-			c, err := ParseChallenge(raw)
+			c, err := DecodeChallenge(raw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func TestParseChallengeReal(t *testing.T) {
 			if ok != !tt.timestamp.IsZero() || !ts.Equal(tt.timestamp) {
 				t.Errorf("timestamp %v %v, want %v", ts, ok, tt.timestamp)
 			}
-			if got := c.Marshal(); !bytes.Equal(got, raw) {
+			if got := c.Encode(); !bytes.Equal(got, raw) {
 				t.Errorf("re-encoding differs:\n got % x\nwant % x", got, raw)
 			}
 		})
@@ -91,12 +91,12 @@ func TestNewChallengeMatchesCaptures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.chal, func(t *testing.T) {
-			neg, err := ParseNegotiate(testpeer.Fixture(t, tt.neg))
+			neg, err := DecodeNegotiate(testpeer.Fixture(t, tt.neg))
 			if err != nil {
 				t.Fatal(err)
 			}
 			raw := testpeer.Fixture(t, tt.chal)
-			real, err := ParseChallenge(raw)
+			real, err := DecodeChallenge(raw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,7 +109,7 @@ func TestNewChallengeMatchesCaptures(t *testing.T) {
 				DNSTree: p.String(AvDNSTreeName), DomainJoined: tt.domainJoined,
 				Version: real.Version, Timestamp: ts, AvFlags: avFlags,
 			}
-			got := NewChallenge(neg, info, real.ServerChallenge).Marshal()
+			got := NewChallenge(neg, info, real.ServerChallenge).Encode()
 			if !bytes.Equal(got, raw) {
 				t.Errorf("NewChallenge:\n got % x\nwant % x", got, raw)
 			}
@@ -128,7 +128,7 @@ func TestNegotiateGoldenAndReal(t *testing.T) {
 		0a 00 5a29 000000 0f # Version 10.0.10586, revision 15`)
 	m := NewNegotiate(DefaultClientFlags)
 	m.Version = Version{Major: 10, Build: 10586, Revision: NTLMRevisionCurrent}
-	if got := m.Marshal(); !bytes.Equal(got, golden) {
+	if got := m.Encode(); !bytes.Equal(got, golden) {
 		t.Errorf("got % x", got)
 	}
 	if real := testpeer.Fixture(t, "win10_client_negotiate_attack_f5.hex"); !bytes.Equal(real, golden) {
@@ -137,11 +137,11 @@ func TestNegotiateGoldenAndReal(t *testing.T) {
 	for _, f := range []string{"xp_client_negotiate_f19.hex", "xpsp3_client_negotiate_f7.hex",
 		"impacket_client_negotiate_lab_f8.hex", "win10_client_negotiate_attack_f5.hex"} {
 		raw := testpeer.Fixture(t, f)
-		n, err := ParseNegotiate(raw)
+		n, err := DecodeNegotiate(raw)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		if got := n.Marshal(); !bytes.Equal(got, raw) {
+		if got := n.Encode(); !bytes.Equal(got, raw) {
 			t.Errorf("%s re-encoding:\n got % x\nwant % x", f, got, raw)
 		}
 	}
@@ -153,10 +153,10 @@ func TestNegotiateGoldenAndReal(t *testing.T) {
 		0300 0300 20000000           # DomainNameFields: 3 bytes at 32
 		0200 0200 23000000           # WorkstationFields: 2 bytes at 35
 		444f4d 5753                  # "DOM" "WS"`)
-	if got := m.Marshal(); !bytes.Equal(got, want) {
+	if got := m.Encode(); !bytes.Equal(got, want) {
 		t.Errorf("OEM names: got % x", got)
 	}
-	back, err := ParseNegotiate(want)
+	back, err := DecodeNegotiate(want)
 	if err != nil || back.Domain != "DOM" || back.Workstation != "WS" {
 		t.Errorf("OEM names back: %+v %v", back, err)
 	}
@@ -182,7 +182,7 @@ func TestParseAuthenticateReal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			raw := testpeer.Fixture(t, tt.file)
-			a, err := ParseAuthenticate(raw)
+			a, err := DecodeAuthenticate(raw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,12 +195,12 @@ func TestParseAuthenticateReal(t *testing.T) {
 			if len(a.LmChallengeResponse) != tt.lmLen || len(a.NtChallengeResponse) != tt.ntLen {
 				t.Errorf("LM %d NT %d", len(a.LmChallengeResponse), len(a.NtChallengeResponse))
 			}
-			enc := a.Marshal()
+			enc := a.Encode()
 			if tt.byteExact && !bytes.Equal(enc, raw) {
 				t.Errorf("re-encoding differs:\n got % x\nwant % x", enc, raw)
 			}
-			back, err := ParseAuthenticate(enc)
-			if err != nil || !bytes.Equal(back.Marshal(), enc) {
+			back, err := DecodeAuthenticate(enc)
+			if err != nil || !bytes.Equal(back.Encode(), enc) {
 				t.Errorf("round trip: %v", err)
 			}
 		})
@@ -213,7 +213,7 @@ func TestWindowsAnonymousMIC(t *testing.T) {
 	neg := testpeer.Fixture(t, "win10_client_negotiate_attack_f5.hex") // identical to arkime frame 18
 	chal := testpeer.Fixture(t, "win81_9600_server_challenge_arkime_f19.hex")
 	raw := testpeer.Fixture(t, "win10_client_anonymous_authenticate_arkime_f20.hex")
-	a, err := ParseAuthenticate(raw)
+	a, err := DecodeAuthenticate(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestWindowsAnonymousMIC(t *testing.T) {
 // Our anonymous AUTHENTICATE is impacket's (which Samba 4.17 accepted in the
 // lab capture) except that it also sets NTLMSSP_ANONYMOUS as Windows does.
 func TestAnonymousAuthenticateGolden(t *testing.T) {
-	chal, err := ParseChallenge(testpeer.Fixture(t, "samba417_server_challenge_lab_f9.hex"))
+	chal, err := DecodeChallenge(testpeer.Fixture(t, "samba417_server_challenge_lab_f9.hex"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestAnonymousAuthenticateGolden(t *testing.T) {
 		050a88a0             # NegotiateFlags 0xa0880a05 (impacket: 0xa0880205, no ANONYMOUS)
 		00                   # LmChallengeResponse Z(1)`)
 	a := NewAnonymousAuthenticate(chal, false)
-	got := a.Marshal()
+	got := a.Encode()
 	if !bytes.Equal(got, want) {
 		t.Errorf("got  % x\nwant % x", got, want)
 	}
@@ -260,7 +260,7 @@ func TestAnonymousAuthenticateGolden(t *testing.T) {
 		t.Errorf("differs from impacket beyond the ANONYMOUS flag:\n% x\n% x", got, imp)
 	}
 	empty := NewAnonymousAuthenticate(chal, true)
-	if !empty.IsAnonymous() || len(empty.Marshal()) != authMinSize {
+	if !empty.IsAnonymous() || len(empty.Encode()) != authMinSize {
 		t.Errorf("empty-LM form: %+v", empty)
 	}
 }
@@ -305,16 +305,16 @@ func TestDecodeErrors(t *testing.T) {
 			parseN(raw[:n])
 			parseC(raw[:n])
 			parseA(raw[:n])
-			ParseAvPairs(raw[:n])
-			ParseNTLMv2Response(raw[:n])
+			DecodeAvPairs(raw[:n])
+			DecodeNTLMv2Response(raw[:n])
 		}
 		_ = name
 	}
 }
 
-func parseN(b []byte) error { _, err := ParseNegotiate(b); return err }
-func parseC(b []byte) error { _, err := ParseChallenge(b); return err }
-func parseA(b []byte) error { _, err := ParseAuthenticate(b); return err }
+func parseN(b []byte) error { _, err := DecodeNegotiate(b); return err }
+func parseC(b []byte) error { _, err := DecodeChallenge(b); return err }
+func parseA(b []byte) error { _, err := DecodeAuthenticate(b); return err }
 
 // Short CHALLENGEs from pre-2003 servers have no TargetInfo or VERSION.
 func TestChallengeShortHeaders(t *testing.T) {
@@ -327,7 +327,7 @@ func TestChallengeShortHeaders(t *testing.T) {
 		0000000000000000     # would be TargetInfoFields; the payload starts at 48
 		44004f004d00         # "DOM"
 		0000                 # a NUL terminator some servers add`)
-	c, err := ParseChallenge(short)
+	c, err := DecodeChallenge(short)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func TestChallengeShortHeaders(t *testing.T) {
 		t.Errorf("%+v", c)
 	}
 	min32 := testpeer.Unhex(t, "4e544c4d53535000 02000000 0000 0000 00000000 01020000 0123456789abcdef")
-	if c, err := ParseChallenge(min32); err != nil || c.ServerChallenge[0] != 0x01 {
+	if c, err := DecodeChallenge(min32); err != nil || c.ServerChallenge[0] != 0x01 {
 		t.Errorf("32-byte challenge: %v", err)
 	}
 }

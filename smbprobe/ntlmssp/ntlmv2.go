@@ -132,7 +132,7 @@ func ComputeMIC(exported [16]byte, negotiate, challenge, authenticate []byte) ([
 // VerifyMIC checks the MIC of a raw AUTHENTICATE against the raw NEGOTIATE and
 // CHALLENGE of the same exchange.
 func VerifyMIC(exported [16]byte, negotiate, challenge, authenticate []byte) error {
-	m, err := ParseAuthenticate(authenticate)
+	m, err := DecodeAuthenticate(authenticate)
 	if err != nil {
 		return err
 	}

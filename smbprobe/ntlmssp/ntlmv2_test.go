@@ -23,7 +23,7 @@ func TestNTLMv2SpecVectors(t *testing.T) {
 	sc := [8]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}
 	cc := [8]byte{0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa}
 	pairs := AvPairs{AvString(AvNbDomainName, "Domain"), AvString(AvNbComputerName, "Server")}
-	blob := ClientChallengeBlob(0, cc, pairs.Marshal())
+	blob := ClientChallengeBlob(0, cc, pairs.Encode())
 	wantTemp := testpeer.Unhex(t, `
 		01 01 0000 00000000          # RespType, HiRespType, Reserved1, Reserved2
 		0000000000000000             # TimeStamp 0
@@ -73,7 +73,7 @@ func (f fixedReader) Read(p []byte) (int, error) {
 func TestClientServerNTLMv2(t *testing.T) {
 	negMsg := NewNegotiate(DefaultClientFlags)
 	negMsg.Version = Version{Major: 6, Minor: 1, Build: 7601, Revision: 15}
-	neg := negMsg.Marshal()
+	neg := negMsg.Encode()
 	sc := [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
 	info := ServerInfo{NetBIOSComputer: "LABXP", NetBIOSDomain: "WORKGROUP", DNSComputer: "labxp",
 		Version: Version{Major: 5, Minor: 1, Build: 2600, Revision: 15}}
@@ -82,7 +82,7 @@ func TestClientServerNTLMv2(t *testing.T) {
 		if withTime {
 			info.Timestamp = time.Date(2009, 1, 16, 0, 0, 0, 0, time.UTC)
 		}
-		chal := NewChallenge(mustNeg(t, neg), info, sc).Marshal()
+		chal := NewChallenge(mustNeg(t, neg), info, sc).Encode()
 		for _, hashed := range []bool{false, true} {
 			cred := Credentials{User: "administrator", Domain: "labxp", Workstation: "SCANNER", Hash: NTHash("s3cret!")}
 			if hashed {
@@ -97,7 +97,7 @@ func TestClientServerNTLMv2(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			auth, err := ParseAuthenticate(res.Message)
+			auth, err := DecodeAuthenticate(res.Message)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,7 +138,7 @@ func TestClientServerNTLMv2(t *testing.T) {
 
 func mustNeg(t *testing.T, b []byte) *Negotiate {
 	t.Helper()
-	n, err := ParseNegotiate(b)
+	n, err := DecodeNegotiate(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,10 +179,10 @@ func TestAvPairs(t *testing.T) {
 		0000 0000                # MsvAvEOL`)
 	ts := FileTimeToTime(0x01c977ae3dd48000)
 	p := AvPairs{AvString(AvNbComputerName, "ABC"), AvFlagsPair(AvFlagMICPresent), AvFileTime(TimeToFileTime(ts))}
-	if got := p.Marshal(); !bytes.Equal(got, golden) {
+	if got := p.Encode(); !bytes.Equal(got, golden) {
 		t.Errorf("got % x", got)
 	}
-	back, err := ParseAvPairs(append(golden, 0xde, 0xad)) // bytes after EOL are ignored
+	back, err := DecodeAvPairs(append(golden, 0xde, 0xad)) // bytes after EOL are ignored
 	if err != nil || back.String(AvNbComputerName) != "ABC" {
 		t.Fatalf("%v %v", back, err)
 	}
@@ -203,7 +203,7 @@ func TestAvPairs(t *testing.T) {
 		{"half header", "01", ErrTruncated},
 	}
 	for _, b := range bad {
-		if _, err := ParseAvPairs(testpeer.Unhex(t, b.in)); !errors.Is(err, b.want) {
+		if _, err := DecodeAvPairs(testpeer.Unhex(t, b.in)); !errors.Is(err, b.want) {
 			t.Errorf("%s: %v", b.name, err)
 		}
 	}

@@ -71,7 +71,7 @@ func NewChallenge(neg *Negotiate, info ServerInfo, serverChallenge [8]byte) *Cha
 		Flags:           flags,
 		TargetName:      name,
 		ServerChallenge: serverChallenge,
-		TargetInfo:      pairs.Marshal(),
+		TargetInfo:      pairs.Encode(),
 		Version:         info.Version,
 	}
 }
@@ -140,7 +140,7 @@ func VerifyNTLMv2(auth *Authenticate, serverChallenge [8]byte, acct Account) (*V
 	if !strings.EqualFold(auth.UserName, acct.User) {
 		return nil, fmt.Errorf("%w: unknown user %q", ErrLogonFailure, auth.UserName)
 	}
-	resp, err := ParseNTLMv2Response(auth.NtChallengeResponse)
+	resp, err := DecodeNTLMv2Response(auth.NtChallengeResponse)
 	if resp == nil {
 		if r := verifyLMv2(auth, serverChallenge, acct); r != nil {
 			return r, nil

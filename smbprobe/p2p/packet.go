@@ -137,7 +137,7 @@ type Packet struct {
 	SysInfo   *SysInfo // FLAG_SYSINFO_INCLUDED
 	// Checksum is the value on the wire (decoding) or computed (after Encode).
 	Checksum uint32
-	// ComputedChecksum is what the checksum should be, set by ParsePacket.
+	// ComputedChecksum is what the checksum should be, set by DecodePacket.
 	ComputedChecksum uint32
 	Noise            []byte // random trailing bytes, enciphered with the rest
 }
@@ -194,10 +194,10 @@ func (p *Packet) Encode(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// ParsePacket deciphers and decodes b (one datagram, or one TCP frame without its length). A
+// DecodePacket deciphers and decodes b (one datagram, or one TCP frame without its length). A
 // packet that decodes but whose checksum is wrong is returned without error: the caller decides
 // what a bad checksum means (see [Packet.ChecksumOK]). b is not modified.
-func ParsePacket(b []byte) (Packet, error) {
+func DecodePacket(b []byte) (Packet, error) {
 	var p Packet
 	if len(b) < minPacketLen {
 		return p, fmt.Errorf("%w: %d bytes, need at least %d", ErrTruncated, len(b), minPacketLen)

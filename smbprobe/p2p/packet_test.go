@@ -45,7 +45,7 @@ func TestParseNmapHellos(t *testing.T) {
 				}
 				body = wire[2:]
 			}
-			p, err := ParsePacket(body)
+			p, err := DecodePacket(body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +156,7 @@ func TestPacketRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := ParsePacket(b)
+		got, err := DecodePacket(b)
 		if err != nil {
 			t.Fatalf("%x: %v", b, err)
 		}
@@ -219,14 +219,14 @@ func TestParsePacketErrors(t *testing.T) {
 		{"full cut in checksum", noNoise[:len(noNoise)-1]},
 		{"full cut in data", noNoise[:25]},
 	} {
-		if _, err := ParsePacket(tc.in); !errors.Is(err, ErrTruncated) {
+		if _, err := DecodePacket(tc.in); !errors.Is(err, ErrTruncated) {
 			t.Errorf("%s: err %v, want ErrTruncated", tc.name, err)
 		}
 	}
 	// A flipped bit in the checksum still parses: the "possibly infected" case.
 	bad := append([]byte(nil), hello...)
 	bad[len(bad)-1] ^= 0x80
-	p, err := ParsePacket(bad)
+	p, err := DecodePacket(bad)
 	if err != nil || p.ChecksumOK() {
 		t.Errorf("bad checksum: err %v ok %v", err, p.ChecksumOK())
 	}
@@ -267,9 +267,9 @@ func FuzzParsePacket(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		orig := append([]byte(nil), in...)
-		p, err := ParsePacket(in)
+		p, err := DecodePacket(in)
 		if !bytes.Equal(in, orig) {
-			t.Fatal("ParsePacket modified its input")
+			t.Fatal("DecodePacket modified its input")
 		}
 		if err != nil {
 			if !errors.Is(err, ErrTruncated) && !errors.Is(err, ErrMalformed) {

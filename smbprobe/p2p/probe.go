@@ -231,7 +231,7 @@ func probePort(ctx context.Context, dial Dialer, addr netip.Addr, network string
 	}
 	pr.RecvHex = hex.EncodeToString(body)
 
-	p, err := ParsePacket(body)
+	p, err := DecodePacket(body)
 	if err != nil {
 		pr.Outcome, pr.Detail = OutcomeNotConficker, err.Error()
 		return pr

@@ -219,7 +219,7 @@ func (r *Responder) serveUDP(ctx context.Context, c net.PacketConn) {
 
 // answer builds the reply to one received packet, or reports that there is none.
 func (r *Responder) answer(in []byte, tcp bool, peer netip.AddrPort) ([]byte, bool) {
-	p, err := ParsePacket(in)
+	p, err := DecodePacket(in)
 	if err != nil || !p.ChecksumOK() {
 		return nil, false
 	}

@@ -17,7 +17,7 @@ func seedAll(f *testing.F) {
 func FuzzParseMessage(f *testing.F) {
 	seedAll(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := ParseMessage(b)
+		m, err := DecodeMessage(b)
 		if err != nil {
 			if !errors.Is(err, ErrTruncated) && !errors.Is(err, ErrMalformed) {
 				t.Fatalf("error without sentinel: %v", err)
@@ -38,7 +38,7 @@ func FuzzParseMessage(f *testing.F) {
 		if v == nil {
 			return // a command we do not decode
 		}
-		again, err := ParseMessage(encodeAny(v, m.Header))
+		again, err := DecodeMessage(encodeAny(v, m.Header))
 		if err != nil {
 			t.Fatalf("re-encoding of %T does not parse: %v", v, err)
 		}
@@ -61,7 +61,7 @@ func fuzzDecoder[T any](f *testing.F, cmd byte, reply bool, decode func(Message)
 				b[9] &^= FlagsReply
 			}
 		}
-		m, err := ParseMessage(b)
+		m, err := DecodeMessage(b)
 		if err != nil {
 			return
 		}

@@ -38,9 +38,9 @@ func fixtureNames(t testing.TB) []string {
 
 func mustParse(t testing.TB, b []byte) Message {
 	t.Helper()
-	m, err := ParseMessage(b)
+	m, err := DecodeMessage(b)
 	if err != nil {
-		t.Fatalf("ParseMessage: %v\n% x", err, b)
+		t.Fatalf("DecodeMessage: %v\n% x", err, b)
 	}
 	return m
 }

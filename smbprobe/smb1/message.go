@@ -36,8 +36,8 @@ func (m Message) BytesOffset() int { return bytesOffset(len(m.Words)) }
 // Len is the encoded size of the message.
 func (m Message) Len() int { return m.BytesOffset() + len(m.Bytes) }
 
-// Marshal encodes the message (without NetBIOS framing).
-func (m Message) Marshal() []byte {
+// Encode encodes the message (without NetBIOS framing).
+func (m Message) Encode() []byte {
 	b := make([]byte, m.Len())
 	m.Header.encode(b)
 	b[HeaderLen] = m.WordCount                   // WordCount
@@ -48,9 +48,9 @@ func (m Message) Marshal() []byte {
 	return b
 }
 
-// ParseMessage decodes the header and the first command block of b. Bytes after the block
+// DecodeMessage decodes the header and the first command block of b. Bytes after the block
 // (an AndX chain, or padding) are allowed and stay reachable through Raw.
-func ParseMessage(b []byte) (Message, error) {
+func DecodeMessage(b []byte) (Message, error) {
 	h, err := DecodeHeader(b)
 	if err != nil {
 		return Message{}, err
@@ -141,11 +141,11 @@ func encodeAndX(h Header, cmd byte, words, data []byte) []byte {
 	h.Command = cmd
 	m := NewMessage(h, words, data)
 	putAndX(words, m.Len())
-	return m.Marshal()
+	return m.Encode()
 }
 
 // encodePlain marshals a non-AndX command.
 func encodePlain(h Header, cmd byte, words, data []byte) []byte {
 	h.Command = cmd
-	return NewMessage(h, words, data).Marshal()
+	return NewMessage(h, words, data).Encode()
 }

@@ -89,7 +89,7 @@ func (r NTCreateRequest) Encode(h Header) []byte {
 // NTCreateResponse is the NT_CREATE_ANDX response: WordCount 34 (MS-CIFS 2.2.4.64.2) or, with
 // Extended, the MS-SMB 2.2.4.9.2 form. Windows announces the extended form as WordCount 42
 // but sends 100 bytes of words (50 words) followed by ByteCount 0; Encode reproduces that
-// byte for byte, and ParseMessage knows to look for the ByteCount after the 100 bytes.
+// byte for byte, and DecodeMessage knows to look for the ByteCount after the 100 bytes.
 type NTCreateResponse struct {
 	OplockLevel       uint8
 	FID               uint16

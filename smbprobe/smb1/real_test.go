@@ -313,8 +313,8 @@ func TestIsSMB2(t *testing.T) {
 	if !IsSMB2(smb2) || IsSMB2(fixture(t, "xp_negotiate_resp")) || IsSMB2([]byte{0xfe, 'S', 'M'}) {
 		t.Fatal("IsSMB2 wrong")
 	}
-	if _, err := ParseMessage(smb2); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("ParseMessage(SMB2) = %v", err)
+	if _, err := DecodeMessage(smb2); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("DecodeMessage(SMB2) = %v", err)
 	}
 }
 
@@ -322,7 +322,7 @@ func TestIsSMB2(t *testing.T) {
 // not read past its words.
 func TestRealMalformed(t *testing.T) {
 	b := fixture(t, "samba474_trans_req")
-	m, err := ParseMessage(b)
+	m, err := DecodeMessage(b)
 	if err == nil {
 		_, err = decodeAny(m)
 	}
@@ -335,13 +335,13 @@ func TestRealMalformed(t *testing.T) {
 func TestTruncatedPrefixes(t *testing.T) {
 	for _, name := range fixtureNames(t) {
 		b := fixture(t, name)
-		full, err := ParseMessage(b)
+		full, err := DecodeMessage(b)
 		if err != nil {
 			continue
 		}
 		end := full.Len()
 		for n := 0; n < end; n++ {
-			m, err := ParseMessage(b[:n])
+			m, err := DecodeMessage(b[:n])
 			if err == nil {
 				_, err = decodeAny(m)
 			}

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Every message, both directions, must survive encode -> ParseMessage -> decode unchanged,
+// Every message, both directions, must survive encode -> DecodeMessage -> decode unchanged,
 // with Unicode and with OEM strings.
 func TestRoundTrip(t *testing.T) {
 	values := []any{
@@ -76,7 +76,7 @@ func TestRoundTrip(t *testing.T) {
 				h.Flags |= FlagsReply
 			}
 			b := encodeAny(v, h)
-			m, err := ParseMessage(b)
+			m, err := DecodeMessage(b)
 			if err != nil {
 				t.Errorf("flags2 %#x %T: parse: %v", flags2, v, err)
 				continue

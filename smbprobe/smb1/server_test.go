@@ -382,7 +382,7 @@ func (r NTCreateResponse) Encode(h Header) []byte {
 		m.WordCount = ntCreateRespExtWC // WordCount: 42, not 50, as Windows sends it
 	}
 	putAndX(w, m.Len())
-	return m.Marshal()
+	return m.Encode()
 }
 
 // Encode returns the response with h (Command is set here).
@@ -457,5 +457,5 @@ func (h Header) Reply(status ntstatus.Status) Header {
 // ErrorResponse encodes a failure reply to req: its header with the reply bit and status set,
 // WordCount 0 and ByteCount 0 (MS-CIFS 2.2.3.1 / 3.3.4.1.2).
 func ErrorResponse(req Header, status ntstatus.Status) []byte {
-	return NewMessage(req.Reply(status), nil, nil).Marshal()
+	return NewMessage(req.Reply(status), nil, nil).Encode()
 }

@@ -138,7 +138,7 @@ func TestParseMessageErrors(t *testing.T) {
 		{"bytecount beyond end", append(bytes.Clone(ok[:37]), 5, 0), ErrTruncated},
 	}
 	for _, tt := range tests {
-		if _, err := ParseMessage(tt.b); !errors.Is(err, tt.err) {
+		if _, err := DecodeMessage(tt.b); !errors.Is(err, tt.err) {
 			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.err)
 		}
 	}

@@ -12,13 +12,13 @@ type PDU struct {
 	Raw []byte
 }
 
-// maxCompound bounds how many PDUs Parse accepts from one message; NextCommand is at
+// maxCompound bounds how many PDUs DecodeMessage accepts from one message; NextCommand is at
 // least HeaderSize, so a 16 MiB message could otherwise yield ~260k PDUs.
 const maxCompound = 64
 
-// Parse splits msg (a NetBIOS payload) into its PDUs by following NextCommand. The
+// DecodeMessage splits msg (a NetBIOS payload) into its PDUs by following NextCommand. The
 // slices alias msg.
-func Parse(msg []byte) ([]PDU, error) {
+func DecodeMessage(msg []byte) ([]PDU, error) {
 	var pdus []PDU
 	for off := 0; ; {
 		rest := msg[off:]
@@ -51,15 +51,15 @@ func Parse(msg []byte) ([]PDU, error) {
 
 // Body is a command body that can be put on the wire.
 type Body interface {
-	// MarshalBody returns the bytes that follow the header; offsets inside are relative to
+	// EncodeBody returns the bytes that follow the header; offsets inside are relative to
 	// the header start as the protocol wants.
-	MarshalBody() []byte
+	EncodeBody() []byte
 }
 
 // Build returns header + body as one PDU. h.Command is left as given; NextCommand is
 // left for Compound to fill in.
 func Build(h Header, body Body) []byte {
-	bb := body.MarshalBody()
+	bb := body.EncodeBody()
 	b := make([]byte, HeaderSize+len(bb))
 	h.Encode(b)
 	copy(b[HeaderSize:], bb)

@@ -46,8 +46,8 @@ type CreateRequest struct {
 
 const createReqFixed = 56
 
-// MarshalBody implements Body.
-func (r *CreateRequest) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *CreateRequest) EncodeBody() []byte {
 	name := utf16le.Encode(r.Name)
 	b := make([]byte, createReqFixed, createReqFixed+len(name)+8+len(r.CreateContexts))
 	le.PutUint16(b[0:2], 57)                          // StructureSize
@@ -178,8 +178,8 @@ type CloseRequest struct {
 	FileID   FileID
 }
 
-// MarshalBody implements Body.
-func (r *CloseRequest) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *CloseRequest) EncodeBody() []byte {
 	b := make([]byte, 24)
 	le.PutUint16(b[0:2], 24)         // StructureSize
 	le.PutUint16(b[2:4], r.Flags)    // Flags

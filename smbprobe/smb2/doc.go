@@ -6,10 +6,10 @@
 // independent check of this package's encoders.
 //
 // A message is a 64-byte header followed by a command body. Request types expose
-// MarshalBody (bytes after the header), responses a DecodeXxx function taking the body; the
+// EncodeBody (bytes after the header), responses a DecodeXxx function taking the body; the
 // offsets SMB2 carries on the wire are relative to the start of the header, and since a
 // body always begins HeaderSize bytes after its header both directions can work on the
-// body alone. Parse splits a (possibly compound) message into PDUs; Build and Compound
+// body alone. DecodeMessage splits a (possibly compound) message into PDUs; Build and Compound
 // put them back together. Signing (HMAC-SHA256, AES-CMAC, the SP800-108 KDF and the
 // 3.1.1 pre-authentication integrity hash) lives in sign.go and cmac.go.
 //

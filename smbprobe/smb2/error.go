@@ -7,7 +7,7 @@ type ErrorResponse struct {
 	ErrorContextCount uint8 // 3.1.1 only
 	Reserved          uint8
 	// ErrorData is usually empty; on the wire an empty ErrorData is still one zero byte
-	// (MS-SMB2 2.2.2), which MarshalBody adds and DecodeErrorResponse drops.
+	// (MS-SMB2 2.2.2), which EncodeBody adds and DecodeErrorResponse drops.
 	ErrorData []byte
 }
 

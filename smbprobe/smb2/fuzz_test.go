@@ -12,7 +12,7 @@ import (
 func seedBodies(f *testing.F, cmd int, resp bool) {
 	f.Helper()
 	for _, fr := range smb2Frames(f) {
-		pdus, err := Parse(fr.Msg)
+		pdus, err := DecodeMessage(fr.Msg)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -30,12 +30,12 @@ func seedBodies(f *testing.F, cmd int, resp bool) {
 // bytes (the encoders' output is canonical).
 func checkStable[T Body](t *testing.T, body T, decode func([]byte) (T, error)) {
 	t.Helper()
-	enc := body.MarshalBody()
+	enc := body.EncodeBody()
 	again, err := decode(enc)
 	if err != nil {
 		t.Fatalf("re-decoding our own encoding %x: %v", enc, err)
 	}
-	if enc2 := again.MarshalBody(); !bytes.Equal(enc, enc2) {
+	if enc2 := again.EncodeBody(); !bytes.Equal(enc, enc2) {
 		t.Fatalf("encoding not stable:\n%x\n%x", enc, enc2)
 	}
 }
@@ -59,7 +59,7 @@ func FuzzParse(f *testing.F) {
 		Build(Header{Command: CmdCreate}, &CreateRequest{Name: "srvsvc"}),
 		Build(Header{Command: CmdClose, Flags: FlagRelatedOperations}, &CloseRequest{})))
 	f.Fuzz(func(t *testing.T, msg []byte) {
-		pdus, err := Parse(msg)
+		pdus, err := DecodeMessage(msg)
 		if err != nil {
 			return
 		}
@@ -149,13 +149,13 @@ func FuzzQueryInfoResponse(f *testing.F) {
 }
 
 func FuzzFileInfo(f *testing.F) {
-	f.Add((&FileAllInfo{Name: "a.dll"}).Marshal())
-	f.Add((&FileStandardInfo{EndOfFile: 1}).Marshal())
+	f.Add((&FileAllInfo{Name: "a.dll"}).Encode())
+	f.Add((&FileStandardInfo{EndOfFile: 1}).Encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = DecodeFileBasicInfo(b)
 		_, _ = DecodeFileStandardInfo(b)
 		if a, err := DecodeFileAllInfo(b); err == nil {
-			if _, err := DecodeFileAllInfo(a.Marshal()); err != nil {
+			if _, err := DecodeFileAllInfo(a.Encode()); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -27,9 +27,9 @@ type IoctlRequest struct {
 
 const ioctlReqFixed = 56
 
-// MarshalBody implements Body. Input follows the fixed part, Output follows Input; an
+// EncodeBody implements Body. Input follows the fixed part, Output follows Input; an
 // empty buffer points at the start of the buffer area, as Windows does.
-func (r *IoctlRequest) MarshalBody() []byte {
+func (r *IoctlRequest) EncodeBody() []byte {
 	b := make([]byte, ioctlReqFixed+len(r.Input)+len(r.Output))
 	inOff := HeaderSize + ioctlReqFixed
 	outOff := inOff
@@ -98,8 +98,8 @@ type ValidateNegotiateInfoRequest struct {
 	Dialects     []Dialect
 }
 
-// Marshal returns the IOCTL input bytes.
-func (v *ValidateNegotiateInfoRequest) Marshal() []byte {
+// Encode returns the IOCTL input bytes.
+func (v *ValidateNegotiateInfoRequest) Encode() []byte {
 	b := make([]byte, 24+2*len(v.Dialects))
 	le.PutUint32(b[0:4], v.Capabilities)            // Capabilities
 	copy(b[4:20], v.GUID[:])                        // Guid

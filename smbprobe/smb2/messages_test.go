@@ -17,7 +17,7 @@ func TestRoundTripAllCommands(t *testing.T) {
 	fid := FileID{Persistent: 0x1122334455667788, Volatile: 0x99aabbccddeeff00}
 	ft := FiletimeOf(time.Date(2009, 1, 13, 12, 0, 0, 0, time.UTC))
 	vni := (&ValidateNegotiateInfoRequest{Capabilities: 0x7f, GUID: GUID{1, 2, 3}, SecurityMode: 1,
-		Dialects: []Dialect{Dialect202, Dialect210, Dialect300, Dialect302}}).Marshal()
+		Dialects: []Dialect{Dialect202, Dialect210, Dialect300, Dialect302}}).Encode()
 	tests := []struct {
 		name string
 		cmd  Command
@@ -62,7 +62,7 @@ func TestRoundTripAllCommands(t *testing.T) {
 		{"ioctl resp in+out", CmdIoctl, true, &IoctlResponse{CtlCode: 1, Input: []byte{1}, Output: []byte{2, 3}}},
 		{"query info req", CmdQueryInfo, false, &QueryInfoRequest{InfoType: InfoFile, FileInfoClass: FileAllInformation, OutputBufferLength: 65536, FileID: fid}},
 		{"query info req input", CmdQueryInfo, false, &QueryInfoRequest{InfoType: InfoQuota, Input: []byte{1, 2, 3, 4}, FileID: fid}},
-		{"query info resp", CmdQueryInfo, true, &QueryInfoResponse{OutputBuffer: (&FileStandardInfo{EndOfFile: 4096, NumberOfLinks: 1}).Marshal()}},
+		{"query info resp", CmdQueryInfo, true, &QueryInfoResponse{OutputBuffer: (&FileStandardInfo{EndOfFile: 4096, NumberOfLinks: 1}).Encode()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,9 +71,9 @@ func TestRoundTripAllCommands(t *testing.T) {
 				h.Flags = FlagServerToRedir
 			}
 			msg := Build(h, tt.body)
-			pdus, err := Parse(msg)
+			pdus, err := DecodeMessage(msg)
 			if err != nil || len(pdus) != 1 {
-				t.Fatalf("Parse: %v", err)
+				t.Fatalf("DecodeMessage: %v", err)
 			}
 			if pdus[0].Header != h {
 				t.Errorf("header %+v, want %+v", pdus[0].Header, h)
@@ -138,7 +138,7 @@ func TestCreateContextErrors(t *testing.T) {
 
 func TestValidateNegotiateInfo(t *testing.T) {
 	req := &ValidateNegotiateInfoRequest{Capabilities: 0x7f, GUID: GUID{1}, SecurityMode: 1, Dialects: []Dialect{Dialect300, Dialect302}}
-	b := req.Marshal()
+	b := req.Encode()
 	want := testpeer.Unhex(t, `
 		7f000000                         // Capabilities
 		01000000000000000000000000000000 // Guid
@@ -157,7 +157,7 @@ func TestValidateNegotiateInfo(t *testing.T) {
 		t.Errorf("cut request: %v", err)
 	}
 	resp := &ValidateNegotiateInfoResponse{Capabilities: 0x2f, GUID: GUID{2}, SecurityMode: 1, Dialect: Dialect302}
-	r, err := DecodeValidateNegotiateInfoResponse(resp.Marshal())
+	r, err := DecodeValidateNegotiateInfoResponse(resp.Encode())
 	if err != nil || *r != *resp {
 		t.Errorf("response %+v %v", r, err)
 	}
@@ -172,7 +172,7 @@ func TestFileInfo(t *testing.T) {
 		Standard: FileStandardInfo{AllocationSize: 8192, EndOfFile: 4000, NumberOfLinks: 1},
 		Mode:     0x20, Name: `\Windows\system32\netapi32.dll`,
 	}
-	b := all.Marshal()
+	b := all.Encode()
 	if len(b) != 100+2*len(all.Name) || le.Uint64(b[48:56]) != 4000 {
 		t.Fatalf("layout: %x", b)
 	}
@@ -184,7 +184,7 @@ func TestFileInfo(t *testing.T) {
 		t.Errorf("cut name: %v", err)
 	}
 	// The real FILE_STANDARD_INFORMATION Windows 10 returned for the srvsvc pipe (frame 16).
-	pdus, _ := Parse(mustFrame(t, "win10.frames", 16).Msg)
+	pdus, _ := DecodeMessage(mustFrame(t, "win10.frames", 16).Msg)
 	qi, err := DecodeQueryInfoResponse(pdus[0].Body)
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +197,7 @@ func TestFileInfo(t *testing.T) {
 
 func TestErrorResponse(t *testing.T) {
 	// Samba's OBJECT_NAME_NOT_FOUND for \browser (frame 128).
-	pdus, err := Parse(mustFrame(t, "samba417.frames", 128).Msg)
+	pdus, err := DecodeMessage(mustFrame(t, "samba417.frames", 128).Msg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestErrorResponse(t *testing.T) {
 	if e, ok := b.(*ErrorResponse); !ok || len(e.ErrorData) != 0 {
 		t.Fatalf("got %#v", b)
 	}
-	if got := (&ErrorResponse{}).MarshalBody(); !bytes.Equal(got, testpeer.Unhex(t, "0900 00 00 00000000 00")) {
+	if got := (&ErrorResponse{}).EncodeBody(); !bytes.Equal(got, testpeer.Unhex(t, "0900 00 00 00000000 00")) {
 		t.Errorf("empty error body %x", got)
 	}
 	if _, err := DecodeErrorResponse(testpeer.Unhex(t, "0900 0000 05000000 00")); !errors.Is(err, ErrTruncated) {
@@ -296,9 +296,9 @@ func TestCompound(t *testing.T) {
 	b := Build(Header{Command: CmdQueryInfo, MessageID: 2, Flags: FlagRelatedOperations}, &QueryInfoRequest{InfoType: InfoFile, FileInfoClass: FileStandardInformation, FileID: AnyFileID})
 	c := Build(Header{Command: CmdClose, MessageID: 3, Flags: FlagRelatedOperations}, &CloseRequest{FileID: AnyFileID})
 	msg := Compound(a, b, c)
-	pdus, err := Parse(msg)
+	pdus, err := DecodeMessage(msg)
 	if err != nil || len(pdus) != 3 {
-		t.Fatalf("Parse: %d, %v", len(pdus), err)
+		t.Fatalf("DecodeMessage: %d, %v", len(pdus), err)
 	}
 	if len(a) != 132 || pdus[0].Header.NextCommand != 136 || len(pdus[0].Raw) != 136 || pdus[2].Header.NextCommand != 0 {
 		t.Errorf("NextCommand %d/%d", pdus[0].Header.NextCommand, pdus[2].Header.NextCommand)
@@ -331,7 +331,7 @@ func TestCompound(t *testing.T) {
 		{"NextCommand inside header", bad(func(m []byte) { le.PutUint32(m[20:], 8) }), ErrMalformed},
 		{"second PDU not SMB2", bad(func(m []byte) { m[136] = 0xff }), ErrNotSMB2},
 	} {
-		if _, err := Parse(tt.msg); !errors.Is(err, tt.err) {
+		if _, err := DecodeMessage(tt.msg); !errors.Is(err, tt.err) {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.err)
 		}
 	}
@@ -342,7 +342,7 @@ func TestCompound(t *testing.T) {
 		(&Header{Command: CmdEcho, NextCommand: HeaderSize}).Encode(h[:])
 		loop = append(loop, h[:]...)
 	}
-	if _, err := Parse(loop); !errors.Is(err, ErrMalformed) {
+	if _, err := DecodeMessage(loop); !errors.Is(err, ErrMalformed) {
 		t.Errorf("long chain: %v", err)
 	}
 }

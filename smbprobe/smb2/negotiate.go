@@ -173,8 +173,8 @@ func offers311(ds []Dialect) bool {
 	return false
 }
 
-// MarshalBody implements Body.
-func (r *NegotiateRequest) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *NegotiateRequest) EncodeBody() []byte {
 	b := make([]byte, negotiateReqFixed, 128)
 	le.PutUint16(b[0:2], 36)                      // StructureSize
 	le.PutUint16(b[2:4], uint16(len(r.Dialects))) // DialectCount

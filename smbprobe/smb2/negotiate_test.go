@@ -44,7 +44,7 @@ func TestDecodeRealNegotiateResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		fr := mustFrame(t, tt.file, tt.frame)
-		pdus, err := Parse(fr.Msg)
+		pdus, err := DecodeMessage(fr.Msg)
 		if err != nil {
 			t.Fatalf("%s/%d: %v", tt.file, tt.frame, err)
 		}

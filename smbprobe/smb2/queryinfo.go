@@ -31,8 +31,8 @@ type QueryInfoRequest struct {
 
 const queryInfoReqFixed = 40
 
-// MarshalBody implements Body.
-func (r *QueryInfoRequest) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *QueryInfoRequest) EncodeBody() []byte {
 	b := make([]byte, queryInfoReqFixed, queryInfoReqFixed+1+len(r.Input))
 	le.PutUint16(b[0:2], 41)                        // StructureSize
 	b[2] = r.InfoType                               // InfoType
@@ -78,8 +78,8 @@ type FileBasicInfo struct {
 	FileAttributes uint32
 }
 
-// Marshal returns the 40 bytes (4 reserved at the end).
-func (f *FileBasicInfo) Marshal() []byte {
+// Encode returns the 40 bytes (4 reserved at the end).
+func (f *FileBasicInfo) Encode() []byte {
 	b := make([]byte, 40)
 	le.PutUint64(b[0:8], uint64(f.CreationTime))    // CreationTime
 	le.PutUint64(b[8:16], uint64(f.LastAccessTime)) // LastAccessTime
@@ -112,8 +112,8 @@ type FileStandardInfo struct {
 	Directory      bool
 }
 
-// Marshal returns the 24 bytes (2 reserved at the end).
-func (f *FileStandardInfo) Marshal() []byte {
+// Encode returns the 24 bytes (2 reserved at the end).
+func (f *FileStandardInfo) Encode() []byte {
 	b := make([]byte, 24)
 	le.PutUint64(b[0:8], f.AllocationSize)  // AllocationSize
 	le.PutUint64(b[8:16], f.EndOfFile)      // EndOfFile
@@ -156,12 +156,12 @@ type FileAllInfo struct {
 
 const fileAllFixed = 100 // through FileNameLength
 
-// Marshal returns the structure with Name in UTF-16LE.
-func (f *FileAllInfo) Marshal() []byte {
+// Encode returns the structure with Name in UTF-16LE.
+func (f *FileAllInfo) Encode() []byte {
 	name := utf16le.Encode(f.Name)
 	b := make([]byte, fileAllFixed, fileAllFixed+len(name))
-	copy(b[0:40], f.Basic.Marshal())               // BasicInformation
-	copy(b[40:64], f.Standard.Marshal())           // StandardInformation
+	copy(b[0:40], f.Basic.Encode())                // BasicInformation
+	copy(b[40:64], f.Standard.Encode())            // StandardInformation
 	le.PutUint64(b[64:72], f.IndexNumber)          // InternalInformation
 	le.PutUint32(b[72:76], f.EASize)               // EaInformation
 	le.PutUint32(b[76:80], f.AccessFlags)          // AccessInformation

@@ -24,9 +24,9 @@ func TestRealFramesRoundTrip(t *testing.T) {
 	seen := map[string]bool{}
 	for _, fr := range frames {
 		name := fmt.Sprintf("%s/%d", fr.Source, fr.Number)
-		pdus, err := Parse(fr.Msg)
+		pdus, err := DecodeMessage(fr.Msg)
 		if err != nil {
-			t.Errorf("%s: Parse: %v", name, err)
+			t.Errorf("%s: DecodeMessage: %v", name, err)
 			continue
 		}
 		for i, p := range pdus {

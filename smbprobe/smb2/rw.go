@@ -15,8 +15,8 @@ type ReadRequest struct {
 
 const readReqFixed = 48
 
-// MarshalBody implements Body.
-func (r *ReadRequest) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *ReadRequest) EncodeBody() []byte {
 	b := make([]byte, readReqFixed, readReqFixed+1+len(r.ReadChannelInfo))
 	le.PutUint16(b[0:2], 49)                 // StructureSize
 	b[2] = r.Padding                         // Padding
@@ -77,9 +77,9 @@ type WriteRequest struct {
 
 const writeReqFixed = 48
 
-// MarshalBody implements Body. Data follows the fixed part (DataOffset 0x70), channel
+// EncodeBody implements Body. Data follows the fixed part (DataOffset 0x70), channel
 // info (RDMA only) after it.
-func (r *WriteRequest) MarshalBody() []byte {
+func (r *WriteRequest) EncodeBody() []byte {
 	b := make([]byte, writeReqFixed+len(r.Data)+len(r.WriteChannelInfo))
 	le.PutUint16(b[0:2], 49)                       // StructureSize
 	le.PutUint16(b[2:4], HeaderSize+writeReqFixed) // DataOffset

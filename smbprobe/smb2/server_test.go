@@ -46,8 +46,8 @@ func DecodeCreateRequest(body []byte) (*CreateRequest, error) {
 	return r, nil
 }
 
-// MarshalBody implements Body.
-func (r *CreateResponse) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *CreateResponse) EncodeBody() []byte {
 	b := make([]byte, createRespFixed, createRespFixed+len(r.CreateContexts))
 	le.PutUint16(b[0:2], 89)                         // StructureSize
 	b[2] = r.OplockLevel                             // OplockLevel
@@ -78,8 +78,8 @@ func DecodeCloseRequest(body []byte) (*CloseRequest, error) {
 	return &CloseRequest{Flags: le.Uint16(body[2:4]), Reserved: le.Uint32(body[4:8]), FileID: getFileID(body[8:24])}, nil
 }
 
-// MarshalBody implements Body.
-func (r *CloseResponse) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *CloseResponse) EncodeBody() []byte {
 	b := make([]byte, 60)
 	le.PutUint16(b[0:2], 60)                         // StructureSize
 	le.PutUint16(b[2:4], r.Flags)                    // Flags
@@ -153,8 +153,8 @@ func DecodeBody(h *Header, body []byte) (Body, error) {
 	return nil, fmt.Errorf("%w: command %v not supported", ErrMalformed, h.Command)
 }
 
-// MarshalBody implements Body.
-func (r *ErrorResponse) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *ErrorResponse) EncodeBody() []byte {
 	b := make([]byte, errorRespFixed, errorRespFixed+1+len(r.ErrorData))
 	le.PutUint16(b[0:2], 9)                        // StructureSize
 	b[2] = r.ErrorContextCount                     // ErrorContextCount
@@ -190,8 +190,8 @@ func DecodeIoctlRequest(body []byte) (*IoctlRequest, error) {
 	return r, nil
 }
 
-// MarshalBody implements Body.
-func (r *IoctlResponse) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *IoctlResponse) EncodeBody() []byte {
 	b := make([]byte, ioctlRespFixed+len(r.Input)+len(r.Output))
 	inOff := HeaderSize + ioctlRespFixed
 	outOff := inOff
@@ -234,8 +234,8 @@ func DecodeValidateNegotiateInfoRequest(b []byte) (*ValidateNegotiateInfoRequest
 	return v, nil
 }
 
-// Marshal returns the IOCTL output bytes.
-func (v *ValidateNegotiateInfoResponse) Marshal() []byte {
+// Encode returns the IOCTL output bytes.
+func (v *ValidateNegotiateInfoResponse) Encode() []byte {
 	b := make([]byte, 24)
 	le.PutUint32(b[0:4], v.Capabilities)      // Capabilities
 	copy(b[4:20], v.GUID[:])                  // Guid
@@ -285,8 +285,8 @@ func DecodeNegotiateRequest(body []byte) (*NegotiateRequest, error) {
 	return r, nil
 }
 
-// MarshalBody implements Body.
-func (r *NegotiateResponse) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *NegotiateResponse) EncodeBody() []byte {
 	b := make([]byte, negotiateRespFixed, negotiateRespFixed+len(r.SecurityBuffer)+96)
 	le.PutUint16(b[0:2], 65)                          // StructureSize
 	le.PutUint16(b[2:4], r.SecurityMode)              // SecurityMode
@@ -335,8 +335,8 @@ func DecodeQueryInfoRequest(body []byte) (*QueryInfoRequest, error) {
 	return r, nil
 }
 
-// MarshalBody implements Body.
-func (r *QueryInfoResponse) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *QueryInfoResponse) EncodeBody() []byte {
 	b := make([]byte, queryInfoRespFixed, queryInfoRespFixed+len(r.OutputBuffer)+1)
 	le.PutUint16(b[0:2], 9)                             // StructureSize
 	le.PutUint16(b[2:4], HeaderSize+queryInfoRespFixed) // OutputBufferOffset
@@ -370,8 +370,8 @@ func DecodeReadRequest(body []byte) (*ReadRequest, error) {
 	return r, nil
 }
 
-// MarshalBody implements Body. Data always follows the fixed part (DataOffset 0x50).
-func (r *ReadResponse) MarshalBody() []byte {
+// EncodeBody implements Body. Data always follows the fixed part (DataOffset 0x50).
+func (r *ReadResponse) EncodeBody() []byte {
 	b := make([]byte, readRespFixed+len(r.Data))
 	le.PutUint16(b[0:2], 17)                  // StructureSize
 	b[2] = HeaderSize + readRespFixed         // DataOffset
@@ -408,8 +408,8 @@ func DecodeWriteRequest(body []byte) (*WriteRequest, error) {
 	return r, nil
 }
 
-// MarshalBody implements Body. The channel-info fields are unused (0).
-func (r *WriteResponse) MarshalBody() []byte {
+// EncodeBody implements Body. The channel-info fields are unused (0).
+func (r *WriteResponse) EncodeBody() []byte {
 	b := make([]byte, 16)
 	le.PutUint16(b[0:2], 17)           // StructureSize
 	le.PutUint16(b[2:4], r.Reserved)   // Reserved
@@ -438,8 +438,8 @@ func DecodeSessionSetupRequest(body []byte) (*SessionSetupRequest, error) {
 	return r, nil
 }
 
-// MarshalBody implements Body.
-func (r *SessionSetupResponse) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *SessionSetupResponse) EncodeBody() []byte {
 	b := make([]byte, sessionSetupRespFixed+len(r.SecurityBuffer))
 	le.PutUint16(b[0:2], 9)                                // StructureSize
 	le.PutUint16(b[2:4], r.SessionFlags)                   // SessionFlags
@@ -468,8 +468,8 @@ func DecodeTreeConnectRequest(body []byte) (*TreeConnectRequest, error) {
 	return r, nil
 }
 
-// MarshalBody implements Body.
-func (r *TreeConnectResponse) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *TreeConnectResponse) EncodeBody() []byte {
 	b := make([]byte, 16)
 	le.PutUint16(b[0:2], 16)                // StructureSize
 	b[2] = r.ShareType                      // ShareType

@@ -25,8 +25,8 @@ type SessionSetupRequest struct {
 
 const sessionSetupReqFixed = 24
 
-// MarshalBody implements Body.
-func (r *SessionSetupRequest) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *SessionSetupRequest) EncodeBody() []byte {
 	b := make([]byte, sessionSetupReqFixed+len(r.SecurityBuffer))
 	le.PutUint16(b[0:2], 25)                                // StructureSize
 	b[2] = r.Flags                                          // Flags
@@ -75,8 +75,8 @@ type Empty struct {
 	Reserved uint16
 }
 
-// MarshalBody implements Body.
-func (r *Empty) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *Empty) EncodeBody() []byte {
 	b := make([]byte, 4)
 	le.PutUint16(b[0:2], 4)          // StructureSize
 	le.PutUint16(b[2:4], r.Reserved) // Reserved
@@ -110,8 +110,8 @@ type TreeConnectRequest struct {
 
 const treeConnectReqFixed = 8
 
-// MarshalBody implements Body.
-func (r *TreeConnectRequest) MarshalBody() []byte {
+// EncodeBody implements Body.
+func (r *TreeConnectRequest) EncodeBody() []byte {
 	p := utf16le.Encode(r.Path)
 	b := make([]byte, treeConnectReqFixed+len(p))
 	le.PutUint16(b[0:2], 9)                              // StructureSize

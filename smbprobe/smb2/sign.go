@@ -99,7 +99,7 @@ func Sign(msg, key []byte, dialect Dialect) error {
 	if err != nil {
 		return err
 	}
-	pdus, err := Parse(msg)
+	pdus, err := DecodeMessage(msg)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func Verify(msg, key []byte, dialect Dialect) error {
 	if err != nil {
 		return err
 	}
-	pdus, err := Parse(msg)
+	pdus, err := DecodeMessage(msg)
 	if err != nil {
 		return err
 	}

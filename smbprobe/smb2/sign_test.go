@@ -150,9 +150,9 @@ func TestSignCompound(t *testing.T) {
 	if err := Verify(msg, key, Dialect300); err != nil {
 		t.Fatal(err)
 	}
-	pdus, err := Parse(msg)
+	pdus, err := DecodeMessage(msg)
 	if err != nil || len(pdus) != 2 {
-		t.Fatalf("Parse: %d PDUs, %v", len(pdus), err)
+		t.Fatalf("DecodeMessage: %d PDUs, %v", len(pdus), err)
 	}
 	msg[len(msg)-1] ^= 1
 	if err := Verify(msg, key, Dialect300); !errors.Is(err, ErrBadSignature) {

@@ -103,7 +103,7 @@ func sessionWords(blobLen int) []byte {
 
 // nullSession logs on anonymously with raw NTLMSSP, as XP-era clients do.
 func (tc *testClient) nullSession() (nativeOS string, err error) {
-	neg := ntlmssp.NewNegotiate(ntlmssp.DefaultClientFlags).Marshal()
+	neg := ntlmssp.NewNegotiate(ntlmssp.DefaultClientFlags).Encode()
 	st, w, d, resp, err := tc.rt(smbSessionSetup, testFlags2, sessionWords(len(neg)), append(neg, 0, 0, 0, 0, 0))
 	if err != nil {
 		return "", err
@@ -119,11 +119,11 @@ func (tc *testClient) nullSession() (nativeOS string, err error) {
 	if !ok {
 		return "", ErrTruncated
 	}
-	chal, err := ntlmssp.ParseChallenge(blob)
+	chal, err := ntlmssp.DecodeChallenge(blob)
 	if err != nil {
 		return "", err
 	}
-	auth := ntlmssp.NewAnonymousAuthenticate(chal, false).Marshal()
+	auth := ntlmssp.NewAnonymousAuthenticate(chal, false).Encode()
 	st, w, d, _, err = tc.rt(smbSessionSetup, testFlags2, sessionWords(len(auth)), append(auth, 0, 0, 0, 0, 0))
 	if err != nil {
 		return "", err
@@ -261,7 +261,7 @@ func (tc *testClient) bind() error {
 
 // rpc calls a srvsvc method and returns the response stub, or the fault status as an error.
 func (tc *testClient) rpc(req srvsvc.Request) ([]byte, error) {
-	stub, err := req.MarshalBinary()
+	stub, err := req.Encode()
 	if err != nil {
 		return nil, err
 	}

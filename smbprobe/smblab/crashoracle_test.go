@@ -25,7 +25,7 @@ func TestCrashDetectorJoinsPrefix(t *testing.T) {
 		p := personality(t, tc.pers)
 		s := newSession(&p, netip.MustParseAddr("127.0.0.2"), time.Now)
 		req := srvsvc.PathCanonicalizeRequest{ServerName: srvsvc.StringPtr("a"), PathName: tc.path, OutbufLen: 100, Prefix: tc.prefix, PathType: 1}
-		stub, err := req.MarshalBinary()
+		stub, err := req.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}

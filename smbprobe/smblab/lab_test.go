@@ -217,7 +217,7 @@ func TestSrvsvcModels(t *testing.T) {
 	} {
 		p := personality(t, tc.pers)
 		s := newSession(&p, netip.MustParseAddr("127.0.0.2"), time.Now)
-		stub, err := tc.req.MarshalBinary()
+		stub, err := tc.req.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -418,7 +418,7 @@ func (s *session) authenticate(u *user, blob []byte) ([]byte, ntstatus.Status, *
 	}
 	switch {
 	case typ == ntlmssp.TypeNegotiate && u == nil:
-		neg, err := ntlmssp.ParseNegotiate(tok)
+		neg, err := ntlmssp.DecodeNegotiate(tok)
 		if err != nil {
 			return nil, ntstatus.InvalidParameter, nil
 		}
@@ -431,13 +431,13 @@ func (s *session) authenticate(u *user, blob []byte) ([]byte, ntstatus.Status, *
 			info.Timestamp = s.now()
 		}
 		ch := ntlmssp.NewChallenge(neg, info, s.chal)
-		out := ch.Marshal()
+		out := ch.Encode()
 		if spnego {
 			out = negTokenResp(1, out)
 		}
 		return out, ntstatus.MoreProcessingRequired, &user{spnego: spnego, negMsg: tok, chalMsg: ch}
 	case typ == ntlmssp.TypeAuthenticate && u != nil:
-		auth, err := ntlmssp.ParseAuthenticate(tok)
+		auth, err := ntlmssp.DecodeAuthenticate(tok)
 		if err != nil {
 			return nil, ntstatus.InvalidParameter, nil
 		}

@@ -87,8 +87,8 @@ func (s *session) srvsvc(opnum uint16, stub []byte) rpcResult {
 	return rpcResult{fault: faultOpRngError}
 }
 
-func marshal(m interface{ MarshalBinary() ([]byte, error) }) rpcResult {
-	b, err := m.MarshalBinary()
+func marshal(m interface{ Encode() ([]byte, error) }) rpcResult {
+	b, err := m.Encode()
 	if err != nil {
 		return rpcResult{fault: faultBadStub}
 	}

@@ -12,15 +12,15 @@ import (
 func TestRealTokensRoundTrip(t *testing.T) {
 	for name, raw := range testpeer.ReadHexFiles(t, "testdata/*.hex") {
 		t.Run(name, func(t *testing.T) {
-			tok, err := Parse(raw)
+			tok, err := Decode(raw)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var enc []byte
 			if tok.Init != nil {
-				enc, err = tok.Init.Marshal()
+				enc, err = tok.Init.Encode()
 			} else {
-				enc, err = tok.Resp.Marshal()
+				enc, err = tok.Resp.Encode()
 			}
 			if err != nil || !bytes.Equal(enc, raw) {
 				t.Errorf("re-encoding (%v):\n got % x\nwant % x", err, enc, raw)
@@ -50,13 +50,13 @@ func TestNegotiateHintsGolden(t *testing.T) {
 	if err != nil || !bytes.Equal(win10, testpeer.Fixture(t, "attack_win10_negotiate_response_f2.hex")) {
 		t.Errorf("Windows 10 hints (%v): % x", err, win10)
 	}
-	tok, err := Parse(win10)
+	tok, err := Decode(win10)
 	if err != nil || tok.Init.NegHints == nil || tok.Init.NegHints.HintName != HintIgnore || len(tok.Init.MechTypes) != 5 {
 		t.Errorf("decode: %+v %v", tok, err)
 	}
 	// Windows 8.1 sends NEGOEX with an optimistic NEGOEX mechToken; there is no NTLM in it.
 	w81 := testpeer.Fixture(t, "arkime_win81_smb1_negotiate_response_negoex_f17.hex")
-	tok, err = Parse(w81)
+	tok, err = Decode(w81)
 	if err != nil || tok.Init.MechTypes[0] != OIDNegoEx || !bytes.HasPrefix(tok.Init.MechToken, []byte("NEGOEXTS")) {
 		t.Errorf("win8.1: %+v %v", tok, err)
 	}
@@ -89,7 +89,7 @@ func TestWrapGolden(t *testing.T) {
 	}
 	// The final server answer: accept-completed with a mechListMIC, no token.
 	done := &NegTokenResp{NegState: NegStateAcceptCompleted, MechListMIC: testpeer.Unhex(t, "0100000098dc0fd942ba73e400000000")}
-	if got, _ := done.Marshal(); !bytes.Equal(got, testpeer.Fixture(t, "attack_win10_server_resp_complete_f8.hex")) {
+	if got, _ := done.Encode(); !bytes.Equal(got, testpeer.Fixture(t, "attack_win10_server_resp_complete_f8.hex")) {
 		t.Errorf("accept-completed: % x", got)
 	}
 }
@@ -153,7 +153,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Parse(testpeer.Unhex(t, tt.in)); !errors.Is(err, tt.want) {
+			if _, err := Decode(testpeer.Unhex(t, tt.in)); !errors.Is(err, tt.want) {
 				t.Errorf("got %v, want %v", err, tt.want)
 			}
 		})
@@ -161,7 +161,7 @@ func TestDecodeErrors(t *testing.T) {
 	// Every truncation of every real blob fails cleanly (and never panics).
 	for name, raw := range testpeer.ReadHexFiles(t, "testdata/*.hex") {
 		for n := range len(raw) {
-			if _, err := Parse(raw[:n]); err == nil {
+			if _, err := Decode(raw[:n]); err == nil {
 				t.Errorf("%s[:%d] parsed", name, n)
 			}
 		}
@@ -194,29 +194,29 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		tok, err := Parse(b)
+		tok, err := Decode(b)
 		Unwrap(b)
 		if err != nil {
 			return
 		}
 		var enc []byte
 		if tok.Init != nil {
-			enc, err = tok.Init.Marshal()
+			enc, err = tok.Init.Encode()
 		} else {
-			enc, err = tok.Resp.Marshal()
+			enc, err = tok.Resp.Encode()
 		}
 		if err != nil {
 			t.Fatalf("decoded token does not encode: %v", err)
 		}
-		tok2, err := Parse(enc)
+		tok2, err := Decode(enc)
 		if err != nil {
 			t.Fatalf("re-parse: %v", err)
 		}
 		var enc2 []byte
 		if tok2.Init != nil {
-			enc2, _ = tok2.Init.Marshal()
+			enc2, _ = tok2.Init.Encode()
 		} else {
-			enc2, _ = tok2.Resp.Marshal()
+			enc2, _ = tok2.Resp.Encode()
 		}
 		if !bytes.Equal(enc, enc2) {
 			t.Fatal("unstable encoding")

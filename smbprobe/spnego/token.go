@@ -48,9 +48,9 @@ type NegTokenResp struct {
 	MechListMIC   []byte   // [3] OCTET STRING
 }
 
-// Marshal encodes the token as a GSS-API InitialContextToken:
+// Encode encodes the token as a GSS-API InitialContextToken:
 // [APPLICATION 0] { thisMech SPNEGO, [0] NegTokenInit }.
-func (t *NegTokenInit) Marshal() ([]byte, error) {
+func (t *NegTokenInit) Encode() ([]byte, error) {
 	var mechs []byte
 	for _, m := range t.MechTypes {
 		c, err := marshalOID(m)
@@ -86,9 +86,9 @@ func (t *NegTokenInit) Marshal() ([]byte, error) {
 	return appendTLV(nil, tagApplication, appendTLV(nil, tagOID, spnego), inner), nil
 }
 
-// Marshal encodes the token as [1] NegTokenResp, which is sent bare, not
+// Encode encodes the token as [1] NegTokenResp, which is sent bare, not
 // inside the GSS-API framing.
-func (t *NegTokenResp) Marshal() ([]byte, error) {
+func (t *NegTokenResp) Encode() ([]byte, error) {
 	var seq []byte
 	if t.NegState != NegStateAbsent {
 		if t.NegState < 0 || t.NegState > 255 {
@@ -118,9 +118,9 @@ type Token struct {
 	Resp *NegTokenResp
 }
 
-// Parse decodes an initial token (GSS-API framed, or a bare [0] NegTokenInit)
+// Decode decodes an initial token (GSS-API framed, or a bare [0] NegTokenInit)
 // or a [1] NegTokenResp. Trailing bytes after the token are rejected.
-func Parse(b []byte) (*Token, error) {
+func Decode(b []byte) (*Token, error) {
 	return parseToken(b, true)
 }
 
@@ -305,20 +305,20 @@ func parseResp(b []byte) (*NegTokenResp, error) {
 // Windows 10 lists NEGOEX, MS-KRB5, KRB5, KRB5-U2U and NTLMSSP.
 func NegotiateHints(mechs ...OID) ([]byte, error) {
 	t := &NegTokenInit{MechTypes: mechs, NegHints: &NegHints{HintName: HintIgnore}}
-	return t.Marshal()
+	return t.Encode()
 }
 
 // InitNTLM wraps a client's NTLMSSP NEGOTIATE for its first SESSION_SETUP.
 func InitNTLM(ntlm []byte) ([]byte, error) {
 	t := &NegTokenInit{MechTypes: []OID{OIDNTLMSSP}, MechToken: ntlm}
-	return t.Marshal()
+	return t.Encode()
 }
 
 // RespNTLM wraps an NTLMSSP CHALLENGE (server, negState accept-incomplete with
 // supportedMech) or AUTHENTICATE (client, negState omitted as impacket does).
 func RespNTLM(ntlm []byte, state NegState, supportedMech OID) ([]byte, error) {
 	t := &NegTokenResp{NegState: state, SupportedMech: supportedMech, ResponseToken: ntlm}
-	return t.Marshal()
+	return t.Encode()
 }
 
 // Unwrap returns the NTLMSSP message in a security blob: a raw NTLMSSP
@@ -329,7 +329,7 @@ func Unwrap(blob []byte) ([]byte, error) {
 	if bytes.HasPrefix(blob, []byte(ntlmSignature)) {
 		return blob, nil
 	}
-	tok, err := Parse(blob)
+	tok, err := Decode(blob)
 	if err != nil {
 		return nil, err
 	}

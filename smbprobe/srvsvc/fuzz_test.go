@@ -31,13 +31,13 @@ func sentinel(t *testing.T, err error) {
 }
 
 // check asserts decode(encode(v)) == v for every value a decoder accepts.
-func check[T interface{ MarshalBinary() ([]byte, error) }](t *testing.T, v T, err error, dec func([]byte) (T, error)) {
+func check[T interface{ Encode() ([]byte, error) }](t *testing.T, v T, err error, dec func([]byte) (T, error)) {
 	t.Helper()
 	if err != nil {
 		sentinel(t, err)
 		return
 	}
-	b, err := v.MarshalBinary()
+	b, err := v.Encode()
 	if err != nil {
 		t.Fatalf("re-encode %+v: %v", v, err)
 	}
@@ -63,7 +63,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			sentinel(t, err)
 			return
 		}
-		b, err := r.MarshalBinary()
+		b, err := r.Encode()
 		if err != nil {
 			t.Fatalf("re-encode %+v: %v", r, err)
 		}

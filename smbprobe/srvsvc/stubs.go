@@ -29,7 +29,7 @@ func StringPtr(s string) *string { return &s }
 // Request is any srvsvc request stub.
 type Request interface {
 	Opnum() uint16
-	MarshalBinary() ([]byte, error) // the NDR stub
+	Encode() ([]byte, error) // the NDR stub
 }
 
 // DecodeRequest decodes the stub of a request by opnum — what a server does after reading the
@@ -69,8 +69,8 @@ type ServerGetInfoRequest struct {
 // Opnum is the operation number of NetrServerGetInfo.
 func (ServerGetInfoRequest) Opnum() uint16 { return OpNetrServerGetInfo }
 
-// MarshalBinary encodes the NetrServerGetInfo request stub (NDR, little-endian).
-func (r ServerGetInfoRequest) MarshalBinary() ([]byte, error) {
+// Encode encodes the NetrServerGetInfo request stub (NDR, little-endian).
+func (r ServerGetInfoRequest) Encode() ([]byte, error) {
 	e := newEncoder()
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
 		return nil, err
@@ -106,8 +106,8 @@ type ServerGetInfoResponse struct {
 	Status  WERROR
 }
 
-// MarshalBinary encodes the NetrServerGetInfo response stub (NDR, little-endian).
-func (r ServerGetInfoResponse) MarshalBinary() ([]byte, error) {
+// Encode encodes the NetrServerGetInfo response stub (NDR, little-endian).
+func (r ServerGetInfoResponse) Encode() ([]byte, error) {
 	e := newEncoder()
 	e.u32(r.Level) // InfoStruct union discriminant
 	if r.Info101 != nil && r.Level != 101 {
@@ -167,8 +167,8 @@ type RemoteTODRequest struct{ ServerName *string }
 // Opnum is the operation number of NetrRemoteTOD.
 func (RemoteTODRequest) Opnum() uint16 { return OpNetrRemoteTOD }
 
-// MarshalBinary encodes the NetrRemoteTOD request stub (NDR, little-endian).
-func (r RemoteTODRequest) MarshalBinary() ([]byte, error) {
+// Encode encodes the NetrRemoteTOD request stub (NDR, little-endian).
+func (r RemoteTODRequest) Encode() ([]byte, error) {
 	e := newEncoder()
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
 		return nil, err
@@ -209,8 +209,8 @@ type RemoteTODResponse struct {
 	Status   WERROR
 }
 
-// MarshalBinary encodes the NetrRemoteTOD response stub (NDR, little-endian).
-func (r RemoteTODResponse) MarshalBinary() ([]byte, error) {
+// Encode encodes the NetrRemoteTOD response stub (NDR, little-endian).
+func (r RemoteTODResponse) Encode() ([]byte, error) {
 	e := newEncoder()
 	if r.Info == nil {
 		e.u32(0) // BufferPtr: NULL
@@ -288,8 +288,8 @@ func joinedPaths(path, prefix string) []string {
 	return out
 }
 
-// MarshalBinary encodes the NetprPathCanonicalize request stub (NDR, little-endian).
-func (r PathCanonicalizeRequest) MarshalBinary() ([]byte, error) {
+// Encode encodes the NetprPathCanonicalize request stub (NDR, little-endian).
+func (r PathCanonicalizeRequest) Encode() ([]byte, error) {
 	e := newEncoder()
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
 		return nil, err
@@ -330,8 +330,8 @@ type PathCanonicalizeResponse struct {
 // Path decodes Outbuf as UTF-16LE up to its first NUL.
 func (r PathCanonicalizeResponse) Path() string { return utf16le.DecodeToNUL(r.Outbuf) }
 
-// MarshalBinary encodes the NetprPathCanonicalize response stub (NDR, little-endian).
-func (r PathCanonicalizeResponse) MarshalBinary() ([]byte, error) {
+// Encode encodes the NetprPathCanonicalize response stub (NDR, little-endian).
+func (r PathCanonicalizeResponse) Encode() ([]byte, error) {
 	e := newEncoder()
 	e.conformantBytes(r.Outbuf) // Outbuf
 	e.u32(r.PathType)           // PathType
@@ -391,8 +391,8 @@ func (PathCompareRequest) Opnum() uint16 { return OpNetprPathCompare }
 // Paths lists both paths: with Flags 0 the server canonicalises each.
 func (r PathCompareRequest) Paths() []string { return []string{r.PathName1, r.PathName2} }
 
-// MarshalBinary encodes the NetprPathCompare request stub (NDR, little-endian).
-func (r PathCompareRequest) MarshalBinary() ([]byte, error) {
+// Encode encodes the NetprPathCompare request stub (NDR, little-endian).
+func (r PathCompareRequest) Encode() ([]byte, error) {
 	e := newEncoder()
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
 		return nil, err
@@ -424,8 +424,8 @@ func DecodePathCompareRequest(stub []byte) (PathCompareRequest, error) {
 // probe, "vulnerable").
 type PathCompareResponse struct{ Status WERROR }
 
-// MarshalBinary encodes the NetprPathCompare response stub (NDR, little-endian).
-func (r PathCompareResponse) MarshalBinary() ([]byte, error) {
+// Encode encodes the NetprPathCompare response stub (NDR, little-endian).
+func (r PathCompareResponse) Encode() ([]byte, error) {
 	e := newEncoder()
 	e.u32(uint32(r.Status)) // return value
 	return e.b, nil
@@ -457,8 +457,8 @@ func (NameCanonicalizeRequest) Opnum() uint16 { return OpNetprNameCanonicalize }
 // Paths lists Name, so a safety test can treat every srvsvc string alike.
 func (r NameCanonicalizeRequest) Paths() []string { return []string{r.Name} }
 
-// MarshalBinary encodes the NetprNameCanonicalize request stub (NDR, little-endian).
-func (r NameCanonicalizeRequest) MarshalBinary() ([]byte, error) {
+// Encode encodes the NetprNameCanonicalize request stub (NDR, little-endian).
+func (r NameCanonicalizeRequest) Encode() ([]byte, error) {
 	e := newEncoder()
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
 		return nil, err
@@ -494,8 +494,8 @@ type NameCanonicalizeResponse struct {
 // Name decodes Outbuf up to its first NUL.
 func (r NameCanonicalizeResponse) Name() string { return utf16String(r.Outbuf) }
 
-// MarshalBinary encodes the NetprNameCanonicalize response stub (NDR, little-endian).
-func (r NameCanonicalizeResponse) MarshalBinary() ([]byte, error) {
+// Encode encodes the NetprNameCanonicalize response stub (NDR, little-endian).
+func (r NameCanonicalizeResponse) Encode() ([]byte, error) {
 	e := newEncoder()
 	e.conformantWChars(r.Outbuf) // Outbuf
 	e.u32(uint32(r.Status))      // return value

@@ -22,7 +22,7 @@ const goldenServerGetInfoRequest = `
 
 func TestServerGetInfoRequest(t *testing.T) {
 	r := ServerGetInfoRequest{ServerName: StringPtr("192.168.24.100"), Level: 101}
-	got, err := r.MarshalBinary()
+	got, err := r.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestServerGetInfoRequest(t *testing.T) {
 		t.Errorf("differs from XP client:\n got %x\nreal %x", got, real)
 	}
 	// impacket sends a NULL ServerName.
-	null, _ := ServerGetInfoRequest{Level: 101}.MarshalBinary()
+	null, _ := ServerGetInfoRequest{Level: 101}.Encode()
 	if real := realStub(t, "impacket-client-netrservergetinfo101-request.hex"); !bytes.Equal(null, real) {
 		t.Errorf("NULL ServerName %x, impacket %x", null, real)
 	}
@@ -70,7 +70,7 @@ func TestServerGetInfoResponseReal(t *testing.T) {
 		if r.Level != 101 || r.Status != WerrOK || r.Info101 == nil || *r.Info101 != tt.want {
 			t.Errorf("%s: %+v %+v", tt.file, r, r.Info101)
 		}
-		again, err := r.MarshalBinary()
+		again, err := r.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestServerGetInfoResponseReal(t *testing.T) {
 		}
 	}
 	// The error form: discriminant, NULL pointer, status.
-	e, _ := ServerGetInfoResponse{Level: 102, Status: WerrInvalidLevel}.MarshalBinary()
+	e, _ := ServerGetInfoResponse{Level: 102, Status: WerrInvalidLevel}.Encode()
 	if want := testpeer.Unhex(t, "66000000 00000000 7c000000"); !bytes.Equal(e, want) {
 		t.Errorf("error response %x", e)
 	}
@@ -92,7 +92,7 @@ func TestServerGetInfoResponseReal(t *testing.T) {
 	if _, err := DecodeServerGetInfoResponse(testpeer.Unhex(t, "66000000 00000200 00000000")); !errors.Is(err, ErrUnsupportedLevel) {
 		t.Errorf("level 102 data: %v", err)
 	}
-	if _, err := (ServerGetInfoResponse{Level: 100, Info101: &ServerInfo101{}}).MarshalBinary(); !errors.Is(err, ErrUnsupportedLevel) {
+	if _, err := (ServerGetInfoResponse{Level: 100, Info101: &ServerInfo101{}}).Encode(); !errors.Is(err, ErrUnsupportedLevel) {
 		t.Errorf("level 100 with 101 data: %v", err)
 	}
 }
@@ -144,7 +144,7 @@ func TestConfickerProbes(t *testing.T) {
 		{`\`, goldenConfickerBackslash, "impacket-client-netprpathcanonicalize-backslash.hex", nil},
 	} {
 		r := confickerProbe(tt.path)
-		got, err := r.MarshalBinary()
+		got, err := r.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestConfickerProbes(t *testing.T) {
 		}
 		// The same call with a NULL ServerName is what impacket sent Samba, apart from padding.
 		r.ServerName = nil
-		null, _ := r.MarshalBinary()
+		null, _ := r.Encode()
 		real := realStub(t, tt.impacket)
 		for _, off := range tt.pads {
 			if real[off] != 0xbf {
@@ -212,7 +212,7 @@ func ms08067Compare() PathCompareRequest {
 
 func TestMS08067PathCompare(t *testing.T) {
 	r := ms08067Compare()
-	got, err := r.MarshalBinary()
+	got, err := r.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,13 +240,13 @@ func TestMS08067PathCompare(t *testing.T) {
 	if !reflect.DeepEqual(back, want) {
 		t.Errorf("decoded impacket %+v", back)
 	}
-	null, _ := want.MarshalBinary()
+	null, _ := want.Encode()
 	real[len(real)-10], real[len(real)-9] = 0, 0 // impacket's padding after PathName2
 	if !bytes.Equal(null, real) {
 		t.Errorf("vs impacket:\n got %x\nreal %x", null, real)
 	}
 	for _, st := range []WERROR{0, WerrInvalidName, WerrInvalidParameter} {
-		b, _ := PathCompareResponse{Status: st}.MarshalBinary()
+		b, _ := PathCompareResponse{Status: st}.Encode()
 		if back, err := DecodePathCompareResponse(b); err != nil || back.Status != st || len(b) != 4 {
 			t.Errorf("status %v: %x %v", st, b, err)
 		}
@@ -276,7 +276,7 @@ func TestPathCanonicalizeResponse(t *testing.T) {
 		if err != nil || r.Path() != tt.path || r.Status != tt.status || len(r.Outbuf) != 2 {
 			t.Errorf("%s: %+v %v", tt.name, r, err)
 		}
-		again, _ := r.MarshalBinary()
+		again, _ := r.Encode()
 		if back, _ := DecodePathCanonicalizeResponse(again); !reflect.DeepEqual(back, r) || len(again) != 16 {
 			t.Errorf("%s: round trip %x", tt.name, again)
 		}
@@ -286,7 +286,7 @@ func TestPathCanonicalizeResponse(t *testing.T) {
 	}
 	// A longer buffer: odd length, no NUL.
 	r := PathCanonicalizeResponse{Outbuf: []byte{0x5c, 0, 0x41, 0, 0x42}, PathType: 0x1002, Status: 0}
-	b, _ := r.MarshalBinary()
+	b, _ := r.Encode()
 	if want := testpeer.Unhex(t, "05000000 5c00410042 000000 02100000 00000000"); !bytes.Equal(b, want) {
 		t.Errorf("odd outbuf %x", b)
 	}
@@ -309,7 +309,7 @@ dc 07 00 00 05 00 00 00     // tod_year 2012, tod_weekday 5
 `
 
 func TestRemoteTOD(t *testing.T) {
-	req, _ := RemoteTODRequest{ServerName: StringPtr("a")}.MarshalBinary()
+	req, _ := RemoteTODRequest{ServerName: StringPtr("a")}.Encode()
 	if want := testpeer.Unhex(t, "00000200 02000000 00000000 02000000 61000000"); !bytes.Equal(req, want) {
 		t.Errorf("request %x", req)
 	}
@@ -318,7 +318,7 @@ func TestRemoteTOD(t *testing.T) {
 	}
 	info := &TimeOfDayInfo{Elapsedt: 1331903360, Msecs: 1000, Hours: 14, Mins: 39, Secs: 35, Hunds: 5, Timezone: -60, Tinterval: 10000, Day: 16, Month: 3, Year: 2012, Weekday: 5}
 	resp := RemoteTODResponse{Info: info}
-	got, _ := resp.MarshalBinary()
+	got, _ := resp.Encode()
 	if want := testpeer.Unhex(t, goldenRemoteTODResponse); !bytes.Equal(got, want) {
 		t.Fatalf("\n got %x\nwant %x", got, want)
 	}
@@ -327,11 +327,11 @@ func TestRemoteTOD(t *testing.T) {
 		t.Errorf("decode %+v %v", back, err)
 	}
 	resp.Referent = 0x0015a1c8
-	got, _ = resp.MarshalBinary()
+	got, _ = resp.Encode()
 	if back, _ := DecodeRemoteTODResponse(got); back.Referent != 0x0015a1c8 {
 		t.Errorf("referent kept? %x", got[:4])
 	}
-	null, _ := RemoteTODResponse{Status: WerrAccessDenied}.MarshalBinary()
+	null, _ := RemoteTODResponse{Status: WerrAccessDenied}.Encode()
 	if back, err := DecodeRemoteTODResponse(null); err != nil || back.Info != nil || back.Status != WerrAccessDenied || len(null) != 8 {
 		t.Errorf("NULL response %x %v", null, err)
 	}
@@ -339,7 +339,7 @@ func TestRemoteTOD(t *testing.T) {
 
 func TestNameCanonicalize(t *testing.T) {
 	r := NameCanonicalizeRequest{ServerName: StringPtr("a"), Name: "SRV", OutbufLen: 64001, NameType: 4, Flags: 0x80000000}
-	got, _ := r.MarshalBinary()
+	got, _ := r.Encode()
 	want := testpeer.Unhex(t, `
 		00 00 02 00  02 00 00 00  00 00 00 00  02 00 00 00  61 00 00 00 // ServerName "a"
 		04 00 00 00  00 00 00 00  04 00 00 00                          // Name: MaxCount 4, Offset 0, ActualCount 4
@@ -355,7 +355,7 @@ func TestNameCanonicalize(t *testing.T) {
 		t.Errorf("decode %+v %v", back, err)
 	}
 	resp := NameCanonicalizeResponse{Outbuf: []uint16{'S', 'R', 'V', 0, 0}, Status: 0}
-	b, _ := resp.MarshalBinary()
+	b, _ := resp.Encode()
 	if want := testpeer.Unhex(t, "05000000 5300 5200 5600 0000 0000 0000 00000000"); !bytes.Equal(b, want) {
 		t.Errorf("response %x", b)
 	}
@@ -399,7 +399,7 @@ func TestDecodeRobustness(t *testing.T) {
 	if err != nil || *s.ServerName != "\uFFFD" {
 		t.Errorf("surrogate: %q %v", *s.ServerName, err)
 	}
-	if _, err := (ServerGetInfoRequest{ServerName: StringPtr("a\x00b")}).MarshalBinary(); !errors.Is(err, ErrInvalidString) {
+	if _, err := (ServerGetInfoRequest{ServerName: StringPtr("a\x00b")}).Encode(); !errors.Is(err, ErrInvalidString) {
 		t.Errorf("NUL in string: %v", err)
 	}
 	if _, err := DecodePathCanonicalizeResponse(testpeer.Unhex(t, "ffffff7f 00")); !errors.Is(err, ErrTruncated) {
@@ -417,7 +417,7 @@ func TestInterface(t *testing.T) {
 	if got := Interface().String(); got != "4b324fc8-1670-01d3-1278-5a47bf6ee188 v3.0" {
 		t.Errorf("Interface() = %s", got)
 	}
-	b, _ := dcerpc.NewBind(1, Interface()).MarshalBinary()
+	b, _ := dcerpc.NewBind(1, Interface()).Encode()
 	if !bytes.Contains(b, testpeer.Unhex(t, "c84f324b7016d30112785a47bf6ee188 03000000")) {
 		t.Errorf("bind %x", b)
 	}

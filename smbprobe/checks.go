@@ -76,31 +76,21 @@ type checkDef struct {
 	judge func(*run) Finding
 }
 
+// needSession is what every check reading the anonymous session needs: a NEGOTIATE, SMB1 where
+// the host has it, and the null session's IPC$ tree.
+const needSession = needSMB | needSMB1 | needIPC
+
 // checkTable is the table of checks in report order, a fresh copy each call (no package
-// state). Adding a check adds a row here, its judge and its exchange step (if it needs a new
-// one), its lab behaviour (smblab's truth tables, keyed by id) and its tests; need-lists, the
-// judge loop, --checks and its help, and the README's check table all follow from this slice.
+// state, no init registration). Each row comes from the check's own file (ms08.go,
+// conficker.go, p2pcheck.go, ms17.go, compliance.go): its metadata, what it needs from the
+// session, the exchange steps it asks for, and its judge. Adding a check is its file, its id
+// constant and one line here, its lab behaviour (smblab's truth tables, keyed by id) and its
+// tests; need-lists, the judge loop, --checks and its help, and the README's check table all
+// follow from this slice.
 func checkTable() []checkDef {
-	const session = needSMB | needSMB1 | needIPC
 	return []checkDef{
-		{CheckInfo{ID: CheckMS08067, Title: "MS08-067 Server service path canonicalisation (KB958644)", CVE: []string{"CVE-2008-4250"}, Class: ClassSafe, Category: CategoryVulnerability},
-			session | needPipe | needCredentials, stepServerInfo | stepHoneypot | stepCredRead | stepIntrusive, (*run).judgeMS08},
-		{CheckInfo{ID: CheckConficker, Title: "Conficker srvsvc hook (NetprPathCanonicalize)", Class: ClassSafe, Category: CategoryInfection},
-			session | needPipe, stepServerInfo | stepHook | stepHoneypot, (*run).judgeConficker},
-		{CheckInfo{ID: CheckConfickerP2P, Title: "Conficker C+ peer-to-peer responder", Class: ClassSafe, Category: CategoryInfection},
-			0, stepP2P, (*run).judgeP2P},
-		{CheckInfo{ID: CheckMS17010, Title: "MS17-010 SMBv1 (PeekNamedPipe FID 0)", CVE: []string{"CVE-2017-0143", "CVE-2017-0144", "CVE-2017-0145", "CVE-2017-0146", "CVE-2017-0148"}, Class: ClassSafe, Category: CategoryVulnerability},
-			session, stepPeek, (*run).judgeMS17},
-		{CheckInfo{ID: CheckSMBv1, Title: "SMBv1 enabled", Class: ClassSafe, Category: CategoryCompliance},
-			needSMB | needSMB1, 0, (*run).judgeSMBv1},
-		{CheckInfo{ID: CheckSigning, Title: "SMB signing not required", Class: ClassSafe, Category: CategoryCompliance},
-			needSMB | needSMB1, 0, (*run).judgeSigning},
-		{CheckInfo{ID: CheckNullSession, Title: "Anonymous IPC$ (null session) allowed", Class: ClassSafe, Category: CategoryCompliance},
-			session, 0, (*run).judgeNull},
-		{CheckInfo{ID: CheckSrvsvcAnon, Title: "srvsvc reachable anonymously", Class: ClassSafe, Category: CategoryCompliance},
-			session | needPipe, stepServerInfo, (*run).judgeSrvsvc},
-		{CheckInfo{ID: CheckOSUnsupported, Title: "Operating system out of support", Class: ClassSafe, Category: CategoryCompliance},
-			session | needPipe, stepServerInfo, (*run).judgeOS},
+		ms08Row(), confickerRow(), p2pRow(), ms17Row(),
+		smbv1Row(), signingRow(), anonIPCRow(), srvsvcAnonRow(), osUnsupportedRow(),
 	}
 }
 

@@ -4,9 +4,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -98,42 +95,6 @@ func TestLabTruthCoversEveryCheck(t *testing.T) {
 	}
 	if got, want := smblab.Checks(), CheckIDs(); !slices.Equal(got, want) {
 		t.Errorf("smblab.Checks() = %v, want the table's %v", got, want)
-	}
-}
-
-// TestREADMEChecksTable: the README's check table names exactly the checks of the table.
-func TestREADMEChecksTable(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	start := strings.Index(s, "\n## Checks\n")
-	if start < 0 {
-		t.Fatal("README has no ## Checks section")
-	}
-	s = s[start+1:]
-	if end := strings.Index(s[3:], "\n## "); end >= 0 {
-		s = s[:end+3]
-	}
-	var named []string
-	cell := regexp.MustCompile("`([a-z0-9-]+)`")
-	for _, line := range strings.Split(s, "\n") {
-		cells := strings.Split(line, "|")
-		if len(cells) < 3 || strings.HasPrefix(strings.TrimSpace(cells[1]), "id") {
-			continue
-		}
-		for _, m := range cell.FindAllStringSubmatch(cells[1], -1) {
-			if !slices.Contains(named, m[1]) {
-				named = append(named, m[1])
-			}
-		}
-	}
-	want := CheckIDs()
-	slices.Sort(named)
-	slices.Sort(want)
-	if !slices.Equal(named, want) {
-		t.Errorf("README check table names %v, the table has %v", named, want)
 	}
 }
 
@@ -234,50 +195,4 @@ func mustPlanOf(t testing.TB, table []checkDef, ids ...string) plan {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// TestDocCitationsResolve: every "docs/checks.md §N" cited anywhere in the repository names a
-// section docs/checks.md has.
-func TestDocCitationsResolve(t *testing.T) {
-	doc, err := os.ReadFile("../docs/checks.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sections := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^#{2,3} ([0-9]+[a-z]?)\.`).FindAllStringSubmatch(string(doc), -1) {
-		sections[m[1]] = true
-	}
-	for _, m := range regexp.MustCompile(`(?m)^([0-9]+)\. `).FindAllStringSubmatch(string(doc), -1) {
-		sections["8."+m[1]] = true // the numbered remediation steps of §8
-	}
-	cite := regexp.MustCompile(`docs/checks\.md §([0-9]+[a-z]?(?:\.[0-9]+)?)`)
-	n := 0
-	err = filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "pcaps") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !slices.Contains([]string{".go", ".md", ".py", ".json", ".tmpl", ".sh"}, filepath.Ext(path)) {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, m := range cite.FindAllStringSubmatch(string(b), -1) {
-			n++
-			if !sections[strings.TrimSuffix(m[1], ".")] {
-				t.Errorf("%s cites docs/checks.md §%s, which does not exist", path, m[1])
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n == 0 {
-		t.Error("no citation found: the walk is broken")
-	}
 }

@@ -208,12 +208,6 @@ func newPlan(table []checkDef, ids []string) (plan, error) {
 	return p, nil
 }
 
-// has reports whether check id is selected.
-func (p plan) has(id string) bool {
-	_, ok := p.def(id)
-	return ok
-}
-
 func (p plan) def(id string) (checkDef, bool) { return lookup(p, id) }
 
 // needs reports whether any selected check needs n from the session.
@@ -235,6 +229,3 @@ func (p plan) wants(s step) bool {
 	}
 	return false
 }
-
-// ids lists the selected check ids, in order.
-func (p plan) ids() []string { return ids(p) }

@@ -144,13 +144,6 @@ func (p BindAck) Accepted() (int, bool) {
 	return -1, false
 }
 
-func (p BindAck) ptype() PacketType {
-	if p.AlterContextResp {
-		return PTypeAlterContextResp
-	}
-	return PTypeBindAck
-}
-
 // secAddrEnd returns the offset (from the PDU start) just past the secondary address and its
 // padding: the result list is 4-aligned relative to the start of the PDU.
 func secAddrEnd(addrLen int) int {

@@ -227,3 +227,10 @@ func reassembleRequest(pdus [][]byte) (Request, error) {
 	}
 	return out, nil
 }
+
+func (p BindAck) ptype() PacketType {
+	if p.AlterContextResp {
+		return PTypeAlterContextResp
+	}
+	return PTypeBindAck
+}

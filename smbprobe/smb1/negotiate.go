@@ -107,8 +107,6 @@ func negotiateUnicode(h Header, caps uint32) bool {
 // Time is SystemTime as a time.Time.
 func (r NegotiateResponse) Time() time.Time { return FiletimeToTime(r.SystemTime) }
 
-const negotiateRespWords = 34
-
 // DecodeNegotiateResponse decodes the NT LM 0.12 or the no-dialect form. A ServerName that a
 // server leaves out decodes as "".
 func DecodeNegotiateResponse(m Message) (NegotiateResponse, error) {

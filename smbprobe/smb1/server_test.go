@@ -459,3 +459,5 @@ func (h Header) Reply(status ntstatus.Status) Header {
 func ErrorResponse(req Header, status ntstatus.Status) []byte {
 	return NewMessage(req.Reply(status), nil, nil).Encode()
 }
+
+const negotiateRespWords = 34

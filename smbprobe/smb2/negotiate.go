@@ -200,9 +200,6 @@ func (r *NegotiateRequest) EncodeBody() []byte {
 	return b
 }
 
-// maxDialects bounds DialectCount; five are defined.
-const maxDialects = 64
-
 // NegotiateResponse is SMB2 NEGOTIATE Response (StructureSize 65).
 type NegotiateResponse struct {
 	SecurityMode    uint16

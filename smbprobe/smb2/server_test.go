@@ -479,3 +479,6 @@ func (r *TreeConnectResponse) EncodeBody() []byte {
 	le.PutUint32(b[12:16], r.MaximalAccess) // MaximalAccess
 	return b
 }
+
+// maxDialects bounds DialectCount; five are defined.
+const maxDialects = 64

@@ -156,8 +156,6 @@ func Checks() []string {
 	}
 }
 
-type v = Verdict
-
 const (
 	vuln = Vulnerable
 	inf  = Infected

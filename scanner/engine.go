@@ -22,15 +22,15 @@ import (
 
 // Config is everything one sweep needs. The zero value of each knob has a usable default.
 type Config struct {
-	Port        int           // default 445
-	Rate        int           // connection attempts per second, retries and redials included; 0 = unlimited
-	Concurrency int           // hosts being probed at once (the probe stage); default 64
+	Port        int // default 445
+	Rate        int // connection attempts per second, retries and redials included; 0 = unlimited
+	Concurrency int // hosts being probed at once (the probe stage); default 64
 	// ConnectSlots bounds the connect stage: hosts dialing, or open and waiting for a probe
 	// slot. 0 derives it from the rate (NewPlan), so a sparse network still gets the full rate.
 	ConnectSlots int
-	Timeout     time.Duration // per connect attempt (and, for probers, per read); default 3s
-	Retries     int           // extra connect attempts after a timeout
-	HostTimeout time.Duration // whole budget of one host, connect to last byte; default 10×Timeout
+	Timeout      time.Duration // per connect attempt (and, for probers, per read); default 3s
+	Retries      int           // extra connect attempts after a timeout
+	HostTimeout  time.Duration // whole budget of one host, connect to last byte; default 10×Timeout
 
 	Prober Prober // nil: connect results only
 

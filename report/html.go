@@ -487,20 +487,10 @@ func buildCheckChart(doc *Document) chart {
 
 // subnetOf groups IPv4 by /24 and IPv6 by /64.
 func subnetOf(a string) string {
-	p, err := netip.ParseAddr(a)
-	if err != nil {
-		return "other"
+	if p, ok := subnetPrefix(a); ok {
+		return p.String()
 	}
-	p = p.Unmap()
-	bits := 24
-	if p.Is6() {
-		bits = 64
-	}
-	pf, err := p.Prefix(bits)
-	if err != nil {
-		return "other"
-	}
-	return pf.String()
+	return "other"
 }
 
 const netChartRows = 16
@@ -528,6 +518,14 @@ func buildNetChart(doc *Document) chart {
 					a.exposed++
 					break
 				}
+			}
+		}
+	}
+	if doc.Unlisted != nil {
+		// Addresses that did not answer are counted per subnet, not listed.
+		for n, c := range doc.Unlisted.Subnets {
+			if a := m[n]; a != nil {
+				a.swept += c
 			}
 		}
 	}

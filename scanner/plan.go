@@ -11,9 +11,9 @@ import (
 // A dead address (dropped SYN) holds its connect slot for Timeout × (1+Retries) while it costs
 // only 1+Retries attempts, so a fixed number of hosts in flight caps the rate at
 // slots ÷ (Timeout × (1+Retries)): 64 hosts at 3 s and one retry is ~11 attempts/s, whatever
-// --rate says. The connect stage therefore gets Rate × Timeout × (1+Retries) slots — every host
-// the pacer can start while the oldest is still waiting out its retries — and only hosts that
-// answered move on to the probe stage, which keeps --concurrency SMB sessions.
+// --rate says. The connect stage therefore gets Rate × Timeout × (1+Retries) slots (plus 10%) —
+// every host the pacer can start while the oldest is still waiting out its retries — and only
+// hosts that answered move on to the probe stage, which keeps --concurrency SMB sessions.
 type Plan struct {
 	Rate         int // effective attempts per second (0: unlimited); below the configured one only when descriptors run short
 	ConnectSlots int // hosts in the connect stage at once (dialing, or open and waiting for a probe slot)
@@ -43,7 +43,10 @@ func NewPlan(config Config, fileLimit int) Plan {
 	p := Plan{Rate: cfg.Rate, ProbeSlots: cfg.Concurrency, FileLimit: fileLimit}
 	hold := cfg.Timeout.Seconds() * float64(1+cfg.Retries) // longest a dead host holds its slot
 	if cfg.Rate > 0 {
-		p.ConnectSlots = int(math.Ceil(float64(cfg.Rate) * hold))
+		// 10% headroom: a slot also spends the timer's slack and the wait for the next host's
+		// token, and without it the rate would settle just below the configured one.
+		base := math.Ceil(float64(cfg.Rate) * hold)
+		p.ConnectSlots = int(base + math.Ceil(base/10))
 	} else {
 		p.ConnectSlots = unpacedSlots
 	}

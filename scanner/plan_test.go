@@ -19,9 +19,10 @@ func TestNewPlan(t *testing.T) {
 		connect   int
 		limited   bool
 	}{
-		{"defaults: 1000/s × 3 s × (1+1)", Config{Rate: 1000, Retries: 1}, 0, 1000, 6000, false},
-		{"defaults fit in 20000 fds", Config{Rate: 1000, Retries: 1}, 20000, 1000, 6000, false},
-		{"no retries, 1 s", Config{Rate: 10000, Timeout: time.Second}, 0, 10000, 10000, false},
+		{"defaults: 1000/s × 3 s × 1.1", Config{Rate: 1000}, 0, 1000, 3300, false},
+		{"one retry doubles the hold", Config{Rate: 1000, Retries: 1}, 0, 1000, 6600, false},
+		{"defaults fit in 20000 fds", Config{Rate: 1000}, 20000, 1000, 3300, false},
+		{"no retries, 1 s", Config{Rate: 10000, Timeout: time.Second}, 0, 10000, 11000, false},
 		{"slow rate: never below the probe slots", Config{Rate: 5, Timeout: time.Second, Concurrency: 64}, 0, 5, 64, false},
 		{"unpaced", Config{}, 0, 0, unpacedSlots, false},
 		{"explicit slots win", Config{Rate: 1000, ConnectSlots: 100}, 0, 1000, 100, false},
@@ -43,11 +44,11 @@ func TestNewPlan(t *testing.T) {
 }
 
 // TestDeadSweepKeepsRateTimesTimeoutInFlight: on a network where almost nothing answers, the
-// defaults (1000/s, 3 s timeout, one retry, 64 probe slots) must keep rate × timeout attempts
+// defaults (1000/s, 3 s timeout, no retry, 64 probe slots) must keep rate × timeout attempts
 // open at once, or the configured rate is never reached (64 hosts in flight made ~11/s). The
 // injected dialer never answers; the test waits for the count, not for a time.
 func TestDeadSweepKeepsRateTimesTimeoutInFlight(t *testing.T) {
-	cfg := Config{Rate: 1000, Concurrency: 64, Timeout: 3 * time.Second, Retries: 1} // the CLI's defaults
+	cfg := Config{Rate: 1000, Concurrency: 64, Timeout: 3 * time.Second, Retries: 0} // the CLI's defaults
 	want := int64(float64(cfg.Rate) * cfg.Timeout.Seconds())
 	slots := int64(NewPlan(cfg, 0).ConnectSlots)
 

@@ -79,7 +79,7 @@ func scanFlags(verbosity *int) []cli.Flag {
 		num("rate", "new connection attempts per second, retries included (0 = unlimited)", 1000),
 		num("concurrency", "hosts probed at once (SMB sessions); the connect stage sizes itself from --rate, --timeout and --retries", 64),
 		dur("timeout", "timeout of each connect and each read", 3*time.Second),
-		num("retries", "extra connect attempts after a timeout", 1),
+		num("retries", "extra connect attempts after a timeout (the kernel already resends an unanswered SYN once within a 3 s connect)", 0),
 		dur("host-timeout", "whole budget of one host", 30*time.Second),
 		// Checks.
 		strs("checks", "checks to run, comma-separated: ms08-067, conficker, conficker-p2p, ms17-010, smbv1-enabled, signing-not-required, anonymous-ipc, srvsvc-anonymous, os-unsupported; safe (the default) or none (connect results only)"),

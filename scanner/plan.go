@@ -57,7 +57,11 @@ func NewPlan(config Config, fileLimit int) Plan {
 	if fileLimit <= 0 {
 		return p
 	}
-	avail := fileLimit - fdReserve - fdsPerProbe*cfg.Concurrency
+	probeFDs := 0
+	if cfg.Prober != nil { // without a prober (--checks none) an open host is closed at once
+		probeFDs = fdsPerProbe * cfg.Concurrency
+	}
+	avail := fileLimit - fdReserve - probeFDs
 	if p.ConnectSlots <= avail {
 		return p
 	}
@@ -66,7 +70,7 @@ func NewPlan(config Config, fileLimit int) Plan {
 		// The rate these slots sustain when every address is dead; never above the configured.
 		p.Rate = min(cfg.Rate, max(1, int(float64(p.ConnectSlots)/hold)))
 	}
-	p.Limited = fmt.Sprintf("only %d file descriptors (RLIMIT_NOFILE hard limit): %d connect slots, enough for %d attempts/s with --timeout %s and --retries %d; raise the limit (ulimit -Hn) or lower --timeout/--retries for --rate %d",
+	p.Limited = fmt.Sprintf("only %d file descriptors (RLIMIT_NOFILE hard limit): %d connect slots, enough for %d attempts/s with --timeout %s and --retries %d; raise the limit (ulimit -Hn) or lower --timeout, --retries or --concurrency for --rate %d",
 		fileLimit, p.ConnectSlots, p.Rate, cfg.Timeout, cfg.Retries, cfg.Rate)
 	if cfg.Rate == 0 {
 		p.Limited = fmt.Sprintf("only %d file descriptors (RLIMIT_NOFILE hard limit): %d connect slots", fileLimit, p.ConnectSlots)

@@ -27,9 +27,11 @@ func TestNewPlan(t *testing.T) {
 		{"unpaced", Config{}, 0, 0, unpacedSlots, false},
 		{"explicit slots win", Config{Rate: 1000, ConnectSlots: 100}, 0, 1000, 100, false},
 		// 1024 - 64 reserve - 3×64 probe = 768 slots; 768 / (3 s × 2) = 128/s.
-		{"1024 fds lower the rate", Config{Rate: 1000, Retries: 1}, 1024, 128, 768, true},
-		{"unpaced, 1024 fds", Config{}, 1024, 0, 768, true},
-		{"tiny limit keeps a floor", Config{Rate: 1000, Retries: 1}, 100, 2, minSlots, true},
+		{"1024 fds lower the rate", Config{Rate: 1000, Retries: 1, Prober: panickyProber{}}, 1024, 128, 768, true},
+		{"unpaced, 1024 fds", Config{Prober: panickyProber{}}, 1024, 0, 768, true},
+		{"without a prober no fds are kept for probes", Config{Rate: 1000, Retries: 1}, 1024, 160, 960, true},
+		{"huge --concurrency without checks", Config{Rate: 10000, Timeout: time.Second, Concurrency: 8192}, 20000, 10000, 11000, false},
+		{"tiny limit keeps a floor", Config{Rate: 1000, Retries: 1, Prober: panickyProber{}}, 100, 2, minSlots, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := NewPlan(tc.cfg, tc.fileLimit)

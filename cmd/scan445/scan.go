@@ -296,7 +296,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		defer spilled.Remove()
 	}
 
-	plan := s.plan(log)
+	plan := s.plan(prober, log)
 	if plan.Limited != "" {
 		fmt.Fprintf(env.stderr, "WARNING: %s\n", plan.Limited)
 		warnings = append(warnings, plan.Limited)
@@ -412,12 +412,14 @@ func runStats(st scanner.Stats, rate int) *report.RunStats {
 
 // plan sizes the sweep's two stages for the descriptors this process may hold (the soft
 // RLIMIT_NOFILE is raised to the hard limit first) and logs the derived values at -v.
-func (s *scanSettings) plan(log *slog.Logger) scanner.Plan {
+func (s *scanSettings) plan(prober scanner.Prober, log *slog.Logger) scanner.Plan {
 	limit, err := scanner.RaiseFileLimit()
 	if err != nil {
 		log.Warn("cannot read RLIMIT_NOFILE; sizing the connect stage without it", "err", err)
 	}
-	p := scanner.NewPlan(s.engine, limit)
+	cfg := s.engine
+	cfg.Prober = prober
+	p := scanner.NewPlan(cfg, limit)
 	log.Info("sweep plan", "rate", p.Rate, "configured_rate", s.engine.Rate, "connect_slots", p.ConnectSlots,
 		"probe_slots", p.ProbeSlots, "file_limit", p.FileLimit, "timeout", s.engine.Timeout, "retries", s.engine.Retries)
 	return p

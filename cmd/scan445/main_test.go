@@ -454,3 +454,36 @@ func TestResumeCountsDeadHostsWithoutListing(t *testing.T) {
 		t.Fatalf("stats %+v: journal hosts rescanned", doc.Stats)
 	}
 }
+
+// TestFileLimitLowersRateAndSaysSoOnce runs the binary under a low RLIMIT_NOFILE: the connect
+// stage cannot hold rate × timeout sockets, so the rate is lowered, one warning says so, and
+// the report's options show both rates.
+func TestFileLimitLowersRateAndSaysSoOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "scan445")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	port := listeners(t, "127.0.0.1")
+	out := filepath.Join(t.TempDir(), "r.json")
+	// 600 descriptors - 64 reserved - 3 × 64 for probes = 344 slots; at 3 s that is 114/s.
+	cmd := exec.Command("sh", "-c", `ulimit -n 600 && exec "$@"`, "sh", bin, "scan", "--port", fmt.Sprint(port),
+		"127.0.0.1-3", "--json", out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if n := strings.Count(stderr.String(), "RLIMIT_NOFILE"); n != 1 {
+		t.Fatalf("the lowered rate is said %d times, want once:\n%s", n, stderr.String())
+	}
+	doc := loadDoc(t, out)
+	if o := doc.Options; o["rate"] != "114" || o["configured_rate"] != "1000" || o["connect_slots"] != "344" || o["file_limit"] != "600" {
+		t.Fatalf("options %v", o)
+	}
+	if len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0], "RLIMIT_NOFILE") {
+		t.Fatalf("warnings %q", doc.Warnings)
+	}
+}

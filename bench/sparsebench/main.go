@@ -14,7 +14,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -23,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,8 +45,9 @@ func main() {
 	bin := flag.String("bin", "bin/scan445", "scan445 binary")
 	runs := flag.Int("runs", 3, "scan445 runs per measurement (median reported)")
 	nmapRuns := flag.Int("nmap-runs", 1, "nmap runs per measurement (a /16 at -T4 takes minutes)")
+	nmapCap := flag.Duration("nmap-cap", 6*time.Minute, "stop an nmap run after this long and report its own projection")
 	out := flag.String("out", "", "also write the Markdown to this file")
-	phases := flag.String("phases", "discovery,checks,slash8", "comma-separated phases to run")
+	phases := flag.String("phases", "slash8,discovery,checks", "comma-separated phases to run")
 	keep := flag.String("keep", "", "keep every report in this directory")
 	serveLabFirst := flag.String("serve-lab", "", "internal: serve the lab from this 127/8 address")
 	flag.Parse()
@@ -67,7 +68,7 @@ func main() {
 			fail(err)
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err = bench(ctx, &md, absBin, *runs, *nmapRuns, *keep, strings.Split(*phases, ","))
+		err = bench(ctx, &md, absBin, *runs, *nmapRuns, *nmapCap, *keep, strings.Split(*phases, ","))
 		stop()
 		if err != nil {
 			fail(err)
@@ -131,7 +132,7 @@ func setup(ctx context.Context) error {
 	}, nftRules())
 }
 
-func bench(ctx context.Context, md *strings.Builder, bin string, runs, nmapRuns int, keep string, phases []string) error {
+func bench(ctx context.Context, md *strings.Builder, bin string, runs, nmapRuns int, nmapCap time.Duration, keep string, phases []string) error {
 	dir := keep
 	if dir == "" {
 		d, err := os.MkdirTemp("", "sparsebench")
@@ -163,17 +164,17 @@ func bench(ctx context.Context, md *strings.Builder, bin string, runs, nmapRuns 
 		"In the target namespace %s = 256 emulated Windows hosts (smblab, nftables dnat), %s = TCP reset, "+
 		"every other address of the /16 drops the SYN. %s (the veth pair) is excluded from every scan. "+
 		"scan445 runs with its defaults (`--rate 1000 --timeout 3s --retries 0 --concurrency 64`); peer: %s. "+
-		"scan445: median of %d runs; nmap: %d run(s) (a /16 at -T4 takes minutes). Ratios are nmap's wall time ÷ scan445's.\n\n",
-		space, openNet, rstNet, veth, nmapVer, runs, nmapRuns)
+		"scan445: median of %d runs; nmap: %d run(s), each stopped after %s if unfinished. Ratios are nmap's wall time ÷ scan445's.\n\n",
+		space, openNet, rstNet, veth, nmapVer, runs, nmapRuns, nmapCap)
 
 	b := &bencher{ctx: ctx, bin: bin, dir: dir}
 	for _, p := range phases {
 		var err error
 		switch strings.TrimSpace(p) {
 		case "discovery":
-			err = b.sweep(md, runs, nmapRuns, false)
+			err = b.sweep(md, runs, nmapRuns, nmapCap, false)
 		case "checks":
-			err = b.sweep(md, runs, nmapRuns, true)
+			err = b.sweep(md, runs, nmapRuns, nmapCap, true)
 		case "slash8":
 			err = b.slash8(md)
 		case "":
@@ -203,18 +204,26 @@ func (b *bencher) file(name string) string {
 // from /proc/<pid>/status while it runs (ip netns exec execs the tool in place, so the pid is
 // the tool's own), and from its rusage at exit as a cross-check.
 type run struct {
-	wall        time.Duration
-	vmHWMKiB    int64
-	maxRSSKiB   int64
-	stderrLines string
+	wall      time.Duration
+	vmHWMKiB  int64
+	maxRSSKiB int64
+	stdout    string
+	capped    bool // stopped at the time cap, unfinished
 }
 
-func (b *bencher) inScan(timeout time.Duration, okCodes []int, argv ...string) (run, error) {
-	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+// inScan runs argv in the scanner namespace. A run still going after capAfter (0: none) is
+// stopped and returned as capped, not as an error: nmap on a sparse /16 can take over an hour.
+func (b *bencher) inScan(capAfter time.Duration, okCodes []int, argv ...string) (run, error) {
+	ctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
+	var capped atomic.Bool
+	if capAfter > 0 {
+		t := time.AfterFunc(capAfter, func() { capped.Store(true); cancel() })
+		defer t.Stop()
+	}
 	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", scanNS}, argv...)...)
-	var stderr strings.Builder
-	cmd.Stdout = io.Discard
+	var stderr, stdout strings.Builder
+	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -239,7 +248,7 @@ func (b *bencher) inScan(timeout time.Duration, okCodes []int, argv ...string) (
 		}
 	}()
 	err := cmd.Wait()
-	r := run{wall: time.Since(start), stderrLines: stderr.String()}
+	r := run{wall: time.Since(start), stdout: stdout.String()}
 	close(stopPoll)
 	r.vmHWMKiB = <-peak
 	if cmd.ProcessState != nil {
@@ -248,6 +257,9 @@ func (b *bencher) inScan(timeout time.Duration, okCodes []int, argv ...string) (
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ctx.Err() == nil && slices.Contains(okCodes, ee.ExitCode()) {
 		err = nil
+	}
+	if capped.Load() && b.ctx.Err() == nil {
+		r.capped, err = true, nil
 	}
 	if err != nil {
 		return r, fmt.Errorf("%s: %w (%s)", strings.Join(argv, " "), err, tail(stderr.String()))
@@ -270,6 +282,22 @@ func vmHWM(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// nmapDone is the last "About N% done" of nmap's --stats-every lines, as a fraction (0: none).
+func nmapDone(stdout string) float64 {
+	done := 0.0
+	for _, l := range strings.Split(stdout, "\n") {
+		_, after, ok := strings.Cut(l, "About ")
+		if !ok {
+			continue
+		}
+		pct, _, ok := strings.Cut(after, "% done")
+		if v, err := strconv.ParseFloat(pct, 64); ok && err == nil {
+			done = v / 100
+		}
+	}
+	return done
 }
 
 func tail(s string) string {

@@ -46,3 +46,16 @@ func TestSameSetAndVmHWM(t *testing.T) {
 		t.Fatal("the dnat map does not cover the whole open /24")
 	}
 }
+
+func TestNmapDone(t *testing.T) {
+	out := "Stats: 0:00:15 elapsed; 0 hosts completed (1024 up), 1024 undergoing SYN Stealth Scan\n" +
+		"SYN Stealth Scan Timing: About 1.37% done; ETC: 09:52 (0:18:02 remaining)\n" +
+		"Stats: 0:00:30 elapsed; 0 hosts completed (1024 up), 1024 undergoing SYN Stealth Scan\n" +
+		"SYN Stealth Scan Timing: About 2.95% done; ETC: 09:51 (0:16:25 remaining)\n"
+	if d := nmapDone(out); d < 0.02949 || d > 0.02951 {
+		t.Fatalf("nmapDone = %v", d)
+	}
+	if d := nmapDone("nothing"); d != 0 {
+		t.Fatalf("nmapDone without a stats line = %v", d)
+	}
+}

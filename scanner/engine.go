@@ -154,7 +154,12 @@ dispatch:
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.deliver(e.scanHost(ctx, work, addr))
+			// The host keeps its slot until its result is delivered: were it given back
+			// before, hosts waiting to deliver would pile up without bound whenever results
+			// come faster than OnResult takes them (a /8 of unreachable addresses).
+			held := &slot{e: e, ch: e.connect}
+			e.deliver(e.scanHost(ctx, work, addr, held))
+			held.release()
 		}()
 	}
 	wg.Wait()
@@ -225,11 +230,24 @@ func (e *engine) dialNetwork(ctx context.Context, network string, ap netip.AddrP
 	return e.cfg.Dial(dctx, network, ap.String())
 }
 
-// scanHost runs one host through both stages. The caller took a connect slot for it; scanHost
-// gives it back as soon as the host leaves the connect stage.
-func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr) (res HostResult) {
-	releaseConnect := sync.OnceFunc(func() { <-e.connect })
-	defer releaseConnect()
+// slot is the stage slot a host holds: a connect slot, then (for an open host with a prober) a
+// probe slot.
+type slot struct {
+	e  *engine
+	ch chan struct{}
+}
+
+func (s *slot) release() {
+	if s.ch != nil {
+		<-s.ch
+		s.ch = nil
+	}
+}
+
+// scanHost runs one host through both stages. The caller took a connect slot for it (held);
+// an open host trades it for a probe slot. The caller releases whichever is held after
+// delivering the result.
+func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr, held *slot) (res HostResult) {
 	ap := netip.AddrPortFrom(addr, uint16(e.cfg.Port))
 	res = HostResult{Address: addr.String(), Port: e.cfg.Port, Started: time.Now().UTC()}
 	defer func() {
@@ -277,8 +295,8 @@ func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr) (res 
 		res.Interrupted = true
 		return res
 	}
-	defer func() { <-e.probing }()
-	releaseConnect()
+	held.release()
+	held.ch = e.probing
 	// The host budget covers connect and probe, not the time spent queued between them.
 	hostCtx, cancel := context.WithTimeout(work, max(e.cfg.HostTimeout-connected, e.cfg.Timeout))
 	defer cancel()

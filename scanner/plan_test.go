@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -92,5 +93,38 @@ func TestDeadSweepKeepsRateTimesTimeoutInFlight(t *testing.T) {
 	}
 	if st.ConnectSlots != int(slots) || st.ProbeSlots != 64 {
 		t.Errorf("stats report slots %d/%d, want %d/64", st.ConnectSlots, st.ProbeSlots, slots)
+	}
+}
+
+// TestSlowConsumerBoundsHostsInFlight: when results come faster than OnResult takes them,
+// finished hosts wait with their slot, so dialing stops instead of piling up results.
+func TestSlowConsumerBoundsHostsInFlight(t *testing.T) {
+	const slots = 8
+	var started, delivered, worst atomic.Int64
+	cfg := Config{ConnectSlots: slots, Timeout: time.Second}
+	cfg.Dial = func(ctx context.Context, network, address string) (net.Conn, error) {
+		started.Add(1)
+		return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ENETUNREACH}
+	}
+	cfg.OnResult = func(HostResult) {
+		if n := started.Load() - delivered.Load(); n > worst.Load() {
+			worst.Store(n)
+		}
+		time.Sleep(200 * time.Microsecond) // a consumer slower than the dials
+		delivered.Add(1)
+	}
+	targets := func(yield func(netip.Addr) bool) {
+		for i := 0; i < 2000; i++ {
+			if !yield(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})) {
+				return
+			}
+		}
+	}
+	Run(context.Background(), targets, cfg)
+	if delivered.Load() != 2000 {
+		t.Fatalf("%d results", delivered.Load())
+	}
+	if w := worst.Load(); w > slots {
+		t.Fatalf("%d hosts dialed but not yet delivered, above the %d connect slots", w, slots)
 	}
 }

@@ -171,3 +171,35 @@ func list(v []float64) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// table re-measures the other scan445 rows of issue #11's table on the same /16: the old
+// defaults' one retry, and the engine unleashed.
+func (b *bencher) table(md *strings.Builder, runs int) error {
+	rows := []struct{ label, flags string }{
+		{"defaults", ""},
+		{"`--retries 1` (the retry the defaults had)", "--retries 1"},
+		{"`--rate 10000 --timeout 1s --retries 0`", "--rate 10000 --timeout 1s --retries 0"},
+	}
+	fmt.Fprintf(md, "### scan445 alone on the /16, `--checks none` (median of %d)\n\n| flags | wall time | achieved rate | connect slots | open hosts |\n|---|---|---|---|---|\n", runs)
+	for _, r := range rows {
+		var walls []float64
+		var rep *scanReport
+		for i := 0; i < runs; i++ {
+			out := b.file("table.json")
+			argv := slices.Concat([]string{b.bin, "scan", space, "--exclude", veth, "-q", "--checks", "none", "--json", out}, strings.Fields(r.flags))
+			tr, err := b.inScan(0, []int{1}, argv...)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "sparsebench: table %s run %d: %.1f s\n", r.flags, i+1, tr.wall.Seconds())
+			walls = append(walls, tr.wall.Seconds())
+			if rep, err = readScan(out); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(md, "| %s | %.1f s | %.0f/s | %s | %s |\n", r.label, median(walls), rep.achieved, rep.options["connect_slots"],
+			orNone(sameSet(expectedOpen(), rep.open), "all 256, no extra"))
+	}
+	md.WriteString("\n")
+	return nil
+}

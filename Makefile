@@ -5,12 +5,19 @@ FUZZTIME  ?= 20s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 
-.PHONY: all build test vet fmt-check demo bench fuzz clean
+.PHONY: all build test vet fmt-check demo bench fuzz clean man completions
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/scan445
+
+# The man page and shell completions, generated from the CLI definition by the binary itself.
+man: build
+	$(BIN) man > bin/scan445.1
+
+completions: build
+	for sh in bash zsh fish; do $(BIN) completion $$sh > bin/scan445.$$sh; done
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

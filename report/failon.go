@@ -1,7 +1,12 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/scan445/scan445/scanner"
 
 	"github.com/scan445/scan445/smbprobe"
 )
@@ -82,4 +87,65 @@ func exceeds(doc *Document, level FailOn, onlyNew bool) bool {
 		}
 	}
 	return false
+}
+
+// DefaultUncheckedGate is what --fail-on-unknown checks when given "default": the two checks
+// this tool exists for.
+func DefaultUncheckedGate() []string {
+	return []string{smbprobe.CheckMS08067, smbprobe.CheckConficker}
+}
+
+// ParseUncheckedGate reads a --fail-on-unknown value: "" (off), "default", or check ids.
+func ParseUncheckedGate(spec string) ([]string, error) {
+	spec = strings.TrimSpace(spec)
+	switch spec {
+	case "", "none":
+		return nil, nil
+	case "default":
+		return DefaultUncheckedGate(), nil
+	}
+	known := map[string]bool{}
+	for _, c := range smbprobe.Checks() {
+		known[c.ID] = true
+	}
+	var out []string
+	for _, part := range strings.Split(spec, ",") {
+		id := strings.ToLower(strings.TrimSpace(part))
+		if id == "" {
+			continue
+		}
+		if !known[id] {
+			return nil, fmt.Errorf("%w: --fail-on-unknown names %q, which is not a check (want default, none, or ids such as ms08-067,conficker)", ErrFailOn, id)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// Unchecked lists the open hosts whose gated checks ended unknown or error, as
+// "address:port check verdict: reason" lines: a compliance scan that could not judge a host
+// must not pass as if it had. Closed and silent addresses are not hosts that could be judged;
+// a host that answered on the port but whose probe failed is.
+func Unchecked(doc *Document, checks []string) []string {
+	if doc == nil || len(checks) == 0 {
+		return nil
+	}
+	var out []string
+	for _, h := range doc.Hosts {
+		if h.Status != scanner.StatusOpen {
+			continue
+		}
+		if h.SMB == nil {
+			for _, c := range checks {
+				out = append(out, fmt.Sprintf("%s %s: not probed (%s)", hostKey(h.Address, h.Port), c, cmp.Or(h.Error, "no SMB result")))
+			}
+			continue
+		}
+		for _, f := range h.SMB.Findings {
+			if slices.Contains(checks, f.Check) && (f.Verdict == smbprobe.Unknown || f.Verdict == smbprobe.Error) {
+				out = append(out, fmt.Sprintf("%s %s %s: %s", hostKey(h.Address, h.Port), f.Check, f.Verdict, f.Reason))
+			}
+		}
+	}
+	return out
 }

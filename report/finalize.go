@@ -17,7 +17,7 @@ import (
 )
 
 // Finding id: the verdicts are folded into classes so that a flip between two verdicts that
-// mean the same thing to the reader (unknown ↔ error, patched ↔ not-affected) keeps the id,
+// mean the same thing to the reader (unknown ↔ error, patched ↔ not-affected ↔ clean) keeps the id,
 // while a change that matters (vulnerable → patched) yields a new one and shows in a diff.
 const (
 	classClear        = "clear"
@@ -29,8 +29,10 @@ func VerdictClass(v smbprobe.Verdict) string {
 	switch v {
 	case smbprobe.Infected, smbprobe.Vulnerable, smbprobe.Exposed:
 		return string(v)
-	case smbprobe.Patched, smbprobe.NotAffected:
+	case smbprobe.Patched, smbprobe.NotAffected, smbprobe.Clean:
 		return classClear
+	case smbprobe.NotDetected:
+		return string(v)
 	default:
 		return classUndetermined
 	}

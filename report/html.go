@@ -27,9 +27,9 @@ var htmlCSS string
 var htmlJS string
 
 // verdictOrder is the display order, worst first (an array value, so callers get a copy).
-func verdictOrder() [7]smbprobe.Verdict {
+func verdictOrder() [9]smbprobe.Verdict {
 	return [...]smbprobe.Verdict{smbprobe.Infected, smbprobe.Vulnerable, smbprobe.Exposed,
-		smbprobe.Unknown, smbprobe.Error, smbprobe.Patched, smbprobe.NotAffected}
+		smbprobe.Unknown, smbprobe.Error, smbprobe.NotDetected, smbprobe.Patched, smbprobe.Clean, smbprobe.NotAffected}
 }
 
 func verdictRank(v smbprobe.Verdict) int {
@@ -60,6 +60,10 @@ func verdictColor(v smbprobe.Verdict) string {
 		return "#2e7d32"
 	case smbprobe.NotAffected:
 		return "#1565c0"
+	case smbprobe.Clean:
+		return "#558b2f"
+	case smbprobe.NotDetected:
+		return "#78909c"
 	}
 	return "#bdbdbd"
 }

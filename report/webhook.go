@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +21,18 @@ type WebhookOptions struct {
 	MaxBackoff  time.Duration // cap on the wait (default 30s)
 	Timeout     time.Duration // per request, when client has none (default 10s)
 	Header      http.Header   // extra headers, e.g. an Authorization token
+	// BreakAfter failed attempts in a row (any tickets) mean the receiver is down: the ticket
+	// being retried gives up, the next one waits BreakFor before it is tried, and Close fails
+	// what is still queued at once instead of spending its whole deadline on a dead URL
+	// (default 3 attempts, 30s).
+	BreakAfter int
+	BreakFor   time.Duration
+}
+
+// WebhookOutcome counts what became of the tickets, for a one-line summary.
+type WebhookOutcome struct {
+	Delivered, Failed int
+	LastError         string // the receiver's last failure, without the URL
 }
 
 // Webhook posts tickets as JSON to a URL from a background goroutine, so that a slow or dead
@@ -30,13 +43,18 @@ type Webhook struct {
 	opts   WebhookOptions
 	queue  chan Ticket
 
-	ctx    context.Context // cancelled when Close gives up, to abort in-flight requests
-	cancel context.CancelFunc
-	done   chan struct{}
+	ctx     context.Context // cancelled when Close gives up, to abort in-flight requests
+	cancel  context.CancelFunc
+	done    chan struct{}
+	closing chan struct{} // closed by Close: a waiting breaker stops waiting
 
-	mu       sync.Mutex
-	closed   bool
-	failures []string
+	mu        sync.Mutex
+	closed    bool
+	failures  []string
+	delivered int
+	inARow    int       // failed attempts since the last success
+	brokeAt   time.Time // when inARow reached BreakAfter
+	lastErr   string
 }
 
 // NewWebhook starts the delivery goroutine. The URL must be http or https.
@@ -63,11 +81,17 @@ func NewWebhook(rawURL string, client *http.Client, opts WebhookOptions) (*Webho
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
+	if opts.BreakAfter <= 0 {
+		opts.BreakAfter = 3
+	}
+	if opts.BreakFor <= 0 {
+		opts.BreakFor = 30 * time.Second
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	wh := &Webhook{
 		url: rawURL, client: client, opts: opts,
 		queue: make(chan Ticket, opts.QueueSize),
-		ctx:   ctx, cancel: cancel, done: make(chan struct{}),
+		ctx:   ctx, cancel: cancel, done: make(chan struct{}), closing: make(chan struct{}),
 	}
 	go wh.run()
 	return wh, nil
@@ -90,12 +114,15 @@ func (wh *Webhook) Send(t Ticket) {
 }
 
 // Close stops accepting tickets, waits for the queue to drain until ctx ends, then aborts what
-// is left. It returns every failure, one line per ticket, for Document.WebhookFailures.
+// is left. When the receiver is down (BreakAfter failures in a row) the queue is failed at
+// once: a dead URL must not stretch a two-second scan to the whole deadline. It returns every
+// failure, one line per ticket, for Document.WebhookFailures.
 func (wh *Webhook) Close(ctx context.Context) []string {
 	wh.mu.Lock()
 	if !wh.closed {
 		wh.closed = true
 		close(wh.queue)
+		close(wh.closing)
 	}
 	wh.mu.Unlock()
 	select {
@@ -108,6 +135,13 @@ func (wh *Webhook) Close(ctx context.Context) []string {
 	wh.mu.Lock()
 	defer wh.mu.Unlock()
 	return append([]string(nil), wh.failures...)
+}
+
+// Outcome counts delivered and failed tickets; call it after Close.
+func (wh *Webhook) Outcome() WebhookOutcome {
+	wh.mu.Lock()
+	defer wh.mu.Unlock()
+	return WebhookOutcome{Delivered: wh.delivered, Failed: len(wh.failures), LastError: wh.lastErr}
 }
 
 func (wh *Webhook) fail(format string, args ...any) {
@@ -123,9 +157,63 @@ func (wh *Webhook) run() {
 			wh.fail("ticket %s: not sent, webhook closed before delivery", t.DedupKey)
 			continue
 		}
+		if err := wh.waitBreaker(); err != nil {
+			wh.fail("ticket %s: not sent: %v", t.DedupKey, err)
+			continue
+		}
 		if err := wh.deliver(t); err != nil {
 			wh.fail("ticket %s: %v", t.DedupKey, err)
 		}
+	}
+}
+
+// broken reports whether the receiver failed BreakAfter attempts in a row, and since when.
+func (wh *Webhook) broken() (bool, time.Time, error) {
+	wh.mu.Lock()
+	defer wh.mu.Unlock()
+	if wh.inARow < wh.opts.BreakAfter {
+		return false, time.Time{}, nil
+	}
+	return true, wh.brokeAt, fmt.Errorf("the receiver failed %d attempts in a row (last: %s)", wh.inARow, wh.lastErr)
+}
+
+// waitBreaker lets a ticket through when the receiver is not known to be down; otherwise it
+// waits out BreakFor and lets one ticket try again, unless Close came first.
+func (wh *Webhook) waitBreaker() error {
+	down, since, err := wh.broken()
+	if !down {
+		return nil
+	}
+	select {
+	case <-wh.closing:
+		return err
+	default:
+	}
+	timer := time.NewTimer(time.Until(since.Add(wh.opts.BreakFor)))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-wh.closing:
+		return err
+	case <-wh.ctx.Done():
+		return err
+	}
+}
+
+// attempted records the result of one POST for the breaker.
+func (wh *Webhook) attempted(err error) {
+	wh.mu.Lock()
+	defer wh.mu.Unlock()
+	if err == nil {
+		wh.inARow = 0
+		wh.delivered++
+		return
+	}
+	wh.inARow++
+	wh.lastErr = err.Error()
+	if wh.inARow >= wh.opts.BreakAfter {
+		wh.brokeAt = time.Now() // opens the breaker, or starts a new pause after a failed trial
 	}
 }
 
@@ -139,12 +227,16 @@ func (wh *Webhook) deliver(t Ticket) error {
 	var last error
 	for attempt := 1; attempt <= wh.opts.MaxAttempts; attempt++ {
 		retry, err := wh.post(body)
+		wh.attempted(err)
 		if err == nil {
 			return nil
 		}
 		last = fmt.Errorf("attempt %d/%d: %w", attempt, wh.opts.MaxAttempts, err)
 		if !retry || attempt == wh.opts.MaxAttempts {
 			break
+		}
+		if down, _, why := wh.broken(); down {
+			return fmt.Errorf("%w; gave up: %v", last, why)
 		}
 		timer := time.NewTimer(wait)
 		select {
@@ -174,6 +266,14 @@ func (wh *Webhook) post(body []byte) (retry bool, err error) {
 	req.Header.Set("User-Agent", "scan445-webhook")
 	resp, err := wh.client.Do(req)
 	if err != nil {
+		// The client's error quotes the URL, whose query may hold a token: keep only the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+			if ue.Timeout() {
+				err = fmt.Errorf("no answer within %v", wh.opts.Timeout)
+			}
+		}
 		return wh.ctx.Err() == nil, err
 	}
 	// Drain a bounded amount so the connection can be reused.

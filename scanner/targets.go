@@ -119,6 +119,18 @@ func ParseTargets(ctx context.Context, specs []string, opt TargetOptions) (*Targ
 		res = net.DefaultResolver
 	}
 
+	// Excludes first: an excluded public address is never touched, so it needs no
+	// --allow-public (`scan 8.8.8.0/30 --exclude 8.8.8.0/30` is a no-op, not a refusal).
+	var excl []block
+	for _, s := range opt.Excludes {
+		p, err := parseSpec(ctx, s, res)
+		if err != nil {
+			return nil, &SpecError{Role: "exclude", Spec: s, Err: err}
+		}
+		excl = append(excl, p.blocks...)
+	}
+	excl = mergeBlocks(excl)
+
 	var incl, edges, interiors []block
 	for _, s := range specs {
 		p, err := parseSpec(ctx, s, res)
@@ -126,7 +138,8 @@ func ParseTargets(ctx context.Context, specs []string, opt TargetOptions) (*Targ
 			return nil, &SpecError{Role: "target", Spec: s, Err: err}
 		}
 		if !opt.AllowPublic {
-			for _, b := range p.blocks {
+			kept := subtractBlocks(mergeBlocks(slices.Clone(p.blocks)), excl)
+			for _, b := range kept {
 				if a, bad := firstDisallowed(b); bad {
 					return nil, &SpecError{Role: "target", Spec: s, Err: fmt.Errorf(
 						"%w: %s is not in RFC 1918, RFC 6598, loopback, link-local or ULA space; pass --allow-public to scan it",
@@ -138,22 +151,12 @@ func ParseTargets(ctx context.Context, specs []string, opt TargetOptions) (*Targ
 		edges = append(edges, p.edges...)
 		interiors = append(interiors, p.interiors...)
 	}
-	var excl []block
-	for _, s := range opt.Excludes {
-		p, err := parseSpec(ctx, s, res)
-		if err != nil {
-			return nil, &SpecError{Role: "exclude", Spec: s, Err: err}
-		}
-		excl = append(excl, p.blocks...)
-	}
-
 	set := mergeBlocks(incl)
 	if !opt.KeepNetworkBroadcast {
 		// An edge of one CIDR that lies inside another, larger CIDR is a host there (10.0.0.255
 		// given both /23 and /24), so only edges no CIDR claims as interior are dropped.
 		set = subtractBlocks(set, subtractBlocks(mergeBlocks(edges), mergeBlocks(interiors)))
 	}
-	excl = mergeBlocks(excl)
 	set = subtractBlocks(set, excl)
 
 	t := &TargetSet{

@@ -16,9 +16,10 @@ import (
 // already clear the host, so credentials are not spent on hosts that cannot be affected.
 func (r *run) credentialed(ctx context.Context) {
 	cred := r.opts.Credentials
-	if cred == nil || !r.sel.has(CheckMS08067) || r.redial == nil || ctx.Err() != nil {
+	if cred == nil || !r.sel.has(CheckMS08067) || r.redial == nil || ctx.Err() != nil || r.credTried {
 		return
 	}
+	r.credTried = true
 	r.identify()
 	if v, _, _, _ := ms08Exposure(r.f.os); v != Exposed && v != Unknown {
 		return
@@ -80,9 +81,11 @@ func (r *run) judgeCredentialed(ev []int) (Finding, bool) {
 	var f Finding
 	switch c.Verdict {
 	case netapi.Vulnerable:
+		// The file itself says which release it is: 2000/XP/2003 (5.x) are exploitable
+		// anonymously, Vista/2008 (6.0) only after authentication.
 		sev := SeverityCritical
-		if r.f.os.major >= 6 {
-			sev = SeverityHigh // Vista/2008 need authentication to exploit
+		if j.Version.Major >= 6 {
+			sev = SeverityHigh
 		}
 		f = r.finding(CheckMS08067, Vulnerable, sev, j.Rule, why, ev, ms08Remedies()...)
 	case netapi.Patched:

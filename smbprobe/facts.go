@@ -32,7 +32,7 @@ func (f *fact) set(v tri, why string, ev ...int) {
 
 // rpcAnswer is the outcome of one srvsvc call.
 type rpcAnswer struct {
-	sent     bool // the request left (it may still have failed)
+	sent     bool // the request was written to the connection (it may still have failed)
 	idx      int  // its Exchange, -1 when never recorded
 	faulted  bool
 	fault    dcerpc.FaultStatus
@@ -41,7 +41,8 @@ type rpcAnswer struct {
 	words    srvsvc.PathCanonicalizeWords
 	hasWords bool
 	err      error  // transport or decoding failure
-	dropped  bool   // the connection dropped during the call
+	dropped  bool   // the connection dropped (EOF, RST) after the request was written
+	timedOut bool   // no reply in time after the request was written
 	notRun   string // why it was not sent
 }
 

@@ -292,7 +292,7 @@ func TestLabIntrusive(t *testing.T) {
 	if len(wantCrash) == 0 {
 		t.Fatal("no personality is expected to crash: the test proves nothing")
 	}
-	for _, n := range []string{"win2000-sp4", "xp-sp2", "w2003-sp2", "xp-sp3-patched", "honeypot-xp", "win7-sp1"} {
+	for _, n := range []string{"win2000-sp4", "xp-sp2", "w2003-sp2", "xp-sp3-patched", "honeypot-xp", "win7-sp1", "w2003-sp2-conficker-b", "xp-restrict-anonymous"} {
 		if _, ok := verdicts[n]; !ok {
 			t.Errorf("no ms08-067 finding for %s", n)
 		}
@@ -305,6 +305,16 @@ func TestLabIntrusive(t *testing.T) {
 			}
 		case "xp-sp3-patched":
 			if f.Verdict != smbprobe.Patched || f.Rule != "ms08-067/3c.werr-0x7b" {
+				t.Errorf("%s: %+v", name, f)
+			}
+		case "w2003-sp2-conficker-b", "xp-sp3-conficker-c-p2p":
+			// Conficker's in-memory patch answers 0x57: infected, and the DLL is still unpatched.
+			if f.Verdict != smbprobe.Exposed || f.Rule != "ms08-067/3c.werr-0x57" {
+				t.Errorf("%s: %+v", name, f)
+			}
+		case "xp-restrict-anonymous":
+			// The probe cannot be sent (IPC$ refused): the safe verdict stands.
+			if f.Verdict != smbprobe.Exposed || f.Class != smbprobe.ClassSafe || !strings.Contains(f.Reason, "intrusive probe: not sent") {
 				t.Errorf("%s: %+v", name, f)
 			}
 		case "honeypot-xp":

@@ -29,6 +29,9 @@ var (
 	// ErrRefused is the srvsvc chokepoint refusing a request that is not in the plan or not
 	// allowed by the options (the intrusive probe without --intrusive).
 	ErrRefused = errors.New("smbprobe: request refused by the safety chokepoint")
+	// ErrNotSent marks a failure before the request was completely written: the host never
+	// received it, so nothing it did can be blamed on it.
+	ErrNotSent = errors.New("smbprobe: request not sent")
 )
 
 // link is one TCP connection with per-exchange deadlines. Closing the conn when ctx ends
@@ -39,6 +42,7 @@ type link struct {
 	timeout time.Duration
 	res     *Result
 	stop    func() bool
+	broken  error // the first I/O failure: the connection carries nothing after it
 }
 
 func newLink(ctx context.Context, conn net.Conn, timeout time.Duration, res *Result) *link {
@@ -66,19 +70,33 @@ func (l *link) deadline(ctx context.Context) time.Time {
 
 // roundTrip sends one SMB message and returns the next session message the host sends.
 func (l *link) roundTrip(ctx context.Context, payload []byte) ([]byte, error) {
+	if l.broken != nil {
+		return nil, fmt.Errorf("%w: the connection already failed: %w", ErrNotSent, l.broken)
+	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: host budget exhausted", ErrTimeout)
+		return nil, fmt.Errorf("%w: %w: host budget exhausted", ErrNotSent, ErrTimeout)
 	}
 	l.res.RoundTrips++
 	d := l.deadline(ctx)
 	if err := l.conn.SetDeadline(d); err != nil {
-		return nil, classify(ctx, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotSent, l.fail(classify(ctx, err)))
 	}
 	if err := netbios.WriteFrame(l.conn, payload); err != nil {
-		return nil, classify(ctx, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotSent, l.fail(classify(ctx, err)))
 	}
 	return l.readMessage(ctx)
 }
+
+// fail records the first I/O failure of the connection and returns err.
+func (l *link) fail(err error) error {
+	if l.broken == nil {
+		l.broken = err
+	}
+	return err
+}
+
+// usable reports whether the connection can still carry a request.
+func (l *link) usable(ctx context.Context) bool { return l.broken == nil && ctx.Err() == nil }
 
 // readMessage reads the next session message (keep-alives skipped) under the deadline set by
 // the caller's exchange.
@@ -86,7 +104,7 @@ func (l *link) readMessage(ctx context.Context) ([]byte, error) {
 	for {
 		typ, payload, err := netbios.ReadFrame(l.conn, maxFrame)
 		if err != nil {
-			return nil, classify(ctx, err)
+			return nil, l.fail(classify(ctx, err))
 		}
 		switch typ {
 		case netbios.TypeSessionMessage:
@@ -94,7 +112,7 @@ func (l *link) readMessage(ctx context.Context) ([]byte, error) {
 		case netbios.TypeKeepAlive:
 			continue
 		default:
-			return nil, fmt.Errorf("%w: NetBIOS packet type 0x%02x", ErrProtocol, typ)
+			return nil, l.fail(fmt.Errorf("%w: NetBIOS packet type 0x%02x", ErrProtocol, typ))
 		}
 	}
 }
@@ -103,7 +121,7 @@ func (l *link) readMessage(ctx context.Context) ([]byte, error) {
 // fresh deadline.
 func (l *link) readMore(ctx context.Context) ([]byte, error) {
 	if err := l.conn.SetReadDeadline(l.deadline(ctx)); err != nil {
-		return nil, classify(ctx, err)
+		return nil, l.fail(classify(ctx, err))
 	}
 	return l.readMessage(ctx)
 }

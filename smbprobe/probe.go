@@ -102,6 +102,12 @@ func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A panic here would end the whole scan: it becomes this probe's P2P error.
+			defer func() {
+				if v := recover(); v != nil {
+					p2pRes = &p2p.Result{Signal: p2p.SignalError, Error: fmt.Sprintf("internal error (recovered panic): %v", v)}
+				}
+			}()
 			// Each P2P probe is an attempt like any other: through the engine's pace and
 			// exclusions when the engine gave us its dialer.
 			var d p2p.Dialer = &net.Dialer{}
@@ -145,6 +151,9 @@ type run struct {
 	links  []*link
 	f      facts
 	judged bool
+	// credTried: the credentialed check ran already (before the intrusive probe); it runs
+	// once per probe.
+	credTried bool
 }
 
 func (r *run) closeAll() {

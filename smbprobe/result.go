@@ -10,7 +10,9 @@ const (
 	Vulnerable  Verdict = "vulnerable"   // verified vulnerable
 	Infected    Verdict = "infected"     // a worm's signature answered
 	Exposed     Verdict = "exposed"      // affected OS, patch state not verified
-	Patched     Verdict = "patched"      // verified fixed (or clean, for infection checks)
+	Patched     Verdict = "patched"      // verified fixed
+	Clean       Verdict = "clean"        // an infection check found no sign of the infection
+	NotDetected Verdict = "not-detected" // an infection check that can only see a positive saw none (silence)
 	NotAffected Verdict = "not-affected" // OS or implementation outside the affected set
 	Unknown     Verdict = "unknown"      // the check could not run or could not decide; Reason says why
 	Error       Verdict = "error"        // the probe itself failed; Reason says what
@@ -131,6 +133,7 @@ type Fingerprint struct {
 	NativeOS        string         `json:"native_os,omitempty"`
 	NativeLANMan    string         `json:"native_lanman,omitempty"`
 	NTLMVersion     *OSVersion     `json:"ntlm_version,omitempty"`
+	NTLMRevision    uint8          `json:"ntlm_revision,omitempty"` // the VERSION field's NTLM revision (Windows: 15)
 	NetBIOSName     string         `json:"netbios_name,omitempty"`
 	NetBIOSDomain   string         `json:"netbios_domain,omitempty"`
 	DNSName         string         `json:"dns_name,omitempty"`
@@ -142,6 +145,18 @@ type Fingerprint struct {
 	OS              string         `json:"os,omitempty"`        // our reading, e.g. "Windows XP SP2+"
 	OSFamily        string         `json:"os_family,omitempty"` // "windows", "samba", "other"
 	Honeypot        string         `json:"honeypot,omitempty"`  // tell-tales of an emulator, if any
+	// OSEvidence is every OS signal the host gave, what we read from it, and whether we
+	// believed it: the reading in OS is fused from the credible ones.
+	OSEvidence []OSSignal `json:"os_evidence,omitempty"`
+}
+
+// OSSignal is one piece of evidence about a host's OS. Value came off the wire.
+type OSSignal struct {
+	Source   string `json:"source"`            // ntlm-version, native-os, native-lanman, server-info, dialects
+	Value    string `json:"value"`             // what the host sent, as text
+	Reading  string `json:"reading,omitempty"` // what we read from it
+	Credible bool   `json:"credible"`          // it passed the plausibility checks and counts
+	Note     string `json:"note,omitempty"`    // why it was dropped, or what it is
 }
 
 // Result is everything one probe of one host produced. A probe never returns a Go error for a

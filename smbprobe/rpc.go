@@ -17,6 +17,7 @@ type pipeIO interface {
 	openPipe(ctx context.Context, name string) (ntstatus.Status, int, error)
 	transact(ctx context.Context, pdu []byte) ([]byte, error) // one message in, the whole reply message out
 	readPipe(ctx context.Context) ([]byte, error)             // the next message
+	usable(ctx context.Context) bool                          // the connection can carry another request
 	proto() string
 }
 
@@ -225,8 +226,14 @@ func (c *rpcClient) invoke(ctx context.Context, kind callKind) (rpcAnswer, []byt
 	}
 	x := r.begin(pc.step, pc.class, fmt.Sprintf("opnum %d: %s, over %s %s", req.Opnum(), pc.what, c.io.proto(), r.res.Fingerprint.Pipe))
 	r.res.Exchanges[x.i].SentHex = hex.EncodeToString(stub)
-	a.sent, a.idx = true, x.i
+	a.idx = x.i
 	resp, err := c.exchange(ctx, pdu)
+	if errors.Is(err, ErrNotSent) {
+		a.notRun, a.err = "the request could not be written: "+err.Error(), err
+		x.done("not sent", err.Error())
+		return a, nil
+	}
+	a.sent = true
 	var fe *dcerpc.FaultError
 	switch {
 	case errors.As(err, &fe):
@@ -239,7 +246,8 @@ func (c *rpcClient) invoke(ctx context.Context, kind callKind) (rpcAnswer, []byt
 		return a, nil
 	case err != nil:
 		a.err = err
-		a.dropped = errors.Is(err, ErrDropped) || errors.Is(err, ErrTimeout)
+		a.dropped = errors.Is(err, ErrDropped)
+		a.timedOut = errors.Is(err, ErrTimeout)
 		if st, ok := isStatus(err); ok {
 			x.done(statusText(st), "pipe transaction failed")
 		} else {
@@ -339,13 +347,13 @@ func (r *run) srvsvcPhase(ctx context.Context, io pipeIO) *rpcClient {
 	if r.sel.has(CheckMS08067, CheckOSUnsupported, CheckConficker, CheckSrvsvcAnon) {
 		r.serverInfo(ctx, c)
 	}
-	if r.sel.has(CheckConficker) {
+	if r.sel.has(CheckConficker) && io.usable(ctx) {
 		r.f.hookDot = r.hook(ctx, c, callHookDotDot)
-		if !r.f.hookDot.dropped {
+		if io.usable(ctx) {
 			r.f.hookRoot = r.hook(ctx, c, callHookRoot)
 		}
 	}
-	if r.sel.has(CheckConficker, CheckMS08067) && !r.f.hookDot.dropped && !r.f.hookRoot.dropped {
+	if r.sel.has(CheckConficker, CheckMS08067) && io.usable(ctx) {
 		a, stub := c.invoke(ctx, callHoneypot)
 		r.readWerr(&a, stub, func(b []byte) (srvsvc.WERROR, string, error) {
 			resp, err := srvsvc.DecodePathCompareResponse(b)
@@ -413,12 +421,29 @@ func (r *run) readWerr(a *rpcAnswer, stub []byte, decode func([]byte) (srvsvc.WE
 	e.Response = clean(desc)
 }
 
-// intrusivePhase runs the §3c probe, only with --intrusive and only on hosts the fingerprint
-// does not already clear.
+// intrusivePhase runs the §3c probe, only with --intrusive, only on a connection that still
+// works, only where the fingerprint does not already clear the host, and only when the
+// credentialed check (run first, when credentials were given) did not decide.
 func (r *run) intrusivePhase(ctx context.Context, c *rpcClient) {
+	if !r.opts.Intrusive || !r.sel.has(CheckMS08067) {
+		return
+	}
 	r.identify()
 	if v, _, _, _ := ms08Exposure(r.f.os); v == NotAffected {
-		r.f.intrusive.notRun = "the fingerprint shows an OS outside the affected set; the intrusive probe was not sent"
+		r.f.intrusive.notRun = "the fingerprint shows an OS outside the affected set"
+		return
+	}
+	r.credentialed(ctx)
+	if r.f.cred != nil && r.f.cred.Decided() {
+		r.f.intrusive.notRun = "the credentialed netapi32.dll check decided"
+		return
+	}
+	if c == nil {
+		r.f.intrusive.notRun = "srvsvc was not bound: " + r.sessionBlocker()
+		return
+	}
+	if !c.io.usable(ctx) {
+		r.f.intrusive.notRun = "the connection no longer carries requests (" + firstNonEmpty(r.f.failed, "an earlier step broke it, or the host budget ran out") + ")"
 		return
 	}
 	a, stub := c.invoke(ctx, callMS08Compare)

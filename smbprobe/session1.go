@@ -148,9 +148,7 @@ func (r *run) smb1Flow(ctx context.Context, c *smb1Client, neg smb1.NegotiateRes
 	if r.sel.has(CheckMS17010) {
 		c.peek(ctx)
 	}
-	if rpc != nil && r.opts.Intrusive && r.sel.has(CheckMS08067) {
-		r.intrusivePhase(ctx, rpc)
-	}
+	r.intrusivePhase(ctx, rpc)
 }
 
 // smb1Session establishes the null session: NTLMSSP anonymous when the host negotiated
@@ -401,6 +399,8 @@ func (c *smb1Client) readRaw(ctx context.Context) ([]byte, ntstatus.Status, erro
 }
 
 func (c *smb1Client) proto() string { return "smb1" }
+
+func (c *smb1Client) usable(ctx context.Context) bool { return c.l.usable(ctx) }
 
 // peek is the MS17-010 probe (CHECKS §5): PeekNamedPipe on FID 0 of IPC$.
 func (c *smb1Client) peek(ctx context.Context) {

@@ -146,9 +146,7 @@ func (r *run) smb2Flow(ctx context.Context, c *smb2Client) {
 	if r.needPipe() {
 		rpc = r.srvsvcPhase(ctx, c)
 	}
-	if rpc != nil && r.opts.Intrusive && r.sel.has(CheckMS08067) {
-		r.intrusivePhase(ctx, rpc)
-	}
+	r.intrusivePhase(ctx, rpc)
 }
 
 func (r *run) smb2Session(ctx context.Context, c *smb2Client) bool {
@@ -309,6 +307,8 @@ func (c *smb2Client) readPipe(ctx context.Context) ([]byte, error) {
 }
 
 func (c *smb2Client) proto() string { return "smb2" }
+
+func (c *smb2Client) usable(ctx context.Context) bool { return c.l.usable(ctx) }
 
 // logoff ends the session, which also closes the tree and the pipe.
 func (c *smb2Client) logoff(ctx context.Context) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/scan445/scan445/smbprobe/dcerpc"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
@@ -105,44 +106,109 @@ func (r *run) honeypotNote() {
 	r.res.Fingerprint.Honeypot = note
 }
 
-// ms08Exposure is the §3a rule on an OS reading.
+// sourceWords names a signal source in a reason.
+func sourceWords(source string) string {
+	switch source {
+	case SignalNTLM:
+		return "NTLM VERSION"
+	case SignalNativeOS:
+		return "Native OS"
+	case SignalLANMan:
+		return "Native LAN Manager"
+	case SignalServerInfo:
+		return "NetrServerGetInfo 101"
+	case SignalDialects:
+		return "SMB dialects"
+	}
+	return source
+}
+
+// ms08Exposure is the §3a rule on the fused OS reading. Any credible reading of an affected
+// release makes the host exposed, whatever the others say; not-affected needs every credible
+// reading to agree.
 func ms08Exposure(o osInfo) (Verdict, Severity, string, string) {
+	ignored := ""
+	if d := o.dropped(); d != "" {
+		ignored = "; ignored: " + d
+	}
 	switch o.family {
 	case FamilySamba:
-		return NotAffected, SeverityInfo, "3a.samba", "Samba (" + o.samba + "): MS08-067 is a flaw in Windows' netapi32; Samba answers the call with a fault"
+		return NotAffected, SeverityInfo, "3a.samba", "Samba (" + o.samba + "): MS08-067 is a flaw in Windows' netapi32; Samba answers the call with a fault" + ignored
 	case FamilyOther:
 		return NotAffected, SeverityInfo, "3a.not-windows", "not Windows"
 	case "":
-		return Unknown, SeverityInfo, "3a.os-unknown", "OS not identified (no NTLM VERSION, no recognisable Native OS, no server info)"
+		return Unknown, SeverityInfo, "3a.os-unknown", "OS not identified (no credible NTLM VERSION, Native OS, server info or SMB dialect)" + ignored
+	}
+	var affected, fixed, undecided []osReading
+	for _, rd := range o.readings {
+		switch ms08Class(rd) {
+		case classAffected:
+			affected = append(affected, rd)
+		case classFixed:
+			fixed = append(fixed, rd)
+		default:
+			undecided = append(undecided, rd)
+		}
 	}
 	switch {
-	case o.major < 6:
-		return Exposed, SeverityCritical, "3a.os-affected", o.name + " is affected and exploitable without authentication; no service pack contains the fix, so the patch state needs the credentialed or intrusive check"
-	case o.major == 6 && o.minor == 0 && o.build == 0:
-		return Unknown, SeverityInfo, "3a.build-unknown", o.name + ": the service pack (build) is unknown, and only RTM/SP1 are affected"
-	case o.major == 6 && o.minor == 0 && o.build < 6002:
-		return Exposed, SeverityHigh, "3a.os-affected", o.name + " is affected (exploitable after authentication); patch state not verified"
-	case o.major == 6 && o.minor == 1 && o.build == 6801:
-		return Exposed, SeverityHigh, "3a.os-affected", o.name + " (build 6801) is listed as affected (UNCONFIRMED)"
+	case len(affected) > 0:
+		a := affected[0]
+		sev, how := SeverityCritical, "is affected and exploitable without authentication; no service pack contains the fix, so the patch state needs the credentialed or intrusive check"
+		if a.major >= 6 {
+			sev, how = SeverityHigh, "is affected (exploitable after authentication); patch state not verified"
+		}
+		why := fmt.Sprintf("%s (per %s) %s", windowsName(a.major, a.minor, a.build), sourceWords(a.source), how)
+		rule := "3a.os-affected"
+		if o.conflict != "" {
+			rule = "3a.conflict-affected"
+			why += "; OS signals disagree (" + o.conflict + "), and an affected reading keeps the host exposed"
+		}
+		return Exposed, sev, rule, why + ignored
+	case len(fixed) > 0 && o.conflict == "":
+		return NotAffected, SeverityInfo, "3a.os-fixed", fmt.Sprintf("%s (per %s) is outside the affected set (Vista/2008 SP2, Windows 7 RTM and later)", o.name, sourceWords(fixed[0].source)) + ignored
+	case o.conflict != "":
+		return Unknown, SeverityInfo, "3a.signals-disagree", "OS signals disagree (" + o.conflict + "): none says an affected release, but they do not agree on a fixed one" + ignored
+	case len(undecided) > 0 && !undecided[0].floor && undecided[0].major < 5:
+		return Unknown, SeverityInfo, "3a.nt4", "Windows NT 4.0: not in the bulletin's list of affected systems (out of support since 2004, never assessed), so not judged" + ignored
 	}
-	return NotAffected, SeverityInfo, "3a.os-fixed", o.name + " is outside the affected set (Vista/2008 SP2, Windows 7 RTM and later)"
+	return Unknown, SeverityInfo, "3a.build-unknown", o.name + ": the service pack (build) is unknown, and of NT 6.0 only Vista/2008 RTM and SP1 are affected" + ignored
 }
 
 func ms08Remedies() []string {
 	return []string{RemedyKB958644, RemedyBlock445, RemedyPasswords, RemedyAutoRun}
 }
 
+// infectionSeen reports a Conficker signal from any probe: the srvsvc hook, the intrusive
+// probe's 0x57, or a P2P reply with a valid checksum.
+func (r *run) infectionSeen() (bool, string, []int) {
+	if v, _, _, why := confickerVerdict(r.f.hookDot, r.f.hookRoot); v == Infected {
+		return true, why, []int{r.f.hookDot.idx, r.f.hookRoot.idx}
+	}
+	if a := r.f.intrusive; a.hasWerr && a.werr == srvsvc.WerrInvalidParameter {
+		return true, "the intrusive NetprPathCompare returned Conficker's 0x57", []int{a.idx}
+	}
+	if r.f.p2p != nil && r.f.p2p.Signal == p2p.SignalInfected {
+		return true, "a Conficker P2P peer answered with a valid checksum", []int{r.f.p2pIdx}
+	}
+	return false, "", nil
+}
+
 func (r *run) judgeMS08() Finding {
 	ev := append([]int(nil), r.f.osEv...)
 	v, sev, rule, why := ms08Exposure(r.f.os)
+	if inf, infWhy, infEv := r.infectionSeen(); inf && v != Exposed {
+		// Conficker's in-memory MS08-067 hook lives in an affected netapi32: an infected host
+		// cannot be not-affected, whatever its signals claim.
+		v, sev, rule = Exposed, SeverityCritical, "3a.infected-implies-affected"
+		why = "Conficker infection seen (" + infWhy + "), so the host runs an affected netapi32 whatever its OS signals say (" + why + ")"
+		ev = append(ev, infEv...)
+	}
 	if r.res.Fingerprint.Honeypot != "" {
 		why += "; honeypot tell-tale: " + r.res.Fingerprint.Honeypot
 		ev = append(ev, r.f.honeypot.idx)
 	}
-	if r.f.os.source != "" {
-		why += " (OS from " + r.f.os.source + ")"
-	}
-	// A credentialed reading is definitive and safe: it outranks the intrusive probe.
+	// A credentialed reading is definitive and safe: it outranks the intrusive probe, which is
+	// not even sent when it decided.
 	if f, ok := r.judgeCredentialed(ev); ok {
 		return f
 	}
@@ -151,8 +217,14 @@ func (r *run) judgeMS08() Finding {
 		ev = append(ev, idx)
 	}
 	if r.opts.Intrusive {
-		if f, ok := r.judgeMS08Intrusive(v, why, ev); ok {
+		f, note, ok := r.judgeMS08Intrusive(ev)
+		if ok {
 			return f
+		}
+		// An intrusive probe that did not decide never weakens the safe verdict.
+		why += "; " + note
+		if r.f.intrusive.idx >= 0 {
+			ev = append(ev, r.f.intrusive.idx)
 		}
 	}
 	if v == Unknown {
@@ -165,49 +237,43 @@ func (r *run) judgeMS08() Finding {
 	return r.finding(CheckMS08067, v, sev, rule, why, ev, rem...)
 }
 
-// judgeMS08Intrusive reads the §3c answer. ok false means the probe did not run and the
-// safe verdict stands (with the reason amended by the caller's text).
-func (r *run) judgeMS08Intrusive(safe Verdict, safeWhy string, ev []int) (Finding, bool) {
+// judgeMS08Intrusive reads the §3c answer. ok is true when it decided; otherwise note says
+// why not, for the safe verdict's reason.
+func (r *run) judgeMS08Intrusive(ev []int) (f Finding, note string, ok bool) {
 	a := r.f.intrusive
-	mk := func(v Verdict, sev Severity, rule, why string, rem ...string) (Finding, bool) {
+	mk := func(v Verdict, sev Severity, rule, why string, rem ...string) (Finding, string, bool) {
 		f := r.finding(CheckMS08067, v, sev, rule, why, append(ev, a.idx), rem...)
 		f.Class = ClassIntrusive
-		return f, true
+		return f, "", true
 	}
-	if !a.sent {
-		if safe == NotAffected {
-			return Finding{}, false
-		}
-		why := "intrusive probe not sent"
-		if a.notRun != "" {
-			why += " (" + a.notRun + ")"
-		} else if r.f.pipeWhy != "" || r.f.failed != "" {
-			why += " (" + firstNonEmpty(r.f.failed, "no pipe: "+r.f.pipeWhy) + ")"
-		}
-		return mk(Unknown, SeverityInfo, "3c.not-run", why+"; fingerprint: "+string(safe)+", "+safeWhy)
-	}
+	undecided := func(s string) (Finding, string, bool) { return Finding{}, "intrusive probe: " + s, false }
 	switch {
+	case !a.sent:
+		return undecided("not sent (" + firstNonEmpty(a.notRun, r.f.failed, r.f.pipeWhy, "srvsvc was not reached") + ")")
 	case a.dropped:
-		return mk(Vulnerable, SeverityCritical, "3c.connection-dropped", "the connection dropped during the intrusive NetprPathCompare: host may have crashed ("+a.err.Error()+")", ms08Remedies()...)
+		return mk(Vulnerable, SeverityCritical, "3c.connection-dropped", "the connection dropped during the intrusive NetprPathCompare, after the request was written: the host may have crashed ("+errText(a.err)+")", ms08Remedies()...)
 	case a.faulted:
-		return mk(Unknown, SeverityInfo, "3c.fault", "NetprPathCompare answered with DCE/RPC fault "+a.fault.String()+": not Windows, or the call is not supported")
+		return undecided("NetprPathCompare answered with DCE/RPC fault " + a.fault.String() + " (not Windows, or the call is not supported)")
 	case !a.hasWerr:
-		return mk(Unknown, SeverityInfo, "3c.no-answer", "no usable answer: "+errText(a.err))
+		return undecided("no usable answer (" + errText(a.err) + ")")
 	case a.werr == 0 && r.res.Fingerprint.Honeypot != "":
-		return mk(Unknown, SeverityInfo, "3c.honeypot", "NetprPathCompare returned 0, but the host answers 0 to any comparison: a honeypot, not a vulnerable host")
+		return undecided("NetprPathCompare returned 0, but this host answers 0 to any comparison: a honeypot's tell-tale, not a verdict")
 	case a.werr == 0:
 		return mk(Vulnerable, SeverityCritical, "3c.return-0", "NetprPathCompare returned 0 for a one-level collapse: the unpatched routine ran", ms08Remedies()...)
 	case a.werr == srvsvc.WerrInvalidName:
 		return mk(Patched, SeverityInfo, "3c.werr-0x7b", "NetprPathCompare returned WERR_INVALID_NAME (0x7B): KB958644 is installed")
 	case a.werr == srvsvc.WerrInvalidParameter:
-		return mk(Patched, SeverityInfo, "3c.werr-0x57", "NetprPathCompare returned 0x57: Conficker's in-memory patch (see the conficker finding)", RemedyConfickerClean)
+		return mk(Exposed, SeverityCritical, "3c.werr-0x57", "NetprPathCompare returned 0x57: Conficker's in-memory patch answered, so the host is infected (see the conficker finding) and its netapi32.dll on disk is still unpatched; removing the worm without KB958644 leaves it vulnerable",
+			append([]string{RemedyConfickerClean}, ms08Remedies()...)...)
 	}
-	return mk(Unknown, SeverityInfo, "3c.other", "NetprPathCompare returned "+a.werr.String())
+	return undecided("NetprPathCompare returned " + a.werr.String() + ", an answer the rule does not know")
 }
 
-// confickerVerdict is the §4a table on the two hook answers.
+// confickerVerdict is the §4a table on the two hook answers. Clean needs `\..\` → 0x7B and an
+// answer to `\` without the D/E signature, whatever WERROR that answer carries: a clean
+// Windows may return 0 with `5c 00` or NERR_BufTooSmall, and nmap decides the same way.
 func confickerVerdict(dot, root rpcAnswer) (Verdict, string, string, string) {
-	if root.hasWords && root.werr == 0 && root.words.CanPath == canPathConfickerDE {
+	if root.hasWords && root.words.CanPath == canPathConfickerDE {
 		return Infected, "D/E", "4a.hook-de-padding", `NetprPathCanonicalize("\") leaked 45 5c into the NDR padding (can_path 0x5c45005c): Conficker D/E's hook`
 	}
 	if dot.hasWerr && dot.werr == srvsvc.WerrInvalidParameter {
@@ -231,8 +297,11 @@ func confickerVerdict(dot, root rpcAnswer) (Verdict, string, string, string) {
 			return Unknown, "", "4a.no-answer", "hook probe got no usable answer: " + errText(a.err)
 		}
 	}
-	if dot.werr == srvsvc.WerrInvalidName && root.werr == 0 && root.hasWords && root.words.CanPath&0xFFFF == canPathRoot {
-		return Patched, "", "4a.clean", `NetprPathCanonicalize("\..\") returned 0x7B and ("\") returned the path "\": no Conficker hook`
+	switch dot.werr {
+	case srvsvc.WerrInvalidName:
+		return Clean, "", "4a.clean", fmt.Sprintf(`NetprPathCanonicalize("\..\") returned WERR_INVALID_NAME (0x7B) and ("\") returned %s without the D/E signature (can_path 0x%08x): no Conficker hook`, root.werr, root.words.CanPath)
+	case 0:
+		return Unknown, "", "4a.dotdot-0", `NetprPathCanonicalize("\..\") returned 0: clean and infected Windows hosts never do (clean: 0x7B, infected: 0x57), so this is something else`
 	}
 	return Unknown, "", "4a.unexpected", fmt.Sprintf("unexpected hook answers: \\..\\ → %s, \\ → %s can_path 0x%08x", dot.werr, root.werr, root.words.CanPath)
 }
@@ -245,10 +314,15 @@ func (r *run) judgeConficker() Finding {
 		return r.failedVerdict(CheckConficker, "4a.not-run", why, r.blockerEvidence())
 	}
 	v, variant, rule, why := confickerVerdict(dot, root)
+	if i := r.f.intrusive; v != Infected && i.hasWerr && i.werr == srvsvc.WerrInvalidParameter {
+		v, variant, rule = Infected, "", "3c.werr-0x57"
+		why = "the intrusive NetprPathCompare returned 0x57, Conficker's in-memory patch (the hook probes said: " + why + ")"
+		ev = append(ev, i.idx)
+	}
 	if v == Unknown && r.f.os.family == FamilySamba {
 		why += "; the host is Samba"
 	}
-	if v == Unknown && (dot.dropped || root.dropped) {
+	if v == Unknown && (dot.dropped || root.dropped || dot.timedOut || root.timedOut) {
 		return r.failedVerdict(CheckConficker, rule, why, ev)
 	}
 	var sev Severity
@@ -393,29 +467,12 @@ func (r *run) judgeSrvsvc() Finding {
 	return r.failedVerdict(CheckSrvsvcAnon, "6.unknown", r.sessionBlocker(), r.blockerEvidence())
 }
 
-// osSupport is the lifecycle rule: every Windows before 10 is out of support, and of the 10.0
-// builds only the server/LTSC ones (2016: 14393, 2019: 17763, 2022: 20348) and Windows 11 are
-// not known to be.
-func osSupport(o osInfo) (Verdict, Severity, string, string) {
-	switch o.family {
-	case FamilySamba:
-		return NotAffected, SeverityInfo, "6.samba", "Samba: Windows lifecycle does not apply (the distribution's support decides)"
-	case FamilyOther:
-		return NotAffected, SeverityInfo, "6.not-windows", "not Windows"
-	case "":
-		return Unknown, SeverityInfo, "6.os-unknown", "OS not identified"
-	}
-	if o.major < 10 {
-		return Exposed, SeverityMedium, "6.os-eol", o.name + " is out of support (no security updates)"
-	}
-	if o.build != 0 && o.build < 20348 && o.build != 14393 && o.build != 17763 {
-		return Exposed, SeverityMedium, "6.os-eol", o.name + ": Windows 10 client builds reached end of support on 2025-10-14"
-	}
-	return NotAffected, SeverityInfo, "6.os-supported", o.name + " may still be in support"
-}
-
 func (r *run) judgeOS() Finding {
-	v, sev, rule, why := osSupport(r.f.os)
+	now := time.Now
+	if r.opts.Now != nil {
+		now = r.opts.Now
+	}
+	v, sev, rule, why := osSupport(r.f.os, now())
 	if r.f.os.source != "" {
 		why += " (OS from " + r.f.os.source + ")"
 	}
@@ -453,8 +510,9 @@ func (r *run) judgeP2P() Finding {
 	case p2p.SignalPossible:
 		return r.finding(CheckConfickerP2P, Unknown, "", "4b.bad-checksum", "a reply parsed as a Conficker P2P packet but its checksum failed: possibly infected", ev, RemedyVerifyManually)
 	case p2p.SignalNone:
-		// Silence is not a clean bill of health: a firewall, a NAT or a wrong clock hides a peer.
-		return r.finding(CheckConfickerP2P, Unknown, "", "4b.no-signal", "no signal: no Conficker P2P peer answered on the derived ports (clean, or the ports are filtered, the address is NATed or the host's clock is off)", ev)
+		// Silence is not a clean bill of health (a firewall, a NAT or a wrong clock hides a
+		// peer), nor an unknown that needs a person: its own word.
+		return r.finding(CheckConfickerP2P, NotDetected, "", "4b.no-signal", "no signal: no Conficker P2P peer answered on the derived ports (clean, or the ports are filtered, the address is NATed or the host's clock is off)", ev)
 	}
 	return r.finding(CheckConfickerP2P, Error, "", "4b.error", "the P2P probe failed: "+pr.Error, ev)
 }

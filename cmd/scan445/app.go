@@ -20,8 +20,10 @@ const (
 const exitCodesHelp = `EXIT CODES:
    0  scan completed and nothing at or above --fail-on was found
    1  findings at or above --fail-on (reports are still written)
-   2  usage or input error (bad flag, bad target spec, unreadable file); nothing was sent
-   3  the scan could not complete (Ctrl-C/SIGTERM, or a fatal error); partial reports are written`
+   2  usage or input error (bad or contradicting flags, bad target spec, unreadable input,
+      unwritable report path); nothing was sent
+   3  the scan could not complete (Ctrl-C/SIGTERM, or a fatal error); partial reports are written
+   Webhook failures do not change the exit code: they are printed on stderr and listed in the report.`
 
 // version is set by the linker (-X main.version=…) for releases.
 var version = "0.1.0-dev"
@@ -39,11 +41,22 @@ func usagef(format string, args ...any) error {
 // run is main without os.Exit, so tests drive the whole CLI in-process.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) > 1 {
+		env.args = args[1:]
+	}
 	app := newApp(env)
 	err := app.Run(interspersed(args, app.Commands))
 	switch {
 	case env.unknownCommand != "":
-		fmt.Fprintf(stderr, "scan445: unknown command %q (see 'scan445 help')\n", env.unknownCommand)
+		var names []string
+		for _, c := range app.Commands {
+			names = append(names, c.Name)
+		}
+		if near := closest(env.unknownCommand, names); near != "" {
+			fmt.Fprintf(stderr, "scan445: unknown command %q: did you mean %s?\n", env.unknownCommand, near)
+		} else {
+			fmt.Fprintf(stderr, "scan445: unknown command %q (see 'scan445 help')\n", env.unknownCommand)
+		}
 		return exitUsage
 	case err == nil:
 		return env.exitCode
@@ -52,7 +65,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var ec cli.ExitCoder
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "scan445: %v\n", err)
+		fmt.Fprintf(stderr, "scan445: %s\n", plainWords(err, app, args))
 		return exitUsage
 	case errors.As(err, &ec):
 		if msg := err.Error(); msg != "" {
@@ -61,13 +74,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ec.ExitCode()
 	default:
 		// What urfave/cli returns itself is a flag or argument problem.
-		fmt.Fprintf(stderr, "scan445: %v\n", err)
+		fmt.Fprintf(stderr, "scan445: %s\n", plainWords(err, app, args))
 		return exitUsage
 	}
 }
 
 // environment carries the process's streams and the outcome of a command, instead of globals.
 type environment struct {
+	args           []string // the command line after the program name, as typed
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	exitCode       int
@@ -76,14 +90,30 @@ type environment struct {
 
 func newApp(env *environment) *cli.App {
 	app := &cli.App{
-		Name:                  "scan445",
-		Usage:                 "find hosts exposed to MS08-067 and infected by Conficker, without harming them",
-		Version:               version,
-		Writer:                env.stdout,
-		ErrWriter:             env.stderr,
-		Reader:                env.stdin,
-		EnableBashCompletion:  true,
-		HideVersion:           false,
+		Name:                 "scan445",
+		Usage:                "find hosts exposed to MS08-067 and infected by Conficker, without harming them",
+		Version:              version,
+		Writer:               env.stdout,
+		ErrWriter:            env.stderr,
+		Reader:               env.stdin,
+		EnableBashCompletion: true,
+		// urfave/cli's own version flag is --version/-v: `scan445 -v scan …` printed the version
+		// and exited 0 without scanning. Ours has no -v.
+		HideVersion: true,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Usage: "print the version"},
+		},
+		Action: func(c *cli.Context) error {
+			switch {
+			case c.Bool("version"):
+				fmt.Fprintf(env.stdout, "scan445 %s\n", version)
+				return nil
+			case c.NArg() > 0:
+				env.unknownCommand = c.Args().First()
+				return nil
+			}
+			return cli.ShowAppHelp(c)
+		},
 		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitCodesHelp + "\n",
 		// urfave/cli would call os.Exit itself; we map every error to our documented codes.
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -106,6 +136,7 @@ func newApp(env *environment) *cli.App {
 		},
 	}
 	app.Commands = append(app.Commands, extraCommands(env)...)
+	app.Commands = append(app.Commands, completionCommand(env), manCommand(env))
 	for _, c := range app.Commands {
 		if c.OnUsageError == nil {
 			c.OnUsageError = app.OnUsageError
@@ -155,7 +186,12 @@ func interspersed(args []string, commands []*cli.Command) []string {
 		case len(a) > 1 && a[0] == '-':
 			flags = append(flags, a)
 			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && !boolean[name] && i+1 < len(rest) {
+			if !strings.Contains(name, "=") && !boolean[name] {
+				if i+1 == len(rest) {
+					// A value flag with nothing after it: keep it last, so that flag parsing
+					// says it needs a value instead of taking the "--" below as its value.
+					return append([]string{args[0], args[1]}, flags...)
+				}
 				flags = append(flags, rest[i+1])
 				i++
 			}

@@ -75,6 +75,7 @@ func reportFormatFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tickets-format", Usage: "jsonl or jira-csv", Value: "jsonl"},
 		&cli.StringFlag{Name: "baseline", Usage: "mark findings against an earlier JSON report `FILE`"},
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 at or above: infected, vulnerable, exposed, any, none", Value: "none"},
+		&cli.StringFlag{Name: "fail-on-unknown", Usage: "exit 1 when an open host's `CHECKS` (ids, or default = ms08-067,conficker) ended unknown or error"},
 	}
 }
 
@@ -89,9 +90,9 @@ func renderDocument(c *cli.Context, env *environment, doc *report.Document) erro
 			return cli.Exit(err.Error(), exitIncomplete)
 		}
 	}
-	failOn, err := report.ParseFailOn(c.String("fail-on"))
+	failOn, err := parseFailOn(c)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	base, err := loadBaseline(o.baseline)
 	if err != nil {
@@ -104,7 +105,11 @@ func renderDocument(c *cli.Context, env *environment, doc *report.Document) erro
 	if err := writeReports(env, o, doc, failOn, nil); err != nil {
 		return cli.Exit(err.Error(), exitIncomplete)
 	}
-	if report.Exceeds(doc, failOn) {
+	gate, err := report.ParseUncheckedGate(c.String("fail-on-unknown"))
+	if err != nil {
+		return usageError{err}
+	}
+	if report.Exceeds(doc, failOn) || reportUnchecked(env.stderr, doc, gate) {
 		env.exitCode = exitFindings
 	}
 	return nil
@@ -128,6 +133,9 @@ func reportCommand(env *environment) *cli.Command {
 			if c.NArg() != 1 {
 				return usagef("report: give exactly one JSON report")
 			}
+			if err := checkRenderFlags(c, "report"); err != nil {
+				return err
+			}
 			doc, err := loadReport(c.Args().First())
 			if err != nil {
 				return err
@@ -147,6 +155,9 @@ func mergeCommand(env *environment) *cli.Command {
 			if c.NArg() < 1 {
 				return usagef("merge: give the shard reports")
 			}
+			if err := checkRenderFlags(c, "merge"); err != nil {
+				return err
+			}
 			var docs []*report.Document
 			for _, p := range c.Args().Slice() {
 				d, err := loadReport(p)
@@ -157,11 +168,7 @@ func mergeCommand(env *environment) *cli.Command {
 			}
 			merged, err := report.Merge(docs...)
 			if err != nil {
-				return usagef("merge: %v", err)
-			}
-			if c.String("json") == "" && c.String("html") == "" && c.String("csv") == "" &&
-				c.String("junit") == "" && c.String("tickets") == "" {
-				return usagef("merge: say where the result goes (-o FILE, --html …)")
+				return usagef("merge: %s", plainCause(err))
 			}
 			return renderDocument(c, env, merged)
 		},

@@ -77,7 +77,7 @@ func TestUsageErrorsExit2AndNameTheProblem(t *testing.T) {
 		{"bad shard syntax", []string{"scan", "--shard", "x", "127.0.0.1"}, "--shard"},
 		{"bad port", []string{"scan", "--port", "70000", "127.0.0.1"}, "--port"},
 		{"bad rate", []string{"scan", "--rate", "-1", "127.0.0.1"}, "--rate"},
-		{"bad tickets format", []string{"scan", "--tickets-format", "xml", "127.0.0.1"}, "xml"},
+		{"bad tickets format", []string{"scan", "--tickets", filepath.Join(dir, "t.jsonl"), "--tickets-format", "xml", "127.0.0.1"}, "xml"},
 		{"missing baseline", []string{"scan", "--baseline", filepath.Join(dir, "none.json"), "127.0.0.1"}, "none.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -360,6 +360,7 @@ func TestProgressETA(t *testing.T) {
 		{0, 10, "0s"},
 		{3600, 1, "1h0m0s"},
 		{10, 0, "?"},
+		{1, 1000, "<1s"}, // hosts that remain never show as 0s
 	} {
 		if got := eta(tc.remaining, tc.rate); got != tc.want {
 			t.Errorf("eta(%d, %v) = %s, want %s", tc.remaining, tc.rate, got, tc.want)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -119,6 +118,7 @@ type resultSinks struct {
 	stream      bool
 	journal     *journal
 	webhook     *report.Webhook
+	webhookURL  string
 	baselineIDs map[string]bool
 	log         *slog.Logger
 	mu          sync.Mutex
@@ -139,11 +139,11 @@ func newResultSinks(env *environment, s *scanSettings, j *journal, base *report.
 		}
 	}
 	if s.outputs.webhook != "" {
-		wh, err := report.NewWebhook(s.outputs.webhook, &http.Client{Timeout: 10 * time.Second}, report.WebhookOptions{})
+		wh, err := newWebhook(s.outputs.webhook, s.ops)
 		if err != nil {
 			return nil, fmt.Errorf("--webhook: %w", err)
 		}
-		r.webhook = wh
+		r.webhook, r.webhookURL = wh, s.outputs.webhook
 	}
 	return r, nil
 }
@@ -193,7 +193,9 @@ func (r *resultSinks) finish(ctxTimeout time.Duration) []string {
 	}
 	ctx, cancel := contextWithTimeout(ctxTimeout)
 	defer cancel()
-	return r.webhook.Close(ctx)
+	failures := r.webhook.Close(ctx)
+	reportWebhook(r.env.stderr, r.webhook, r.webhookURL)
+	return failures
 }
 
 // printSummary is the human view on stdout when no report goes there.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -87,11 +88,11 @@ func readProbeSettings(c *cli.Context) (probeSettings, error) {
 	}
 	checks, err := smbprobe.ParseChecks(spec)
 	if err != nil {
-		return p, fmt.Errorf("--checks: %w", err)
+		return p, fmt.Errorf("--checks: %s", plainCause(err))
 	}
 	p.checks = checks
 	if p.cred, err = readCredentials(c); err != nil {
-		return p, err
+		return p, errors.New(plainCause(err))
 	}
 	if ts := c.String("p2p-time"); ts != "" {
 		if p.p2pTime, err = time.Parse(time.RFC3339, ts); err != nil {

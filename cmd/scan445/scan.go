@@ -29,6 +29,7 @@ type scanSettings struct {
 	targetOpt   scanner.TargetOptions
 	engine      scanner.Config
 	failOn      report.FailOn
+	failUnknown []string // checks whose unknown/error on an open host fails the run
 	outputs     outputs
 	resumePath  string
 	reportAll   bool
@@ -37,6 +38,7 @@ type scanSettings struct {
 	verbosity   int
 	probe       probeSettings
 	interactive bool
+	ops         opsSettings
 }
 
 func envs(name string) []string {
@@ -83,7 +85,8 @@ func scanFlags(verbosity *int) []cli.Flag {
 		dur("host-timeout", "whole budget of one host", 30*time.Second),
 		// Checks.
 		strs("checks", "checks to run, comma-separated: ms08-067, conficker, conficker-p2p, ms17-010, smbv1-enabled, signing-not-required, anonymous-ipc, srvsvc-anonymous, os-unsupported; safe (the default) or none (connect results only)"),
-		flag("intrusive", "ALSO run intrusive checks that can crash unpatched hosts (MS08-067 NetprPathCompare)"),
+		// Command line only: no environment variable, no config key (refuseIntrusiveElsewhere).
+		&cli.BoolFlag{Name: "intrusive", Usage: "ALSO run intrusive checks that can crash unpatched hosts (MS08-067 NetprPathCompare); command line only"},
 		// Output.
 		str("json", "write the JSON report to `PATH` (- streams NDJSON results to stdout, then the report as the last line)", ""),
 		str("html", "write the HTML remediation report to `PATH`", ""),
@@ -96,10 +99,11 @@ func scanFlags(verbosity *int) []cli.Flag {
 		str("resume", "results journal `FILE`: hosts already in it are not scanned again; new results are appended", ""),
 		flag("report-all", "list every address in the JSON report, also those that did not answer (closed, filtered, unreachable), instead of counting them"),
 		str("fail-on", "exit 1 when a finding is at or above: infected, vulnerable, exposed, any, none", "none"),
+		str("fail-on-unknown", "exit 1 when an open host's `CHECKS` (comma-separated ids, or default = ms08-067,conficker) ended unknown or error", ""),
 		flag("quiet", "no progress, warnings only", "q"),
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more logging (-v info, -v -v debug)", Count: verbosity},
 	}
-	return append(flags, probeFlags()...)
+	return append(append(flags, probeFlags()...), opsFlags()...)
 }
 
 func scanCommand(env *environment) *cli.Command {
@@ -115,7 +119,7 @@ func scanCommand(env *environment) *cli.Command {
 			"unless --allow-public is given. Every flag can also be set from SCAN445_<FLAG> in the",
 			"environment or from a YAML --config file."),
 		Flags:  flags,
-		Before: altsrc.InitInputSourceWithContext(flags, altsrc.NewYamlSourceFromFlagFunc("config")),
+		Before: configBefore(flags),
 		Action: func(c *cli.Context) error {
 			s, err := readScanSettings(c, env, verbosity)
 			if err != nil {
@@ -130,6 +134,9 @@ func scanCommand(env *environment) *cli.Command {
 
 func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSettings, error) {
 	s := &scanSettings{quiet: c.Bool("quiet"), verbosity: verbosity, listOnly: c.Bool("list-targets")}
+	if err := checkScanFlags(c, verbosity); err != nil {
+		return nil, err
+	}
 	s.specs = append(s.specs, c.Args().Slice()...)
 	for _, path := range c.StringSlice("input-list") {
 		specs, err := readSpecFile(path, env.stdin)
@@ -189,8 +196,14 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 		Retries:     c.Int("retries"),
 		HostTimeout: c.Duration("host-timeout"),
 	}
-	if s.failOn, err = report.ParseFailOn(c.String("fail-on")); err != nil {
+	if s.failOn, err = parseFailOn(c); err != nil {
+		return nil, err
+	}
+	if s.failUnknown, err = report.ParseUncheckedGate(c.String("fail-on-unknown")); err != nil {
 		return nil, usageError{err}
+	}
+	if err := refuseIntrusiveElsewhere(c.String("config")); err != nil {
+		return nil, err
 	}
 	if s.outputs, err = readOutputs(c); err != nil {
 		return nil, usageError{err}
@@ -200,6 +213,12 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 	}
 	s.resumePath = c.String("resume")
 	s.reportAll = c.Bool("report-all")
+	if s.ops, err = readOpsSettings(c); err != nil {
+		return nil, usageError{err}
+	}
+	if err := checkOutputPaths(c, s.resumePath); err != nil {
+		return nil, err
+	}
 	s.interactive = isTerminal(env.stderr) && !s.quiet
 	return s, nil
 }
@@ -307,7 +326,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		Tool:      "scan445",
 		Version:   version,
 		Started:   time.Now().UTC(),
-		Arguments: redactArgs(os.Args[1:]),
+		Arguments: redactArgs(env.args),
 		Options:   s.effectiveOptions(targets, plan),
 		Warnings:  warnings,
 	}
@@ -325,8 +344,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	hosts, tally, done := state.listed, state.tally, state.done
 	var spillErr error
 	var prog *progress
-	if s.interactive {
-		prog = startProgress(env.stderr, targets.Len(), uint64(done.len()))
+	if prog = newProgress(env.stderr, s, targets.Len(), uint64(done.len())); prog != nil {
 		defer prog.stop()
 	}
 	cfg := plan.Apply(s.engine)
@@ -366,7 +384,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	}
 	doc.Summary = report.Summarize(targets.Len(), hosts)
 	doc.Stats = runStats(stats, s.engine.Rate)
-	doc.WebhookFailures = hooks.finish(30 * time.Second)
+	doc.WebhookFailures = hooks.finish(s.ops.webhookWait)
 	report.Finalize(doc)
 	if base != nil {
 		report.ApplyBaseline(doc, base)
@@ -395,6 +413,8 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		fmt.Fprintln(env.stderr, "scan445: interrupted; partial reports written")
 		return exitIncomplete, nil
 	case report.Exceeds(doc, s.failOn):
+		return exitFindings, nil
+	case reportUnchecked(env.stderr, doc, s.failUnknown):
 		return exitFindings, nil
 	}
 	return exitOK, nil
@@ -443,6 +463,9 @@ func (s *scanSettings) effectiveOptions(t *scanner.TargetSet, plan scanner.Plan)
 	if s.reportAll {
 		o["report_all"] = "true"
 	}
+	if len(s.failUnknown) > 0 {
+		o["fail_on_unknown"] = strings.Join(s.failUnknown, ",")
+	}
 	if len(s.targetOpt.Excludes) > 0 {
 		o["exclude"] = strings.Join(s.targetOpt.Excludes, " ")
 	}
@@ -473,7 +496,7 @@ func redactArgs(args []string) []string {
 			}
 			continue
 		}
-		out = append(out, a)
+		out = append(out, redactArgURL(a)) // a webhook URL's token or password
 	}
 	return out
 }
@@ -484,7 +507,7 @@ func loadBaseline(path string) (*report.Document, error) {
 	}
 	doc, err := readReportFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--baseline: %w", err)
+		return nil, fmt.Errorf("--baseline %w", err)
 	}
 	return doc, nil
 }
@@ -493,13 +516,13 @@ func loadBaseline(path string) (*report.Document, error) {
 func readReportFile(path string) (*report.Document, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, reportFileProblem(path, err)
 	}
 	defer f.Close()
 	// Compact: a --report-all report of a /8 loads in memory for its answering hosts only.
 	doc, err := report.LoadCompact(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, reportFileProblem(path, err)
 	}
 	return doc, nil
 }

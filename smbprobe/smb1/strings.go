@@ -45,18 +45,48 @@ func (r *reader) str(unicode, align bool) string {
 		r.off = len(r.b)
 		return s
 	}
-	if align && r.pos()%2 == 1 && r.left() > 0 {
-		r.off++
+	start, other := r.off, -1
+	switch {
+	case align && r.pos()%2 == 1 && r.left() > 0:
+		start, other = r.off+1, r.off // the pad byte, or a sender that forgot it
+	case align && r.left() > 1 && r.b[r.off] == 0 && r.b[r.off+1] != 0:
+		other = r.off + 1 // a sender that padded where no pad was due
 	}
-	start := r.off
-	for i := start; i+1 < len(r.b); i += 2 {
-		if r.b[i] == 0 && r.b[i+1] == 0 {
-			r.off = i + 2
-			return utf16String(r.b[start:i])
+	s, end := utf16At(r.b, start)
+	// Some servers (impacket 0.10, depending on its NTLM blob) misplace the pad byte. A
+	// string that is plain ASCII one byte off while the aligned reading is not was misplaced:
+	// the aligned reading of ASCII shifted by one is CJK, never ASCII, and a real non-ASCII
+	// name read one byte off is never plain ASCII.
+	if other >= 0 && !printableASCII(s) {
+		if alt, altEnd := utf16At(r.b, other); alt != "" && printableASCII(alt) {
+			s, end = alt, altEnd
 		}
 	}
-	r.off = len(r.b)
-	return utf16String(r.b[start:])
+	r.off = end
+	return s
+}
+
+// utf16At reads a NUL-terminated UTF-16LE string at start and returns it with the offset after
+// its terminator (the end of b when there is none).
+func utf16At(b []byte, start int) (string, int) {
+	if start > len(b) {
+		return "", len(b)
+	}
+	for i := start; i+1 < len(b); i += 2 {
+		if b[i] == 0 && b[i+1] == 0 {
+			return utf16String(b[start:i]), i + 2
+		}
+	}
+	return utf16String(b[start:]), len(b)
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // utf16String decodes UTF-16LE; an odd trailing byte is dropped and unpaired surrogates become

@@ -17,6 +17,8 @@ const (
 	Infected    Verdict = "infected"
 	Exposed     Verdict = "exposed"
 	Patched     Verdict = "patched"
+	Clean       Verdict = "clean"
+	NotDetected Verdict = "not-detected"
 	NotAffected Verdict = "not-affected"
 	Unknown     Verdict = "unknown"
 	Error       Verdict = "error"
@@ -130,15 +132,19 @@ type Personality struct {
 	// CredTruth is the ms08-067 verdict a correct scanner reaches with Account's credentials
 	// (CHECKS.md §3b); empty when there is no account.
 	CredTruth       Verdict
-	ServerInfo      ServerInfo101      // NetrServerGetInfo level 101
-	Srvsvc          SrvsvcModel        //
-	NameCanonLegacy bool               // NetprNameCanonicalize accepts OutbufLen > 64000 (XP SP0/SP1)
-	TODReferent     uint32             // referent id of NetrRemoteTOD's pointer (SP3: 0x00020000)
-	MS17010         ntstatus.Status    // PeekNamedPipe on FID 0
-	P2P             bool               // runs a Conficker P2P responder on its derived ports
-	Truth           map[string]Verdict // check id → verdict a correct scanner reaches
-	Nmap            NmapTruth
-	Notes           string
+	ServerInfo      ServerInfo101 // NetrServerGetInfo level 101
+	Srvsvc          SrvsvcModel   //
+	NameCanonLegacy bool          // NetprNameCanonicalize accepts OutbufLen > 64000 (XP SP0/SP1)
+	// CanonCountsNUL makes NetprPathCanonicalize need room for the terminating NUL, so `\` in a
+	// 2-byte Outbuf is NERR_BufTooSmall (0x84B) with zeros: the other answer a clean Windows
+	// may give (nobody has published which one it gives).
+	CanonCountsNUL bool
+	TODReferent    uint32             // referent id of NetrRemoteTOD's pointer (SP3: 0x00020000)
+	MS17010        ntstatus.Status    // PeekNamedPipe on FID 0
+	P2P            bool               // runs a Conficker P2P responder on its derived ports
+	Truth          map[string]Verdict // check id → verdict a correct scanner reaches
+	Nmap           NmapTruth
+	Notes          string
 }
 
 var allChecks = []string{
@@ -156,6 +162,8 @@ const (
 	inf  = Infected
 	exp  = Exposed
 	pat  = Patched
+	cln  = Clean
+	nd   = NotDetected
 	na   = NotAffected
 	unk  = Unknown
 	errv = Error
@@ -249,14 +257,14 @@ func DefaultPersonalities() []Personality {
 	w2k.NameCanonLegacy = true
 	w2k.TODReferent = 0x00010000
 	w2k.ServerInfo.Minor = 0
-	w2k.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, unk)
+	w2k.Truth = truth(exp, cln, vuln, exp, exp, exp, exp, exp, nd)
 	w2k.Nmap = NmapTruth{OS: "Windows 2000", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]"},
 		SMB1Sign: nmapSign1Default, MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w2k)
 
 	xp2 := xpBase("xp-sp2", "Windows XP SP2, MS08-067 unpatched", "XPSP2")
 	xp2.TODReferent = 0x00010000
-	xp2.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, unk)
+	xp2.Truth = truth(exp, cln, vuln, exp, exp, exp, exp, exp, nd)
 	xp2.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, xp2)
@@ -266,21 +274,21 @@ func DefaultPersonalities() []Personality {
 	xp3p.MS17010 = ntstatus.InvalidHandle
 	xp3p.Account = labAdmin()
 	xp3p.Netapi32, xp3p.CredTruth = netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5694}, pat
-	xp3p.Truth = truth(exp, pat, pat, exp, exp, exp, exp, exp, unk)
+	xp3p.Truth = truth(exp, cln, pat, exp, exp, exp, exp, exp, nd)
 	xp3p.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	xp3p.Notes = "patch state is visible only to the intrusive or credentialed check; the safe fingerprint says exposed"
 	ps = append(ps, xp3p)
 
 	w3 := w2003Base("w2003-sp2", "Windows Server 2003 SP2, MS08-067 unpatched", "W2K3SP2")
-	w3.Truth = truth(exp, pat, vuln, exp, exp, exp, exp, exp, unk)
+	w3.Truth = truth(exp, cln, vuln, exp, exp, exp, exp, exp, nd)
 	w3.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w3)
 
 	w3b := w2003Base("w2003-sp2-conficker-b", "Windows Server 2003 SP2 infected with Conficker B", "W2K3INFECTED")
 	w3b.Srvsvc = SrvsvcConfickerABC
-	w3b.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, unk)
+	w3b.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, nd)
 	w3b.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, w3b)
@@ -300,7 +308,7 @@ func DefaultPersonalities() []Personality {
 	vista.ServerInfo = ServerInfo101{PlatformID: 500, Name: "VISTASP1", Major: 6, Minor: 0, Type: 0x00001003}
 	vista.Account = labAdmin()
 	vista.Netapi32, vista.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6001, Revision: 18000}, vuln
-	vista.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, unk)
+	vista.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, nd)
 	vista.Nmap = NmapTruth{OS: "Windows Vista", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202"},
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, vista)
@@ -315,7 +323,7 @@ func DefaultPersonalities() []Personality {
 	w8.Account = labAdmin()
 	// Vista/2008 SP2's RTM netapi32.dll: the SP2 line is not affected by MS08-067.
 	w8.Netapi32, w8.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6002, Revision: 18005}, na
-	w8.Truth = truth(na, unk, pat, exp, exp, exp, na, exp, unk)
+	w8.Truth = truth(na, unk, pat, exp, exp, exp, na, exp, nd)
 	w8.Nmap = NmapTruth{OS: "Windows Server (R) 2008", Dialects: vista.Nmap.Dialects,
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, w8)
@@ -326,7 +334,7 @@ func DefaultPersonalities() []Personality {
 	w7.NTLMVersion = ver7SP1
 	w7.ServerInfo = ServerInfo101{PlatformID: 500, Name: "WIN7SP1", Major: 6, Minor: 1, Type: 0x00001003}
 	w7.Srvsvc = SrvsvcPatched
-	w7.Truth = truth(na, unk, vuln, exp, exp, exp, na, exp, unk)
+	w7.Truth = truth(na, unk, vuln, exp, exp, exp, na, exp, nd)
 	w7.Nmap = NmapTruth{OS: "Windows 7", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202", "210"},
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w7)
@@ -340,7 +348,7 @@ func DefaultPersonalities() []Personality {
 	w12.ServerInfo = ServerInfo101{PlatformID: 500, Name: "W2012R2", Major: 6, Minor: 3, Type: 0x00009003}
 	w12.Srvsvc = SrvsvcPatched
 	w12.MS17010 = ntstatus.InvalidHandle
-	w12.Truth = truth(na, unk, na, na, na, exp, na, exp, unk)
+	w12.Truth = truth(na, unk, na, na, na, exp, na, exp, nd)
 	w12.Nmap = NmapTruth{Dialects: []string{"202", "210", "300", "302"}, SMB2Sign: nmapSign2Req,
 		Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, w12)
@@ -348,7 +356,7 @@ func DefaultPersonalities() []Personality {
 	xpra := xpBase("xp-restrict-anonymous", "Windows XP SP2 with RestrictAnonymous=2: IPC$ refused to null sessions", "XPRESTRICT")
 	xpra.AnonIPC = false
 	xpra.TODReferent = 0x00010000
-	xpra.Truth = truth(exp, unk, unk, exp, exp, na, na, exp, unk)
+	xpra.Truth = truth(exp, unk, unk, exp, exp, na, na, exp, nd)
 	// nmap says NOT VULNERABLE when it cannot get in; the truth is unknown.
 	xpra.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
@@ -359,7 +367,7 @@ func DefaultPersonalities() []Personality {
 	// XP SP3's own netapi32.dll, without KB958644: only the credentialed check can say so.
 	xpnb.Account = labAdmin()
 	xpnb.Netapi32, xpnb.CredTruth = netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5512}, vuln
-	xpnb.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, unk)
+	xpnb.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, nd)
 	xpnb.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, xpnb)
@@ -368,7 +376,7 @@ func DefaultPersonalities() []Personality {
 	hp.Srvsvc = SrvsvcHoneypot
 	hp.AnonPipes = pipesAll()
 	hp.MS17010 = ntstatus.NotImplemented
-	hp.Truth = truth(exp, pat, unk, exp, exp, exp, exp, exp, unk)
+	hp.Truth = truth(exp, cln, unk, exp, exp, exp, exp, exp, nd)
 	hp.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE", Honeypot: true}
 	hp.Notes = "tell-tale: NetprPathCompare of two different safe paths returns 0; a scanner that probes it should set Fingerprint.Honeypot"
@@ -386,7 +394,7 @@ func DefaultPersonalities() []Personality {
 	xpbasic.BasicSecurityOnly = true
 	xpbasic.Srvsvc = SrvsvcConfickerABC
 	xpbasic.TODReferent = 0x00010000
-	xpbasic.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, unk)
+	xpbasic.Truth = truth(exp, inf, vuln, exp, exp, exp, exp, exp, nd)
 	xpbasic.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, xpbasic)
@@ -401,7 +409,7 @@ func DefaultPersonalities() []Personality {
 	inj.AnonPipes = map[string]ntstatus.Status{}
 	inj.ServerInfo.Comment = "<script>alert(2)</script>"
 	inj.MS17010 = ntstatus.Status(0xC0000001) // STATUS_UNSUCCESSFUL: neither answer of CHECKS §5
-	inj.Truth = truth(unk, unk, unk, exp, exp, exp, na, unk, unk)
+	inj.Truth = truth(unk, unk, unk, exp, exp, exp, na, unk, nd)
 	inj.Nmap = NmapTruth{Unreliable: true}
 	inj.Notes = "every string is attacker-controlled: reports must escape it"
 	ps = append(ps, inj)
@@ -420,7 +428,7 @@ func DefaultPersonalities() []Personality {
 	} {
 		ps = append(ps, Personality{
 			Name: "hostile-" + string(h.kind), Description: "hostile host: " + h.desc, Hostile: h.kind,
-			Truth: truth(errv, errv, errv, errv, errv, errv, errv, errv, unk),
+			Truth: truth(errv, errv, errv, errv, errv, errv, errv, errv, nd),
 			Nmap:  NmapTruth{Unreliable: true},
 			Notes: "error or unknown are both acceptable; the scanner must neither hang nor crash",
 		})
@@ -433,7 +441,7 @@ func DefaultPersonalities() []Personality {
 	w3p.Account = labAdmin()
 	// MS12-054 replaced netapi32.dll again within the 2003 SP2 branch: still fixed.
 	w3p.Netapi32, w3p.CredTruth = netapi.FileVersion{Major: 5, Minor: 2, Build: 3790, Revision: 5030}, pat
-	w3p.Truth = truth(exp, pat, pat, exp, exp, exp, exp, exp, unk)
+	w3p.Truth = truth(exp, cln, pat, exp, exp, exp, exp, exp, nd)
 	w3p.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	w3p.Notes = xp3p.Notes
@@ -449,10 +457,21 @@ func DefaultPersonalities() []Personality {
 	// 22288 is the LDR fix itself; numerically any LDR build is above the GDR fix 18157, which
 	// is why the judgement must be made within the branch.
 	vldr.Netapi32, vldr.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6001, Revision: 22288}, pat
-	vldr.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, unk)
+	vldr.Truth = truth(exp, unk, vuln, exp, exp, exp, na, exp, nd)
 	vldr.Nmap = vista.Nmap
 	vldr.Notes = "patch state is visible only to the credentialed check: anonymous clients cannot reach srvsvc"
 	ps = append(ps, vldr)
+
+	// Added after the credentialed rack, so that every host above keeps its address.
+	xpbts := xpBase("xp-sp3-clean-buftoosmall", "Windows XP SP3 with KB958644, answering NetprPathCanonicalize(\\) with NERR_BufTooSmall", "XPSP3BTS")
+	xpbts.Srvsvc = SrvsvcPatched
+	xpbts.CanonCountsNUL = true
+	xpbts.MS17010 = ntstatus.InvalidHandle
+	xpbts.Truth = truth(exp, cln, pat, exp, exp, exp, exp, exp, nd)
+	xpbts.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
+		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
+	xpbts.Notes = "the second plausible clean answer to the Conficker `\\` probe: a clean verdict must not depend on which one a host gives"
+	ps = append(ps, xpbts)
 	return ps
 }
 

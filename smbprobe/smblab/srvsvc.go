@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/scan445/scan445/internal/ms08model"
 	"github.com/scan445/scan445/smbprobe/srvsvc"
 )
 
@@ -133,18 +134,19 @@ func (s *session) infected() bool {
 	return s.p.Srvsvc == SrvsvcConfickerABC || s.p.Srvsvc == SrvsvcConfickerDE
 }
 
-// overflowVerdict applies the MS08-067 model to paths: crash (unpatched), WERR_INVALID_NAME
-// (patched, honeypot) or nothing.
-func (s *session) overflowVerdict(paths []string) (bool, srvsvc.WERROR) {
-	for _, p := range paths {
-		if srvsvc.PathReachesOverflow(p) {
-			if s.p.Srvsvc == SrvsvcUnpatched {
-				return true, 0
-			}
-			return false, srvsvc.WerrInvalidName
-		}
+// overflowVerdict turns the MS08-067 model's answer for a request (reaches: the unpatched
+// routine would read before its buffer) into the personality's behaviour: crash (unpatched),
+// WERR_INVALID_NAME (patched, honeypot) or nothing. The model is internal/ms08model, written
+// apart from the scanner's safety gate (srvsvc.PathReachesOverflow), so that the lab's crashes
+// do not share the gate's assumptions.
+func (s *session) overflowVerdict(reaches bool) (bool, srvsvc.WERROR) {
+	switch {
+	case !reaches:
+		return false, 0
+	case s.p.Srvsvc == SrvsvcUnpatched:
+		return true, 0
 	}
-	return false, 0
+	return false, srvsvc.WerrInvalidName
 }
 
 func (s *session) pathCanonicalize(req srvsvc.PathCanonicalizeRequest) rpcResult {
@@ -166,7 +168,7 @@ func (s *session) pathCanonicalize(req srvsvc.PathCanonicalizeRequest) rpcResult
 			return rpcResult{stub: stub}
 		}
 	}
-	if crash, werr := s.overflowVerdict(req.Paths()); crash {
+	if crash, werr := s.overflowVerdict(ms08model.PathCanonicalizeReaches(req.Prefix, req.PathName)); crash {
 		return rpcResult{crash: crashDesc("NetprPathCanonicalize", "path", req.PathName, "prefix", req.Prefix)}
 	} else if werr != 0 {
 		resp.Status = werr
@@ -178,7 +180,11 @@ func (s *session) pathCanonicalize(req srvsvc.PathCanonicalizeRequest) rpcResult
 		return marshal(resp)
 	}
 	out := utf16le(canon)
-	if len(out) > len(resp.Outbuf) {
+	need := len(out)
+	if s.p.CanonCountsNUL {
+		need += 2
+	}
+	if need > len(resp.Outbuf) {
 		resp.Status = srvsvc.WerrNerrBufTooSmall
 		return marshal(resp)
 	}
@@ -194,7 +200,7 @@ func (s *session) pathCompare(req srvsvc.PathCompareRequest) rpcResult {
 		return marshal(srvsvc.PathCompareResponse{Status: srvsvc.WerrInvalidParameter})
 	}
 	for i, p := range []string{req.PathName1, req.PathName2} {
-		if crash, werr := s.overflowVerdict([]string{p}); crash {
+		if crash, werr := s.overflowVerdict(ms08model.ReachesOverflow(p)); crash {
 			return rpcResult{crash: crashDesc("NetprPathCompare", fmt.Sprintf("path%d", i+1), p)}
 		} else if werr != 0 {
 			return marshal(srvsvc.PathCompareResponse{Status: werr})
@@ -221,7 +227,7 @@ func (s *session) nameCanonicalize(req srvsvc.NameCanonicalizeRequest) rpcResult
 		return rpcResult{fault: faultBadStub} // the range check of XP SP2+
 	}
 	resp := srvsvc.NameCanonicalizeResponse{Outbuf: make([]uint16, req.OutbufLen/2)}
-	if crash, werr := s.overflowVerdict(req.Paths()); crash {
+	if crash, werr := s.overflowVerdict(ms08model.ReachesOverflow(req.Name)); crash {
 		return rpcResult{crash: crashDesc("NetprNameCanonicalize", "name", req.Name)}
 	} else if werr != 0 {
 		resp.Status = werr

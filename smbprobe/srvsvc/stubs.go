@@ -3,6 +3,7 @@ package srvsvc
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"github.com/scan445/scan445/smbprobe/dcerpc"
 )
@@ -253,9 +254,12 @@ func (r PathCanonicalizeRequest) Paths() []string {
 }
 
 func joinedPaths(path, prefix string) []string {
+	// The server's wcscpy/wcscat take each string up to its first NUL before joining them.
+	path, prefix = cutAtNUL(path), cutAtNUL(prefix)
 	c := []string{path, prefix, prefix + path, prefix + `\` + path}
 	if len(path) > 0 && (path[0] == '\\' || path[0] == '/') {
-		c = append(c, prefix+path[1:])
+		// The caller skips the path's own separator after the prefix and its added `\`.
+		c = append(c, prefix+path[1:], prefix+`\`+path[1:])
 	}
 	var out []string
 	seen := map[string]bool{}
@@ -469,4 +473,12 @@ func DecodeNameCanonicalizeResponse(stub []byte) (NameCanonicalizeResponse, erro
 	r := NameCanonicalizeResponse{Outbuf: d.conformantWChars("Outbuf")}
 	r.Status = WERROR(d.u32("return value"))
 	return finish(r, d, "NetprNameCanonicalize response")
+}
+
+// cutAtNUL is s up to its first NUL.
+func cutAtNUL(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

@@ -488,3 +488,39 @@ func TestFileLimitLowersRateAndSaysSoOnce(t *testing.T) {
 		t.Fatalf("warnings %q", doc.Warnings)
 	}
 }
+
+// TestMergeCompactShards: shards in the default compact form merge into one report whose
+// counts cover the whole space, and `report` re-renders it (HTML included) from the counts.
+func TestMergeCompactShards(t *testing.T) {
+	port := listeners(t, "127.0.0.1")
+	dir := t.TempDir()
+	var shards []string
+	for i := 0; i < 2; i++ {
+		out := filepath.Join(dir, fmt.Sprintf("s%d.json", i))
+		code, _, stderr := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none",
+			"--shard", fmt.Sprintf("%d/2", i), "127.0.0.1-20", "--json", out)
+		if code != exitOK {
+			t.Fatalf("shard %d: exit %d: %s", i, code, stderr)
+		}
+		shards = append(shards, out)
+	}
+	all := filepath.Join(dir, "all.json")
+	if code, _, stderr := runCLI(t, "", append([]string{"merge", "-o", all}, shards...)...); code != exitOK {
+		t.Fatalf("merge: exit %d: %s", code, stderr)
+	}
+	doc := loadDoc(t, all)
+	if len(doc.Hosts) != 1 || doc.Summary.Scanned != 20 || doc.Summary.Targets != 20 || doc.Unlisted.Statuses["closed"] != 19 {
+		t.Fatalf("merged: %d hosts listed, summary %+v, unlisted %+v", len(doc.Hosts), doc.Summary, doc.Unlisted)
+	}
+	html := filepath.Join(dir, "r.html")
+	if code, _, stderr := runCLI(t, "", "report", all, "--html", html); code != exitOK {
+		t.Fatalf("report: exit %d: %s", code, stderr)
+	}
+	// The open host's shard counted its /24's unlisted addresses; a shard with no answering
+	// host in a /24 keeps no per-/24 count (that is what keeps a report proportional to the
+	// hosts that answered), so the chart's "swept" covers the first shard's half.
+	b, err := os.ReadFile(html)
+	if err != nil || !strings.Contains(string(b), "1 of 10 swept hosts have 445 open") {
+		t.Fatalf("the network chart does not count the shard's unlisted addresses as swept (%v)", err)
+	}
+}

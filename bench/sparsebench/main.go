@@ -286,20 +286,33 @@ func vmHWM(pid int) int64 {
 	return 0
 }
 
-// nmapDone is the last "About N% done" of nmap's --stats-every lines, as a fraction (0: none).
-func nmapDone(stdout string) float64 {
-	done := 0.0
+// nmapDone is how much of the whole scan nmap had done, from its last --stats-every lines:
+// "Stats: … elapsed; 4096 hosts completed (…), 1024 undergoing SYN Stealth Scan" and the
+// "About 37.5% done" that follows it, which is the share of the current host group only.
+func nmapDone(stdout string, total int) float64 {
+	completed, group, pct := 0, 0, 0.0
 	for _, l := range strings.Split(stdout, "\n") {
-		_, after, ok := strings.Cut(l, "About ")
-		if !ok {
+		if _, after, ok := strings.Cut(l, " elapsed; "); ok {
+			f := strings.Fields(after) // 4096 hosts completed (1024 up), 1024 undergoing …
+			if len(f) >= 6 {
+				completed, _ = strconv.Atoi(f[0])
+				group, _ = strconv.Atoi(f[5])
+				pct = 0
+			}
 			continue
 		}
-		pct, _, ok := strings.Cut(after, "% done")
-		if v, err := strconv.ParseFloat(pct, 64); ok && err == nil {
-			done = v / 100
+		if _, after, ok := strings.Cut(l, "About "); ok {
+			if p, _, ok := strings.Cut(after, "% done"); ok {
+				if v, err := strconv.ParseFloat(p, 64); err == nil {
+					pct = v / 100
+				}
+			}
 		}
 	}
-	return done
+	if total <= 0 {
+		return 0
+	}
+	return (float64(completed) + pct*float64(group)) / float64(total)
 }
 
 func tail(s string) string {

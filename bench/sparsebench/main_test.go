@@ -48,14 +48,12 @@ func TestSameSetAndVmHWM(t *testing.T) {
 }
 
 func TestNmapDone(t *testing.T) {
-	out := "Stats: 0:00:15 elapsed; 0 hosts completed (1024 up), 1024 undergoing SYN Stealth Scan\n" +
-		"SYN Stealth Scan Timing: About 1.37% done; ETC: 09:52 (0:18:02 remaining)\n" +
-		"Stats: 0:00:30 elapsed; 0 hosts completed (1024 up), 1024 undergoing SYN Stealth Scan\n" +
-		"SYN Stealth Scan Timing: About 2.95% done; ETC: 09:51 (0:16:25 remaining)\n"
-	if d := nmapDone(out); d < 0.02949 || d > 0.02951 {
-		t.Fatalf("nmapDone = %v", d)
+	out := "Stats: 0:05:00 elapsed; 4096 hosts completed (1024 up), 1024 undergoing SYN Stealth Scan\n" +
+		"SYN Stealth Scan Timing: About 50.00% done; ETC: 09:52 (0:18:02 remaining)\n"
+	if d := nmapDone(out, 10240); d < 0.4499 || d > 0.4501 {
+		t.Fatalf("nmapDone = %v, want (4096 + 512) / 10240", d)
 	}
-	if d := nmapDone("nothing"); d != 0 {
+	if d := nmapDone("nothing", 10240); d != 0 {
 		t.Fatalf("nmapDone without a stats line = %v", d)
 	}
 }

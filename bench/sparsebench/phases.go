@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// spaceSize is the number of addresses nmap scans: the /16 less the veth /30.
+const spaceSize = 65536 - 4
+
 // nmapScripts is the SMB script set nmapbench compares the safe checks with.
 const nmapScripts = "smb-os-discovery,smb-protocols,smb-security-mode,smb-vuln-ms17-010"
 
@@ -66,10 +69,10 @@ func (b *bencher) sweep(md *strings.Builder, runs, nmapRuns int, nmapCap time.Du
 			fmt.Fprintf(os.Stderr, "sparsebench: %s run %d: %.1f s (capped %v)\n", t.label, r+1, tr.wall.Seconds(), tr.capped)
 			results[i].walls = append(results[i].walls, tr.wall.Seconds())
 			if tr.capped {
-				done := nmapDone(tr.stdout)
+				done := nmapDone(tr.stdout, spaceSize)
 				proj := "no progress line"
 				if done > 0 {
-					proj = fmt.Sprintf("%.1f%% of its port scan done, projected %.0f s", done*100, tr.wall.Seconds()/done)
+					proj = fmt.Sprintf("%.1f%% of the /16's port scan done, projected %.0f s", done*100, tr.wall.Seconds()/done)
 				}
 				results[i].capped = append(results[i].capped, proj)
 				results[i].agree = "not finished (see below)"

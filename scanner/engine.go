@@ -106,7 +106,8 @@ func (c *Config) withDefaults() Config {
 // The sweep has two stages. The connect stage holds up to ConnectSlots hosts (derived from the
 // rate when 0); a host whose port is open then waits for one of Concurrency probe slots, keeping
 // its connect slot until it has one, so a slow probe stage slows the sweep down instead of
-// piling up open connections.
+// piling up open connections. Every host gives its slot back only once its result is
+// delivered, so the goroutines and results in flight stay bounded by ConnectSlots+Concurrency.
 func Run(ctx context.Context, targets iter.Seq[netip.Addr], config Config) Stats {
 	cfg := config.withDefaults()
 	if cfg.ConnectSlots <= 0 {
@@ -157,7 +158,7 @@ dispatch:
 			// The host keeps its slot until its result is delivered: were it given back
 			// before, hosts waiting to deliver would pile up without bound whenever results
 			// come faster than OnResult takes them (a /8 of unreachable addresses).
-			held := &slot{e: e, ch: e.connect}
+			held := &slot{ch: e.connect}
 			e.deliver(e.scanHost(ctx, work, addr, held))
 			held.release()
 		}()
@@ -233,7 +234,6 @@ func (e *engine) dialNetwork(ctx context.Context, network string, ap netip.AddrP
 // slot is the stage slot a host holds: a connect slot, then (for an open host with a prober) a
 // probe slot.
 type slot struct {
-	e  *engine
 	ch chan struct{}
 }
 

@@ -24,23 +24,18 @@ const (
 	classUndetermined = "undetermined"
 )
 
-// VerdictClass is the part of a verdict that a finding id depends on.
+// VerdictClass is the part of a verdict that a finding id depends on (see verdictTable).
 func VerdictClass(v smbprobe.Verdict) string {
-	switch v {
-	case smbprobe.Infected, smbprobe.Vulnerable, smbprobe.Exposed:
-		return string(v)
-	case smbprobe.Patched, smbprobe.NotAffected, smbprobe.Clean:
-		return classClear
-	case smbprobe.NotDetected:
-		return string(v)
-	default:
-		return classUndetermined
+	if vi, ok := lookupVerdict(v); ok {
+		return vi.Class
 	}
+	return classUndetermined
 }
 
-// Actionable reports whether a verdict asks someone to do something.
+// Actionable reports whether a verdict asks someone to do something: it is its own id class.
 func Actionable(v smbprobe.Verdict) bool {
-	return v == smbprobe.Infected || v == smbprobe.Vulnerable || v == smbprobe.Exposed
+	vi, ok := lookupVerdict(v)
+	return ok && vi.Class == string(v)
 }
 
 // hostKey names a host the same way across runs: the canonical address (so "::ffff:10.0.0.1",

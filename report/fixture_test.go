@@ -47,6 +47,11 @@ func fixtureDocument() *Document {
 					NetBIOSName: "FILESRV03", NetBIOSDomain: "CORP", DNSName: "filesrv03.corp.example", DNSDomain: "corp.example",
 					NullSession: ptrBool(true), SessionMode: "ntlmssp-anonymous", Pipe: `\browser`,
 					OS: "Windows Server 2003 SP2", OSFamily: "windows",
+					OSEvidence: []smbprobe.OSSignal{
+						{Source: smbprobe.SignalNTLM, Value: "5.2 build 3790, revision 15", Reading: "Windows Server 2003 / XP x64 (build 3790)", Credible: true},
+						{Source: smbprobe.SignalNativeOS, Value: "Windows Server 2003 3790 Service Pack 2", Reading: "Windows Server 2003 / XP x64 (build 3790) Service Pack 2", Credible: true},
+						{Source: smbprobe.SignalServerInfo, Value: "platform 500, version 4.9, type 0x00009003", Credible: false, Note: "dropped: not a version Windows reports (an old Samba says 4.9)"},
+					},
 				},
 				Exchanges: append(smb1Exchanges("Windows Server 2003 3790 Service Pack 2", "Windows Server 2003 5.2"),
 					smbprobe.Exchange{Step: "smb1.nt_create", Class: smbprobe.ClassSafe, Request: `\browser`, Status: "NTSTATUS 0x00000000 STATUS_SUCCESS", Millis: 2},
@@ -206,6 +211,23 @@ func fixtureDocument() *Document {
 						Reason: "The null session was refused (STATUS_ACCESS_DENIED), so the srvsvc hook could not be probed.", Evidence: []int{1}, Remediation: []string{smbprobe.RemedyVerifyManually}},
 				},
 				Connections: 1, RoundTrips: 2,
+			},
+		},
+		{ // the port answered, then the SMB negotiation failed: nothing about the host is known
+			Address: "10.20.3.40", Port: 445, Status: scanner.StatusOpen, Attempts: 1, Started: at(7), ConnectMS: 1, TotalMS: 3001,
+			SMB: &smbprobe.Result{
+				Exchanges: []smbprobe.Exchange{
+					{Step: "smb1.negotiate", Class: smbprobe.ClassSafe, Request: "dialects NT LM 0.12, SMB 2.002, SMB 2.???", Status: "connection reset by peer", Millis: 1},
+				},
+				Findings: []smbprobe.Finding{
+					{Check: smbprobe.CheckMS08067, Category: smbprobe.CategoryVulnerability, Title: "MS08-067 Server service remote code execution", CVE: ms08067CVE, Class: smbprobe.ClassSafe,
+						Verdict: smbprobe.Unknown, Severity: smbprobe.SeverityInfo, Rule: "0.no-negotiation",
+						Reason: "The SMB negotiation failed (connection reset by peer), so the operating system is unknown.", Evidence: []int{0}, Remediation: []string{smbprobe.RemedyVerifyManually}},
+					{Check: smbprobe.CheckSigning, Category: smbprobe.CategoryCompliance, Title: "SMB signing not required", Class: smbprobe.ClassSafe,
+						Verdict: smbprobe.Unknown, Severity: smbprobe.SeverityInfo, Rule: "0.no-negotiation",
+						Reason: "The SMB negotiation failed, so the signing policy is unknown.", Evidence: []int{0}},
+				},
+				Connections: 1, RoundTrips: 1, Error: "smb1.negotiate: connection reset by peer",
 			},
 		},
 		{

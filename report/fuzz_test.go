@@ -33,12 +33,30 @@ func FuzzLoad(f *testing.F) {
 			func(w io.Writer) error { return WriteTickets(w, doc) },
 			func(w io.Writer) error { return WriteJiraCSV(w, doc, JiraOptions{}) },
 			func(w io.Writer) error { return WriteDiff(w, Diff(base, doc)) },
+			func(w io.Writer) error { return WriteDefectDojo(w, doc) },
 		}
 		for _, write := range writers {
 			if err := write(io.Discard); err != nil {
 				t.Fatalf("loaded document does not render: %v", err)
 			}
 		}
+		// The formats other tools parse stay valid whatever the document holds.
+		for name, check := range map[string]struct {
+			write    func(io.Writer) error
+			validate func([]byte) []string
+		}{
+			"metrics": {func(w io.Writer) error { return WriteMetrics(w, doc) }, validateMetrics},
+			"junit":   {func(w io.Writer) error { return WriteJUnit(w, doc, "") }, validateJUnit},
+		} {
+			var out bytes.Buffer
+			if err := check.write(&out); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if errs := check.validate(out.Bytes()); len(errs) > 0 {
+				t.Fatalf("%s is invalid: %v", name, errs)
+			}
+		}
+		_ = HostLines(doc)
 		// What Finalize wrote must load again.
 		var b bytes.Buffer
 		if err := WriteJSON(&b, doc); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"flag"
 	"io"
@@ -72,6 +71,8 @@ func TestGolden(t *testing.T) {
 		{"tickets.jsonl", func(w io.Writer) error { return WriteTickets(w, doc) }},
 		{"jira.csv", func(w io.Writer) error { return WriteJiraCSV(w, doc, JiraOptions{}) }},
 		{"diff.txt", func(w io.Writer) error { return WriteDiff(w, diff) }},
+		{"defectdojo.json", func(w io.Writer) error { return WriteDefectDojo(w, doc) }},
+		{"metrics.prom", func(w io.Writer) error { return WriteMetrics(w, doc) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -212,45 +213,6 @@ func TestCellSafe(t *testing.T) {
 	for _, c := range cases {
 		if got := CellSafe(c.in); got != c.want {
 			t.Errorf("CellSafe(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
-func TestJUnitParsesBack(t *testing.T) {
-	doc := goldenDocument(t)
-	cases := []struct {
-		level                    FailOn
-		tests, failures, skipped int
-	}{
-		// 6 open hosts with findings: 4+3+2+3+2+2 = 16 host×check cases; one unknown is skipped.
-		{FailOnInfected, 16, 1, 1},
-		{FailOnVulnerable, 16, 2, 1},
-		{FailOnExposed, 16, 5, 1},
-		{FailOnAny, 16, 10, 1},
-		{FailOnNone, 16, 0, 1},
-	}
-	for _, c := range cases {
-		out := render(t, func(w io.Writer) error { return WriteJUnit(w, doc, c.level) })
-		var got junitSuites
-		if err := xml.Unmarshal(out, &got); err != nil {
-			t.Fatalf("%s: %v", c.level, err)
-		}
-		var failures, skipped, tests int
-		for _, s := range got.Suites {
-			for _, tc := range s.Cases {
-				tests++
-				if tc.Failure != nil {
-					failures++
-				}
-				if tc.Skipped != nil {
-					skipped++
-				}
-			}
-		}
-		if tests != c.tests || failures != c.failures || skipped != c.skipped ||
-			got.Tests != tests || got.Failures != failures || got.Skipped != skipped {
-			t.Errorf("%s: tests/failures/skipped = %d/%d/%d (header %d/%d/%d), want %d/%d/%d", c.level,
-				tests, failures, skipped, got.Tests, got.Failures, got.Skipped, c.tests, c.failures, c.skipped)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,56 +27,6 @@ var htmlCSS string
 //go:embed html/report.js
 var htmlJS string
 
-// verdictOrder is the display order, worst first (an array value, so callers get a copy).
-func verdictOrder() [9]smbprobe.Verdict {
-	return [...]smbprobe.Verdict{smbprobe.Infected, smbprobe.Vulnerable, smbprobe.Exposed,
-		smbprobe.Unknown, smbprobe.Error, smbprobe.NotDetected, smbprobe.Patched, smbprobe.Clean, smbprobe.NotAffected}
-}
-
-func verdictRank(v smbprobe.Verdict) int {
-	order := verdictOrder()
-	for i, o := range order {
-		if o == v {
-			return i
-		}
-	}
-	return len(order)
-}
-
-// verdictColor maps a verdict onto the chart palette; anything unexpected is grey, so no loaded
-// string ever reaches an attribute unmapped.
-func verdictColor(v smbprobe.Verdict) string {
-	switch v {
-	case smbprobe.Infected:
-		return "#6a1b9a"
-	case smbprobe.Vulnerable:
-		return "#c62828"
-	case smbprobe.Exposed:
-		return "#ef6c00"
-	case smbprobe.Unknown:
-		return "#9e9e9e"
-	case smbprobe.Error:
-		return "#616161"
-	case smbprobe.Patched:
-		return "#2e7d32"
-	case smbprobe.NotAffected:
-		return "#1565c0"
-	case smbprobe.Clean:
-		return "#558b2f"
-	case smbprobe.NotDetected:
-		return "#78909c"
-	}
-	return "#bdbdbd"
-}
-
-// verdictCSS is the CSS class for a verdict badge, from a closed set.
-func verdictCSS(v smbprobe.Verdict) string {
-	if verdictRank(v) < len(verdictOrder()) {
-		return "v-" + string(v)
-	}
-	return "v-other"
-}
-
 func severityCSS(s smbprobe.Severity) string {
 	switch s {
 	case smbprobe.SeverityCritical, smbprobe.SeverityHigh, smbprobe.SeverityMedium, smbprobe.SeverityLow, smbprobe.SeverityInfo:
@@ -84,16 +35,18 @@ func severityCSS(s smbprobe.Severity) string {
 	return "s-other"
 }
 
+// tierName labels a plan row by the most urgent finding it fixes (a fix such as KB958644 is
+// urgent when an infected host needs it too).
 func tierName(t int) string {
 	switch t {
 	case 0:
-		return "1 · Infected: isolate and clean"
+		return "1 · infected hosts"
 	case 1:
-		return "2 · Vulnerable: patch now"
+		return "2 · verified vulnerable"
 	case 2:
-		return "3 · Exposed: verify and patch"
+		return "3 · exposed, patch state unverified"
 	}
-	return "4 · Compliance: harden"
+	return "4 · hardening"
 }
 
 type htmlView struct {
@@ -106,8 +59,9 @@ type htmlView struct {
 	Cards      []card
 	CheckChart chart
 	NetChart   chart
-	Priority   []priorityRow
-	Hosts      []hostView
+	Plan       []planRow
+	Hosts      []hostView // hosts that answered on the port, or that the sweep failed on
+	Unlisted   string     // what the hosts table leaves out: "1 closed, 65000 filtered"
 	Remedies   []remedyView
 	Baseline   *Baseline
 }
@@ -137,22 +91,15 @@ type chartSeg struct {
 	X, Y, W, H int
 	Color      string
 	Title      string
+	Label      string // the count, drawn inside the bar when it fits
+	LabelX     int
+	LabelY     int
 }
 
 type legendItem struct {
-	X     int
+	X, Y  int
 	Color string
 	Label string
-}
-
-type priorityRow struct {
-	Tier     string
-	TierN    int
-	Anchor   string
-	Host     string
-	Name     string
-	Finding  *smbprobe.Finding
-	Remedies []remedyLink
 }
 
 type remedyLink struct {
@@ -161,23 +108,33 @@ type remedyLink struct {
 }
 
 type hostView struct {
-	Anchor   string
-	H        *scanner.HostResult
-	Name     string
-	Worst    smbprobe.Verdict
-	Findings []findingView
-	Open     bool
+	Anchor     string
+	H          *scanner.HostResult
+	Name       string
+	Worst      smbprobe.Verdict
+	Findings   []findingView
+	Remedies   []remedyLink // what to do on this host, each fix once
+	Exchanges  []evidenceView
+	Open       bool
+	Negotiated bool // a dialect was negotiated, so SMB1/SMB2 and signing are known
+	ToFix      int  // actionable findings
+	Undecided  int  // unknown and error findings
+	// NullSession is what is known about anonymous access: "allowed", "refused", "unknown",
+	// or "" when nothing was recorded (the row is left out rather than guessed).
+	NullSession string
 }
 
 type findingView struct {
 	Anchor   string
 	F        *smbprobe.Finding
 	Evidence []evidenceView
-	Remedies []remedyLink
 }
 
+// evidenceView is one exchange, or a finding's reference to one (Anchor: its place in the
+// host's exchange list).
 type evidenceView struct {
 	Index   int
+	Anchor  string
 	Missing bool
 	E       smbprobe.Exchange
 }
@@ -206,6 +163,7 @@ func WriteHTML(w io.Writer, doc *Document) error {
 			return "b-other"
 		},
 		"severityCSS": severityCSS,
+		"actionable":  Actionable,
 		"join":        strings.Join,
 		"ts": func(t time.Time) string {
 			if t.IsZero() {
@@ -225,16 +183,7 @@ func WriteHTML(w io.Writer, doc *Document) error {
 			}
 			return "no"
 		},
-		"tri": func(b *bool) string {
-			switch {
-			case b == nil:
-				return "not tried"
-			case *b:
-				return "allowed"
-			}
-			return "refused"
-		},
-		"rank": func(v smbprobe.Verdict) int { return verdictRank(v) },
+		"rank": func(v smbprobe.Verdict) int { return VerdictRank(v) },
 		"sev":  func(s smbprobe.Severity) int { return severityRank(s) },
 		"addrSort": func(a string) string {
 			// A sortable key for the JS table sorter: zero-padded IPv4 / expanded IPv6.
@@ -258,13 +207,14 @@ func cspHash(s string) string {
 }
 
 func buildView(doc *Document) *htmlView {
+	css := htmlCSS + verdictBadgeCSS()
 	v := &htmlView{
 		Doc: doc,
-		CSS: template.CSS(htmlCSS),
+		CSS: template.CSS(css),
 		JS:  template.JS(htmlJS),
 		// default-src 'none' blocks every fetch (images, fonts, frames, connect); the page's
 		// own <style> and <script> are admitted by hash, so an injected one could not run.
-		CSP: "default-src 'none'; style-src " + cspHash(htmlCSS) + "; script-src " + cspHash(htmlJS) +
+		CSP: "default-src 'none'; style-src " + cspHash(css) + "; script-src " + cspHash(htmlJS) +
 			"; img-src data:; base-uri 'none'; form-action 'none'",
 		Title:    "scan445 report",
 		Baseline: doc.Baseline,
@@ -281,47 +231,114 @@ func buildView(doc *Document) *htmlView {
 
 	anchors := map[*smbprobe.Finding]string{}
 	used := map[string]map[string]bool{} // remedy id → hosts
+	unlisted := map[scanner.Status]int{}
 	for i := range doc.Hosts {
 		h := &doc.Hosts[i]
-		hv := hostView{Anchor: "h" + strconv.Itoa(i), H: h, Name: hostName(*h), Open: h.SMB != nil}
-		worst := smbprobe.Verdict("")
+		if h.SMB == nil && h.Status != scanner.StatusOpen && h.Status != scanner.StatusError {
+			// Closed, filtered and unreachable addresses are counted, not listed: a /16 sweep
+			// would otherwise put 65,000 rows of nothing in front of the hosts that matter.
+			unlisted[h.Status]++
+			continue
+		}
+		hv := hostView{Anchor: "h" + strconv.Itoa(i), H: h, Name: hostName(*h), Open: h.SMB != nil, Worst: WorstVerdict(h)}
 		if h.SMB != nil {
+			fp := h.SMB.Fingerprint
+			hv.Negotiated = fp.SMB1 || fp.SMB2 || len(fp.Dialects) > 0
+			hv.NullSession = nullSessionState(h.SMB)
+			for k, e := range h.SMB.Exchanges {
+				hv.Exchanges = append(hv.Exchanges, evidenceView{Index: k, Anchor: fmt.Sprintf("%s-e%d", hv.Anchor, k), E: e})
+			}
 			for j := range h.SMB.Findings {
 				f := &h.SMB.Findings[j]
-				fv := findingView{Anchor: fmt.Sprintf("h%d-f%d", i, j), F: f, Remedies: remedyLinks(f.Remediation)}
+				fv := findingView{Anchor: fmt.Sprintf("%s-f%d", hv.Anchor, j), F: f}
 				anchors[f] = fv.Anchor
 				for _, ix := range f.Evidence {
-					e, ok := exchangeAt(h.SMB, ix)
-					fv.Evidence = append(fv.Evidence, evidenceView{Index: ix, Missing: !ok, E: e})
+					_, ok := exchangeAt(h.SMB, ix)
+					fv.Evidence = append(fv.Evidence, evidenceView{Index: ix, Anchor: fmt.Sprintf("%s-e%d", hv.Anchor, ix), Missing: !ok})
 				}
-				if Actionable(f.Verdict) {
+				switch {
+				case Actionable(f.Verdict):
+					hv.ToFix++
+					for _, r := range remedyLinks(f.Remediation) {
+						if !slices.Contains(hv.Remedies, r) {
+							hv.Remedies = append(hv.Remedies, r)
+						}
+					}
 					for _, r := range f.Remediation {
 						if used[r] == nil {
 							used[r] = map[string]bool{}
 						}
 						used[r][hostKey(h.Address, h.Port)] = true
 					}
-				}
-				if f.Category != smbprobe.CategoryCompliance && (worst == "" || verdictRank(f.Verdict) < verdictRank(worst)) {
-					worst = f.Verdict
+				case Undetermined(f.Verdict):
+					hv.Undecided++
 				}
 				hv.Findings = append(hv.Findings, fv)
 			}
 		}
-		hv.Worst = worst
+		// Containment before patching before hardening, as the catalogue orders them.
+		slices.SortStableFunc(hv.Remedies, func(a, b remedyLink) int { return remedyPosition(a.ID) - remedyPosition(b.ID) })
 		v.Hosts = append(v.Hosts, hv)
 	}
-	for _, it := range prioritised(doc) {
-		v.Priority = append(v.Priority, priorityRow{
-			Tier: tierName(tier(it.f)), TierN: tier(it.f), Anchor: anchors[it.f],
-			Host: hostKey(it.h.Address, it.h.Port), Name: hostName(*it.h), Finding: it.f,
-			Remedies: remedyLinks(it.f.Remediation),
-		})
+	// Read top-down: the worst hosts first, then address order (the table can be re-sorted).
+	slices.SortStableFunc(v.Hosts, func(a, b hostView) int {
+		ra, rb := VerdictRank(a.Worst), VerdictRank(b.Worst)
+		if a.Worst == "" {
+			ra = len(verdictTable()) + 1
+		}
+		if b.Worst == "" {
+			rb = len(verdictTable()) + 1
+		}
+		return ra - rb
+	})
+	if doc.Unlisted != nil { // a compact report counted them already
+		for st, n := range doc.Unlisted.Statuses {
+			unlisted[scanner.Status(st)] += n
+		}
 	}
+	var parts []string
+	for _, st := range []scanner.Status{scanner.StatusClosed, scanner.StatusFiltered, scanner.StatusUnreachable} {
+		if n := unlisted[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+			delete(unlisted, st)
+		}
+	}
+	other := 0
+	for _, n := range unlisted {
+		other += n
+	}
+	if other > 0 {
+		parts = append(parts, fmt.Sprintf("%d with another status", other))
+	}
+	v.Unlisted = strings.Join(parts, ", ")
+	v.Plan = buildPlan(doc, anchors)
 	for _, r := range Remedies() {
 		v.Remedies = append(v.Remedies, remedyView{Remedy: r, Hosts: len(used[r.ID])})
 	}
 	return v
+}
+
+// nullSessionState reads the fingerprint, or else the anonymous-ipc check that tried it.
+func nullSessionState(r *smbprobe.Result) string {
+	if b := r.Fingerprint.NullSession; b != nil {
+		if *b {
+			return "allowed"
+		}
+		return "refused"
+	}
+	for _, f := range r.Findings {
+		if f.Check != smbprobe.CheckNullSession {
+			continue
+		}
+		switch {
+		case Actionable(f.Verdict):
+			return "allowed"
+		case VerdictClass(f.Verdict) == classClear:
+			return "refused"
+		}
+		return "unknown"
+	}
+	return ""
 }
 
 func remedyLinks(ids []string) []remedyLink {
@@ -437,19 +454,41 @@ const (
 	chartRowH  = 22
 )
 
+// buildCheckChart draws one bar per check, the checks with the worst verdicts first (then the
+// most of them), each bar split by verdict in display order with its counts.
 func buildCheckChart(doc *Document) chart {
 	c := chart{Width: chartWidth}
 	checks := make([]string, 0, len(doc.Summary.Checks))
 	maxTotal := 1
+	worst := map[string]int{}
+	totals := map[smbprobe.Verdict]int{}
 	for check, vs := range doc.Summary.Checks {
 		checks = append(checks, check)
 		t := 0
-		for _, n := range vs {
+		worst[check] = len(verdictTable()) + 1
+		for k, n := range vs {
+			if n <= 0 {
+				continue
+			}
 			t += n
+			totals[smbprobe.Verdict(k)] += n
+			worst[check] = min(worst[check], VerdictRank(smbprobe.Verdict(k)))
 		}
 		maxTotal = max(maxTotal, t)
 	}
-	sort.Strings(checks)
+	sort.Slice(checks, func(i, j int) bool {
+		a, b := checks[i], checks[j]
+		if worst[a] != worst[b] {
+			return worst[a] < worst[b]
+		}
+		w := Verdicts()
+		if worst[a] < len(w) {
+			if na, nb := doc.Summary.Checks[a][string(w[worst[a]])], doc.Summary.Checks[b][string(w[worst[a]])]; na != nb {
+				return na > nb
+			}
+		}
+		return a < b
+	})
 	for i, check := range checks {
 		y := i*chartRowH + 4
 		row := chartRow{Y: y, TextY: y + 14, Label: oneLine(check, 26)}
@@ -461,7 +500,7 @@ func buildCheckChart(doc *Document) chart {
 			keys = append(keys, k)
 		}
 		sort.Slice(keys, func(a, b int) bool {
-			ra, rb := verdictRank(smbprobe.Verdict(keys[a])), verdictRank(smbprobe.Verdict(keys[b]))
+			ra, rb := VerdictRank(smbprobe.Verdict(keys[a])), VerdictRank(smbprobe.Verdict(keys[b]))
 			if ra != rb {
 				return ra < rb
 			}
@@ -473,20 +512,35 @@ func buildCheckChart(doc *Document) chart {
 				continue
 			}
 			w := max(2, n*chartBar/maxTotal)
-			row.Segs = append(row.Segs, chartSeg{X: x, Y: y, W: w, H: chartRowH - 6,
-				Color: verdictColor(smbprobe.Verdict(k)), Title: fmt.Sprintf("%s: %d %s", check, n, k)})
+			seg := chartSeg{X: x, Y: y, W: w, H: chartRowH - 6,
+				Color: verdictColor(smbprobe.Verdict(k)), Title: fmt.Sprintf("%s: %d %s", check, n, k)}
+			if label := strconv.Itoa(n); w >= 8*len(label)+6 {
+				seg.Label, seg.LabelX, seg.LabelY = label, x+3, y+13
+			}
+			row.Segs = append(row.Segs, seg)
 			x += w
 			row.Total += n
 		}
 		row.TotalX = x + 6
 		c.Rows = append(c.Rows, row)
 	}
-	c.Height = len(checks)*chartRowH + 40
-	c.LegendY = len(checks)*chartRowH + 18
-	for i, vv := range verdictOrder() {
-		c.Legend = append(c.Legend, legendItem{X: 10 + i*104, Color: verdictColor(vv), Label: string(vv)})
+	var legend []legendItem
+	for _, vv := range Verdicts() {
+		legend = append(legend, legendItem{Color: verdictColor(vv), Label: fmt.Sprintf("%s %d", vv, totals[vv])})
 	}
+	c.Legend, c.LegendY, c.Height = layoutLegend(legend, len(checks)*chartRowH+10)
 	return c
+}
+
+// layoutLegend places the legend under the bars, four items a row, and returns the chart height.
+func layoutLegend(items []legendItem, top int) ([]legendItem, int, int) {
+	const perRow, colW, rowH = 4, 185, 18
+	for i := range items {
+		items[i].X = 10 + (i%perRow)*colW
+		items[i].Y = top + (i/perRow)*rowH
+	}
+	rows := (len(items) + perRow - 1) / perRow
+	return items, top, top + rows*rowH + 4
 }
 
 // subnetOf groups IPv4 by /24 and IPv6 by /64.
@@ -566,8 +620,12 @@ func buildNetChart(doc *Document) chart {
 		row.TotalX = chartLabel + max(2, a.open*chartBar/maxOpen) + 6
 		c.Rows = append(c.Rows, row)
 	}
-	c.Height = len(list)*chartRowH + 40
-	c.LegendY = len(list)*chartRowH + 18
-	c.Legend = []legendItem{{X: 10, Color: "#90a4ae", Label: "hosts with 445 open"}, {X: 190, Color: "#c62828", Label: "hosts infected / vulnerable / exposed"}}
+	open, risky := 0, 0
+	for _, a := range m {
+		open += a.open
+		risky += a.exposed
+	}
+	c.Legend, c.LegendY, c.Height = layoutLegend([]legendItem{{Color: "#90a4ae", Label: fmt.Sprintf("hosts with 445 open %d", open)},
+		{Color: "#c62828", Label: fmt.Sprintf("hosts infected / vulnerable / exposed %d", risky)}}, len(list)*chartRowH+10)
 	return c
 }

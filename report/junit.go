@@ -6,16 +6,18 @@ import (
 	"io"
 	"strings"
 
+	"github.com/scan445/scan445/scanner"
 	"github.com/scan445/scan445/smbprobe"
 )
 
-// JUnit XML, the dialect Jenkins, GitLab and GitHub test reporters read.
+// JUnit XML, the dialect Jenkins, GitLab and GitHub test reporters read (the common schema:
+// testsuites > testsuite > testcase with failure, error, system-out).
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
+	Errors   int          `xml:"errors,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -23,7 +25,7 @@ type junitSuite struct {
 	Name      string      `xml:"name,attr"`
 	Tests     int         `xml:"tests,attr"`
 	Failures  int         `xml:"failures,attr"`
-	Skipped   int         `xml:"skipped,attr"`
+	Errors    int         `xml:"errors,attr"`
 	Timestamp string      `xml:"timestamp,attr,omitempty"`
 	Time      string      `xml:"time,attr"`
 	Cases     []junitCase `xml:"testcase"`
@@ -34,7 +36,7 @@ type junitCase struct {
 	ClassName string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitMessage `xml:"failure,omitempty"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	Error     *junitMessage `xml:"error,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
 
@@ -44,14 +46,24 @@ type junitMessage struct {
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes one testsuite per scanned host and one testcase per host × check. A check
-// fails when one of its findings reaches level; unknown and error verdicts are skipped with
-// their reason (the check did not decide, which is neither a pass nor a failure).
+// JUnitDefaultLevel is the level a JUnit report fails at when the run set none: a JUnit file
+// is read by a CI job, and a job that shows green on a network with infected or unpatched hosts
+// is wrong. Infected, vulnerable and exposed findings fail; compliance findings do not.
+const JUnitDefaultLevel = FailOnExposed
+
+// WriteJUnit writes one testsuite per host and one testcase per host × check. A check fails
+// when one of its findings reaches level ("" means JUnitDefaultLevel). A check that could not
+// decide (unknown, error) and a host whose port answered but could not be probed are <error>:
+// the host was not checked, which a CI job must see, and which is not a pass.
 func WriteJUnit(w io.Writer, doc *Document, level FailOn) error {
+	if level == "" {
+		level = JUnitDefaultLevel
+	}
 	out := junitSuites{Name: "scan445"}
 	for i := range doc.Hosts {
 		h := &doc.Hosts[i]
-		if h.SMB == nil || len(h.SMB.Findings) == 0 {
+		cases := junitHostCases(h, level)
+		if len(cases) == 0 {
 			continue
 		}
 		s := junitSuite{
@@ -61,31 +73,21 @@ func WriteJUnit(w io.Writer, doc *Document, level FailOn) error {
 		if !h.Started.IsZero() {
 			s.Timestamp = h.Started.UTC().Format("2006-01-02T15:04:05")
 		}
-		// Group by check, keeping the prober's order.
-		var order []string
-		byCheck := map[string][]*smbprobe.Finding{}
-		for j := range h.SMB.Findings {
-			f := &h.SMB.Findings[j]
-			if _, ok := byCheck[f.Check]; !ok {
-				order = append(order, f.Check)
-			}
-			byCheck[f.Check] = append(byCheck[f.Check], f)
-		}
-		for _, check := range order {
-			c := junitCaseFor(h.SMB, check, byCheck[check], level)
-			c.ClassName = xmlSafe("scan445." + strings.ReplaceAll(hostKey(h.Address, h.Port), ".", "_"))
+		class := xmlSafe("scan445." + strings.ReplaceAll(hostKey(h.Address, h.Port), ".", "_"))
+		for _, c := range cases {
+			c.ClassName = class
 			s.Tests++
 			switch {
 			case c.Failure != nil:
 				s.Failures++
-			case c.Skipped != nil:
-				s.Skipped++
+			case c.Error != nil:
+				s.Errors++
 			}
 			s.Cases = append(s.Cases, c)
 		}
 		out.Tests += s.Tests
 		out.Failures += s.Failures
-		out.Skipped += s.Skipped
+		out.Errors += s.Errors
 		out.Suites = append(out.Suites, s)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -103,15 +105,54 @@ func WriteJUnit(w io.Writer, doc *Document, level FailOn) error {
 	return err
 }
 
+// junitHostCases are the test cases of one host: one per check, or one "probe" error when the
+// port answered but no check could run. Closed and filtered addresses have no cases (there is
+// nothing to check there); an address the sweep itself failed on is an error.
+func junitHostCases(h *scanner.HostResult, level FailOn) []junitCase {
+	if h.SMB == nil || len(h.SMB.Findings) == 0 {
+		reason := ""
+		switch {
+		case h.SMB == nil && h.Status == scanner.StatusError:
+			reason = h.Error
+		case h.SMB != nil:
+			reason = h.SMB.Error
+		}
+		if reason == "" && h.Status == scanner.StatusError {
+			reason = "the host could not be checked"
+		}
+		if reason == "" {
+			return nil
+		}
+		return []junitCase{{Name: "probe", Time: "0", Error: &junitMessage{
+			Message: xmlSafe(oneLine("not checked: "+reason, 300)), Type: xmlSafe(string(h.Status)), Text: xmlSafe(reason)}}}
+	}
+	// Group by check, keeping the prober's order.
+	var order []string
+	byCheck := map[string][]*smbprobe.Finding{}
+	for j := range h.SMB.Findings {
+		f := &h.SMB.Findings[j]
+		if _, ok := byCheck[f.Check]; !ok {
+			order = append(order, f.Check)
+		}
+		byCheck[f.Check] = append(byCheck[f.Check], f)
+	}
+	cases := make([]junitCase, 0, len(order))
+	for _, check := range order {
+		cases = append(cases, junitCaseFor(h.SMB, check, byCheck[check], level))
+	}
+	return cases
+}
+
 func junitCaseFor(r *smbprobe.Result, check string, fs []*smbprobe.Finding, level FailOn) junitCase {
 	c := junitCase{Name: xmlSafe(check), Time: "0"}
-	var fail, skip []*smbprobe.Finding
+	var fail, undecided []*smbprobe.Finding
 	for _, f := range fs {
 		switch {
 		case level.Matches(*f):
 			fail = append(fail, f)
-		case VerdictClass(f.Verdict) == classUndetermined:
-			skip = append(skip, f)
+		case Undetermined(f.Verdict) && f.Rule != noP2PSignalRule:
+			// Silence on the Conficker P2P ports is the expected answer of a clean host.
+			undecided = append(undecided, f)
 		}
 	}
 	var out []string
@@ -124,12 +165,16 @@ func junitCaseFor(r *smbprobe.Result, check string, fs []*smbprobe.Finding, leve
 		f := fail[0]
 		c.Failure = &junitMessage{
 			Message: xmlSafe(oneLine(fmt.Sprintf("%s: %s (%s)", f.Verdict, f.Title, f.Severity), 300)),
-			Type:    string(f.Verdict),
+			Type:    xmlSafe(string(f.Verdict)),
 			Text:    xmlSafe(failureText(r, fail)),
 		}
-	case len(skip) > 0 && len(skip) == len(fs):
-		f := skip[0]
-		c.Skipped = &junitMessage{Message: xmlSafe(oneLine(fmt.Sprintf("%s: %s", f.Verdict, f.Reason), 300))}
+	case len(undecided) > 0 && len(undecided) == len(fs):
+		f := undecided[0]
+		c.Error = &junitMessage{
+			Message: xmlSafe(oneLine(fmt.Sprintf("not checked: %s: %s", f.Verdict, f.Reason), 300)),
+			Type:    xmlSafe(string(f.Verdict)),
+			Text:    xmlSafe(failureText(r, undecided)),
+		}
 	}
 	return c
 }

@@ -7,7 +7,8 @@ type Remedy struct {
 	ID    string   `json:"id"`
 	Title string   `json:"title"`
 	Steps []string `json:"steps"`
-	// Source says where the advice comes from, so a reader can check it.
+	// Source says where the advice comes from, so a reader can check it: public documents
+	// only (bulletins, KB articles, alerts), never this project's internal notes.
 	Source string `json:"source"`
 }
 
@@ -25,7 +26,7 @@ func Remedies() []Remedy {
 				"Clean it with an up-to-date Conficker removal tool (e.g. the Microsoft Malicious Software Removal Tool) from trusted media; the worm blocks security sites and disables updates on the host itself.",
 				"Install KB958644 before reconnecting, reset the passwords of every account used on the host, then re-scan it.",
 			},
-			Source: "CHECKS.md §8.5; " + jpcert,
+			Source: "Microsoft KB962007 (virus alert about the Win32/Conficker worm); " + jpcert,
 		},
 		{
 			ID:    smbprobe.RemedyKB958644,
@@ -78,7 +79,7 @@ func Remedies() []Remedy {
 			Steps: []string{
 				"Turn off the SMBv1 server (Windows features, or Set-SmbServerConfiguration -EnableSMB1Protocol $false; Samba: server min protocol = SMB2).",
 			},
-			Source: "CHECKS.md §6",
+			Source: "Microsoft KB2696547 (how to detect, enable and disable SMBv1, SMBv2 and SMBv3)",
 		},
 		{
 			ID:    smbprobe.RemedyRequireSigning,
@@ -86,7 +87,7 @@ func Remedies() []Remedy {
 			Steps: []string{
 				"Set \"Microsoft network server: Digitally sign communications (always)\" (Samba: server signing = mandatory).",
 			},
-			Source: "CHECKS.md §6",
+			Source: "Microsoft KB887429 (overview of Server Message Block signing)",
 		},
 		{
 			ID:    smbprobe.RemedyRestrictAnon,
@@ -94,7 +95,7 @@ func Remedies() []Remedy {
 			Steps: []string{
 				"Refuse null sessions to IPC$ and anonymous access to named pipes (RestrictAnonymous, RestrictNullSessAccess; Samba: restrict anonymous = 2).",
 			},
-			Source: "CHECKS.md §6",
+			Source: "Microsoft security policy settings \"Network access: Restrict anonymous access to Named Pipes and Shares\" and \"Do not allow anonymous enumeration of SAM accounts and shares\"",
 		},
 		{
 			ID:    smbprobe.RemedyUpgradeOS,
@@ -102,7 +103,7 @@ func Remedies() []Remedy {
 			Steps: []string{
 				"Move the host to a Windows version that still receives security updates; until then isolate it from untrusted networks.",
 			},
-			Source: "CHECKS.md §6",
+			Source: "Microsoft lifecycle policy: versions past their end of support receive no security updates",
 		},
 		{
 			ID:    smbprobe.RemedyVerifyManually,
@@ -110,7 +111,7 @@ func Remedies() []Remedy {
 			Steps: []string{
 				"The scan could not decide. Check the patch level on the host itself (netapi32.dll file version, installed updates) or re-scan with credentials.",
 			},
-			Source: "CHECKS.md §7",
+			Source: "scan445: a check that cannot decide from the network says unknown rather than guess",
 		},
 	}
 }

@@ -34,11 +34,20 @@ type Ticket struct {
 // applied, findings the baseline already had are left out: their tickets exist already.
 func Tickets(doc *Document) []Ticket {
 	var out []Ticket
+	for _, it := range ticketItems(doc) {
+		out = append(out, ticketFor(it.h, it.f))
+	}
+	return out
+}
+
+// ticketItems are the findings that get a ticket, most urgent first.
+func ticketItems(doc *Document) []item {
+	var out []item
 	for _, it := range prioritised(doc) {
 		if doc.Baseline != nil && it.f.Baseline == BaselineUnchanged {
 			continue
 		}
-		out = append(out, ticketFor(it.h, it.f))
+		out = append(out, it)
 	}
 	return out
 }
@@ -75,75 +84,131 @@ func ticketFor(h *scanner.HostResult, f *smbprobe.Finding) Ticket {
 	}
 }
 
-// ticketMarkdown builds the description. Every wire string is escaped: a NetBIOS name such as
-// "![x](http://attacker/beacon)" must not become an image that the ticket viewer fetches.
+// markup is a text dialect for ticket descriptions: how to escape a wire string and how to
+// write the few constructs the description uses.
+type markup struct {
+	esc              func(string) string
+	bold             func(escaped string) string
+	heading          func(escaped string) string
+	item, subitem    string // list item prefixes
+	arrow, separator string
+}
+
+// markdown is CommonMark/GFM, for JSON tickets, webhooks and DefectDojo.
+func markdown() markup {
+	return markup{
+		esc:     mdEscape,
+		bold:    func(s string) string { return "**" + s + "**" },
+		heading: func(s string) string { return "### " + s + "\n" },
+		item:    "- ", subitem: "  - ", arrow: " → ", separator: "; ",
+	}
+}
+
+// jiraWiki is Jira's wiki markup (the text formatting notation of Jira Server/Data Center and
+// of the CSV importer's Description column).
+func jiraWiki() markup {
+	return markup{
+		esc:     jiraEscape,
+		bold:    func(s string) string { return "*" + s + "*" },
+		heading: func(s string) string { return "h3. " + s + "\n" },
+		item:    "* ", subitem: "** ", arrow: " → ", separator: "; ",
+	}
+}
+
+// ticketMarkdown builds the Markdown description.
 func ticketMarkdown(h *scanner.HostResult, f *smbprobe.Finding) string {
+	return ticketText(h, f, markdown())
+}
+
+// ticketText builds the description. Every wire string is escaped: a NetBIOS name such as
+// "![x](http://attacker/beacon)" must not become an image that the ticket viewer fetches.
+func ticketText(h *scanner.HostResult, f *smbprobe.Finding, m markup) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** — verdict **%s**, severity **%s**\n\n", mdEscape(f.Title), f.Verdict, f.Severity)
-	fmt.Fprintf(&b, "- Host: %s port %d\n", mdEscape(h.Address), h.Port)
+	fmt.Fprintf(&b, "%s — verdict %s, severity %s\n\n", m.bold(m.esc(f.Title)), m.bold(m.esc(string(f.Verdict))), m.bold(m.esc(string(f.Severity))))
+	fmt.Fprintf(&b, "%sHost: %s port %d\n", m.item, m.esc(h.Address), h.Port)
 	if h.SMB != nil {
 		fp := h.SMB.Fingerprint
 		if n := hostName(*h); n != "" {
-			fmt.Fprintf(&b, "- Name: %s\n", mdEscape(n))
+			fmt.Fprintf(&b, "%sName: %s\n", m.item, m.esc(n))
 		}
 		if fp.OS != "" {
-			fmt.Fprintf(&b, "- OS: %s\n", mdEscape(fp.OS))
+			fmt.Fprintf(&b, "%sOS: %s\n", m.item, m.esc(fp.OS))
 		}
 		if fp.NativeOS != "" {
-			fmt.Fprintf(&b, "- Native OS: %s\n", mdEscape(fp.NativeOS))
+			fmt.Fprintf(&b, "%sNative OS: %s\n", m.item, m.esc(fp.NativeOS))
 		}
 	}
-	fmt.Fprintf(&b, "- Check: %s", mdEscape(f.Check))
+	fmt.Fprintf(&b, "%sCheck: %s", m.item, m.esc(f.Check))
 	if len(f.CVE) > 0 {
-		fmt.Fprintf(&b, " (%s)", mdEscape(strings.Join(f.CVE, ", ")))
+		fmt.Fprintf(&b, " (%s)", m.esc(strings.Join(f.CVE, ", ")))
 	}
 	if f.Variant != "" {
-		fmt.Fprintf(&b, ", variant %s", mdEscape(f.Variant))
+		fmt.Fprintf(&b, ", variant %s", m.esc(f.Variant))
 	}
-	fmt.Fprintf(&b, "\n- Rule: %s\n- Finding id: %s\n\n", mdEscape(f.Rule), mdEscape(f.ID))
-	fmt.Fprintf(&b, "%s\n", mdEscape(f.Reason))
+	fmt.Fprintf(&b, "\n%sRule: %s\n%sFinding id: %s\n\n", m.item, m.esc(f.Rule), m.item, m.esc(f.ID))
+	fmt.Fprintf(&b, "%s\n", m.esc(f.Reason))
 	if h.SMB != nil && len(f.Evidence) > 0 {
-		b.WriteString("\n### Evidence\n\n")
+		b.WriteString("\n" + m.heading("Evidence") + "\n")
 		for _, i := range f.Evidence {
 			e, ok := exchangeAt(h.SMB, i)
 			if !ok {
-				fmt.Fprintf(&b, "- #%d: (missing)\n", i)
+				fmt.Fprintf(&b, "%s#%d: (missing)\n", m.item, i)
 				continue
 			}
-			fmt.Fprintf(&b, "- #%d %s (%s): %s → %s", i, mdEscape(e.Step), e.Class, mdEscape(e.Request), mdEscape(e.Status))
+			fmt.Fprintf(&b, "%s#%d %s (%s): %s%s%s", m.item, i, m.esc(e.Step), m.esc(string(e.Class)), m.esc(e.Request), m.arrow, m.esc(e.Status))
 			if e.Response != "" {
-				fmt.Fprintf(&b, "; %s", mdEscape(e.Response))
+				fmt.Fprintf(&b, "%s%s", m.separator, m.esc(e.Response))
 			}
 			b.WriteString("\n")
 		}
 	}
 	if len(f.Remediation) > 0 {
-		b.WriteString("\n### Remediation\n\n")
-		for _, id := range f.Remediation {
-			r, ok := LookupRemedy(id)
-			if !ok {
-				fmt.Fprintf(&b, "- %s\n", mdEscape(id))
-				continue
-			}
-			fmt.Fprintf(&b, "- **%s**\n", r.Title)
-			for _, s := range r.Steps {
-				fmt.Fprintf(&b, "  - %s\n", s)
-			}
+		b.WriteString("\n" + m.heading("Remediation") + "\n")
+		b.WriteString(remedyText(f.Remediation, m))
+	}
+	return b.String()
+}
+
+// remedyText lists the remediation steps of the given ids.
+func remedyText(ids []string, m markup) string {
+	var b strings.Builder
+	for _, id := range ids {
+		r, ok := LookupRemedy(id)
+		if !ok {
+			fmt.Fprintf(&b, "%s%s\n", m.item, m.esc(id))
+			continue
+		}
+		// The catalogue is our own text, written to read the same in every dialect.
+		fmt.Fprintf(&b, "%s%s\n", m.item, m.bold(r.Title))
+		for _, s := range r.Steps {
+			fmt.Fprintf(&b, "%s%s\n", m.subitem, s)
 		}
 	}
 	return b.String()
 }
 
+// jiraEscape makes a string inert in Jira wiki markup and keeps it on one line: every character
+// that can open markup ({noformat}, [links], !images!, *bold*, |tables|, ...) is backslash-escaped,
+// a backslash itself becomes its HTML entity (two backslashes would be a line break), and control
+// characters become spaces.
+func jiraEscape(s string) string { return escapeInline(s, "*_?-+^~{}[]|!#()", "&#92;") }
+
 // mdEscape makes a string inert in CommonMark/GFM and on one line: every ASCII punctuation
 // that can start markup is backslash-escaped and control characters become spaces.
-func mdEscape(s string) string {
+func mdEscape(s string) string { return escapeInline(s, "`*_{}[]()#+-.!|<>~&\"'=:", `\\`) }
+
+// escapeInline writes s on one line (control characters become spaces) with a backslash before
+// every rune of special, and backslash itself as given.
+func escapeInline(s, special, backslash string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
 	for _, r := range s {
 		switch {
 		case r < 0x20 || r == 0x7f:
 			b.WriteByte(' ')
-		case strings.ContainsRune("\\`*_{}[]()#+-.!|<>~&\"'=:", r):
+		case r == '\\':
+			b.WriteString(backslash)
+		case strings.ContainsRune(special, r):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -203,27 +268,27 @@ type JiraOptions struct {
 
 // jiraPriority maps severities onto Jira's default priority scheme.
 func jiraPriority(s smbprobe.Severity) string {
-	switch s {
-	case smbprobe.SeverityCritical:
-		return "Highest"
-	case smbprobe.SeverityHigh:
-		return "High"
-	case smbprobe.SeverityMedium:
-		return "Medium"
-	case smbprobe.SeverityLow:
-		return "Low"
-	default:
-		return "Lowest"
-	}
+	return bySeverity(s, [5]string{"Highest", "High", "Medium", "Low", "Lowest"})
 }
 
+// bySeverity picks the word for a severity from five, critical first; anything else (info, or
+// a word from a tampered file) gets the last.
+func bySeverity(s smbprobe.Severity, words [5]string) string { return words[severityRank(s)] }
+
 // WriteJiraCSV writes the tickets in the shape of Jira's CSV importer: one Labels column per
-// label (the importer joins same-named columns into a multi-value field).
+// label (the importer joins same-named columns into a multi-value field), the description in
+// Jira wiki markup.
 func WriteJiraCSV(w io.Writer, doc *Document, opts JiraOptions) error {
 	if opts.IssueType == "" {
 		opts.IssueType = "Bug"
 	}
-	ts := Tickets(doc)
+	its := ticketItems(doc)
+	ts := make([]Ticket, len(its))
+	for i, it := range its {
+		ts[i] = ticketFor(it.h, it.f)
+		// Jira renders its own wiki markup, not Markdown.
+		ts[i].Description = ticketText(it.h, it.f, jiraWiki())
+	}
 	nLabels := 1
 	for _, t := range ts {
 		nLabels = max(nLabels, len(t.Labels))

@@ -177,3 +177,12 @@ func TestMergeAddsUnlistedCounts(t *testing.T) {
 		t.Fatalf("merged unlisted %+v, summary %+v", m.Unlisted, m.Summary)
 	}
 }
+
+func TestHTMLSaysWhatTheCompactReportCounted(t *testing.T) {
+	full := goldenDocument(t)
+	Finalize(full)
+	compact, _ := compactOf(full)
+	if a, b := buildView(full).Unlisted, buildView(compact).Unlisted; a != b || a == "" {
+		t.Fatalf("hosts table note: full %q, compact %q", a, b)
+	}
+}

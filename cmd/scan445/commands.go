@@ -66,7 +66,7 @@ func confickerPortsCommand(env *environment) *cli.Command {
 
 // reportFormatFlags are the output flags shared by `report` and `merge`.
 func reportFormatFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "json", Aliases: []string{"o"}, Usage: "write JSON to `PATH`"},
 		&cli.StringFlag{Name: "html", Usage: "write HTML to `PATH`"},
 		&cli.StringFlag{Name: "csv", Usage: "write CSV to `PATH`"},
@@ -76,7 +76,7 @@ func reportFormatFlags() []cli.Flag {
 		&cli.StringFlag{Name: "baseline", Usage: "mark findings against an earlier JSON report `FILE`"},
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 at or above: infected, vulnerable, exposed, any, none", Value: "none"},
 		&cli.StringFlag{Name: "fail-on-unknown", Usage: "exit 1 when an open host's `CHECKS` (ids, or default = ms08-067,conficker) ended unknown or error"},
-	}
+	}, reportExportFlags()...)
 }
 
 func renderDocument(c *cli.Context, env *environment, doc *report.Document) error {

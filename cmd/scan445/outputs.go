@@ -6,38 +6,87 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/scan445/scan445/report"
 	"github.com/scan445/scan445/scanner"
-	"github.com/scan445/scan445/smbprobe"
 )
 
 // outputs are the report destinations; "-" is stdout.
 type outputs struct {
 	json, html, csv, junit, tickets string
+	defectdojo, metrics             string
 	ticketsFormat                   string
 	webhook                         string
 	baseline                        string
+	// failOnSet: --fail-on was given (flag, environment or config file). Without it the JUnit
+	// report uses its own documented level instead of "none".
+	failOnSet bool
+}
+
+// exportFlags are the output flags for other tools' formats, shared by scan, report and merge.
+func exportFlags() []*cli.StringFlag {
+	return []*cli.StringFlag{
+		{Name: "defectdojo", Usage: "write the findings needing action as DefectDojo Generic Findings Import JSON to `PATH`"},
+		{Name: "metrics", Usage: "write Prometheus metrics for node_exporter's textfile collector to `PATH` (a .prom file)"},
+	}
+}
+
+// scanExportFlags are exportFlags as scan reads them: also from SCAN445_<FLAG> and --config.
+func scanExportFlags() []cli.Flag {
+	var out []cli.Flag
+	for _, f := range exportFlags() {
+		f.EnvVars = envs(f.Name)
+		out = append(out, altsrc.NewStringFlag(f))
+	}
+	return out
+}
+
+// reportExportFlags are exportFlags for report and merge.
+func reportExportFlags() []cli.Flag {
+	var out []cli.Flag
+	for _, f := range exportFlags() {
+		out = append(out, cli.Flag(f))
+	}
+	return out
+}
+
+// paths are the report destinations, for the stdout and "any output" checks.
+func (o outputs) paths() []string {
+	return []string{o.json, o.html, o.csv, o.junit, o.tickets, o.defectdojo, o.metrics}
+}
+
+// anyOutput reports whether the command line names at least one report destination.
+func anyOutput(c *cli.Context) bool {
+	for _, n := range []string{"json", "html", "csv", "junit", "tickets", "defectdojo", "metrics"} {
+		if c.String(n) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func readOutputs(c *cli.Context) (outputs, error) {
 	o := outputs{
 		json: c.String("json"), html: c.String("html"), csv: c.String("csv"),
 		junit: c.String("junit"), tickets: c.String("tickets"),
+		defectdojo: c.String("defectdojo"), metrics: c.String("metrics"),
 		ticketsFormat: c.String("tickets-format"), webhook: c.String("webhook"),
 		baseline: c.String("baseline"),
 	}
+	o.failOnSet = c.IsSet("fail-on")
 	if o.ticketsFormat != "jsonl" && o.ticketsFormat != "jira-csv" {
 		return o, fmt.Errorf("--tickets-format %q: want jsonl or jira-csv", o.ticketsFormat)
 	}
 	stdout := 0
-	for _, p := range []string{o.json, o.html, o.csv, o.junit, o.tickets} {
+	for _, p := range o.paths() {
 		if p == "-" {
 			stdout++
 		}
@@ -51,7 +100,7 @@ func readOutputs(c *cli.Context) (outputs, error) {
 func (o outputs) jsonToStdout() bool { return o.json == "-" }
 
 func (o outputs) anyToStdout() bool {
-	for _, p := range []string{o.json, o.html, o.csv, o.junit, o.tickets} {
+	for _, p := range o.paths() {
 		if p == "-" {
 			return true
 		}
@@ -65,6 +114,11 @@ func (o outputs) anyToStdout() bool {
 // all, when set (--report-all), yields the results doc.Unlisted counts; the JSON file then lists
 // every result, streamed from it.
 func writeReports(env *environment, o outputs, doc *report.Document, failOn report.FailOn, all func(func(scanner.HostResult) error) error) error {
+	// Without --fail-on, JUnit still fails the hosts at risk (report.JUnitDefaultLevel).
+	junitLevel := failOn
+	if !o.failOnSet {
+		junitLevel = ""
+	}
 	type job struct {
 		path  string
 		write func(io.Writer) error
@@ -72,7 +126,9 @@ func writeReports(env *environment, o outputs, doc *report.Document, failOn repo
 	jobs := []job{
 		{o.html, func(w io.Writer) error { return report.WriteHTML(w, doc) }},
 		{o.csv, func(w io.Writer) error { return report.WriteCSV(w, doc, report.CSVOptions{}) }},
-		{o.junit, func(w io.Writer) error { return report.WriteJUnit(w, doc, failOn) }},
+		{o.junit, func(w io.Writer) error { return report.WriteJUnit(w, doc, junitLevel) }},
+		{o.defectdojo, func(w io.Writer) error { return report.WriteDefectDojo(w, doc) }},
+		{o.metrics, func(w io.Writer) error { return report.WriteMetrics(w, doc) }},
 		{o.tickets, func(w io.Writer) error {
 			if o.ticketsFormat == "jira-csv" {
 				return report.WriteJiraCSV(w, doc, report.JiraOptions{})
@@ -207,29 +263,26 @@ func printSummary(w io.Writer, doc *report.Document) {
 	}
 	fmt.Fprintf(w, "scan445: %d of %d targets scanned (%s), %d with port open\n",
 		s.Scanned, s.Targets, state, s.Statuses[string(scanner.StatusOpen)])
+	// One line per host, worst first; clear checks are left out, a host that could not be
+	// checked says why.
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	header := false
-	for _, h := range doc.Hosts {
-		if h.SMB == nil {
-			continue
+	for i, l := range report.HostLines(doc) {
+		if i == 0 {
+			fmt.Fprintln(tw, "VERDICT\tHOST\tNAME\tOS\tFINDINGS")
 		}
-		var parts []string
-		for _, f := range h.SMB.Findings {
-			if f.Category == smbprobe.CategoryCompliance && !report.Actionable(f.Verdict) {
-				continue
-			}
-			parts = append(parts, f.Check+"="+string(f.Verdict))
+		host := l.Address
+		if l.Port != 445 {
+			host += ":" + strconv.Itoa(l.Port)
 		}
-		if !header {
-			fmt.Fprintln(tw, "HOST\tOS\tNAME\tFINDINGS")
-			header = true
-		}
-		fp := h.SMB.Fingerprint
-		osName := fp.OS
+		osName := l.OS
 		if osName == "" {
-			osName = fp.NativeOS
+			osName = "unknown"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Address, termSafe(osName), termSafe(fp.NetBIOSName), strings.Join(parts, " "))
+		detail := strings.Join(l.Findings, " ")
+		if l.Reason != "" {
+			detail = strings.TrimSpace(detail + " — not checked: " + oneLineTerm(l.Reason))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Verdict, host, termSafe(l.Name), termSafe(osName), termSafe(detail))
 	}
 	tw.Flush()
 	var verdicts []string
@@ -252,6 +305,14 @@ func printSummary(w io.Writer, doc *report.Document) {
 	if doc.Interrupted != "" {
 		fmt.Fprintf(w, "note: %s\n", doc.Interrupted)
 	}
+}
+
+// oneLineTerm caps a reason for a table cell.
+func oneLineTerm(s string) string {
+	if r := []rune(s); len(r) > 120 {
+		return string(r[:119]) + "…"
+	}
+	return s
 }
 
 // termSafe keeps wire strings from driving the terminal: control characters become '?'.

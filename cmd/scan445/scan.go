@@ -103,6 +103,7 @@ func scanFlags(verbosity *int) []cli.Flag {
 		flag("quiet", "no progress, warnings only", "q"),
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more logging (-v info, -v -v debug)", Count: verbosity},
 	}
+	flags = append(flags, scanExportFlags()...)
 	return append(append(flags, probeFlags()...), opsFlags()...)
 }
 
@@ -401,7 +402,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		all = unlistedFrom(spilled.f.Name())
 	}
 	writeErr := errors.Join(spillErr, writeReports(env, s.outputs, doc, s.failOn, all))
-	if !s.quiet && !s.outputs.jsonToStdout() {
+	if !s.quiet && !s.outputs.anyToStdout() { // a report on stdout stays parseable
 		printSummary(env.stdout, doc)
 	}
 	log.Info("scan finished", "dispatched", stats.Dispatched, "attempts", stats.Attempts, "skipped", stats.Skipped,

@@ -43,4 +43,31 @@
       });
     });
   });
+  // Host details and host lists are collapsed <details>: following a link to something inside
+  // one (a finding, an exchange) opens it first, so evidence stays one click away.
+  function reveal(id) {
+    var el = id ? document.getElementById(id) : null;
+    for (var p = el; p; p = p.parentElement) {
+      if (p.tagName === "DETAILS") p.open = true;
+    }
+    return el;
+  }
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest('a[href^="#"]') : null;
+    if (a) reveal(a.getAttribute("href").slice(1));
+  });
+  window.addEventListener("hashchange", function () {
+    var el = reveal(decodeURIComponent(location.hash.slice(1)));
+    if (el) el.scrollIntoView();
+  });
+  if (location.hash) {
+    var target = reveal(decodeURIComponent(location.hash.slice(1)));
+    if (target) target.scrollIntoView();
+  }
+  // A printed report shows everything.
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
+  });
+  // Whether the page is wider than the window (the phone-width test reads it).
+  root.setAttribute("data-overflow", root.scrollWidth > window.innerWidth + 1 ? "yes" : "no");
 })();

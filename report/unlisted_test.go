@@ -186,3 +186,14 @@ func TestHTMLSaysWhatTheCompactReportCounted(t *testing.T) {
 		t.Fatalf("hosts table note: full %q, compact %q", a, b)
 	}
 }
+
+func TestMetricsCountTheCompactReportsUnlisted(t *testing.T) {
+	full := goldenDocument(t)
+	Finalize(full)
+	compact, _ := compactOf(full)
+	a := render(t, func(w io.Writer) error { return WriteMetrics(w, full) })
+	b := render(t, func(w io.Writer) error { return WriteMetrics(w, compact) })
+	if !bytes.Equal(a, b) {
+		t.Fatalf("metrics differ:\nfull\n%s\ncompact\n%s", a, b)
+	}
+}

@@ -128,6 +128,10 @@ func Diff(old, cur *Document) DiffResult {
 		k := hostKey(l.host.Address, l.host.Port)
 		h := curHosts[k]
 		switch {
+		case h == nil && cur != nil && cur.Unlisted != nil:
+			// A compact report lists the hosts that answered: this one did not, or was not
+			// in this run's targets.
+			d.Unverified = append(d.Unverified, changeOf(l, l.f.Verdict, "no answer or not scanned"))
 		case h == nil:
 			d.Unverified = append(d.Unverified, changeOf(l, l.f.Verdict, "not scanned"))
 		case h.SMB == nil:

@@ -27,6 +27,9 @@ type Document struct {
 	Summary     Summary              `json:"summary"`
 	Stats       *RunStats            `json:"stats,omitempty"`
 	Hosts       []scanner.HostResult `json:"hosts"`
+	// Unlisted counts the results not in Hosts (addresses that did not answer); nil when
+	// Hosts holds every result (--report-all, and reports of earlier versions).
+	Unlisted *Unlisted `json:"unlisted,omitempty"`
 
 	// Baseline is set by ApplyBaseline: the comparison with an earlier run.
 	Baseline *Baseline `json:"baseline,omitempty"`
@@ -48,7 +51,7 @@ type RunStats struct {
 // Summary counts hosts by connect status and findings by verdict.
 type Summary struct {
 	Targets  uint64                    `json:"targets"`  // addresses in the (sharded) target space
-	Scanned  int                       `json:"scanned"`  // results in Hosts
+	Scanned  int                       `json:"scanned"`  // results: in Hosts, plus those Unlisted counts
 	Statuses map[string]int            `json:"statuses"` // connect status → hosts
 	Verdicts map[string]int            `json:"verdicts"` // verdict → findings
 	Checks   map[string]map[string]int `json:"checks"`   // check → verdict → findings

@@ -1,7 +1,7 @@
 package report
 
 import (
-	"bytes"
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -93,6 +93,7 @@ func Finalize(doc *Document) {
 		}
 	}
 	doc.Summary = Summarize(doc.Summary.Targets, doc.Hosts)
+	doc.Unlisted.addTo(&doc.Summary)
 }
 
 // sortHosts orders by parsed address (so 10.0.0.9 precedes 10.0.0.10), unparsable ones last.
@@ -136,30 +137,103 @@ func WriteJSON(w io.Writer, doc *Document) error {
 
 // Load reads a JSON Document, refusing schemas of another major version. Unknown fields are
 // ignored, so that a newer minor version of the same major still loads.
-func Load(r io.Reader) (*Document, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("report: read: %w", err)
+func Load(r io.Reader) (*Document, error) { return load(r, false) }
+
+// LoadCompact reads a JSON Document like Load, but keeps in Hosts only the results a compact
+// report lists (Listed) and counts the others in Unlisted. Hosts are decoded one at a time, so
+// a report written with --report-all for a /8 loads in memory proportional to the hosts that
+// answered.
+func LoadCompact(r io.Reader) (*Document, error) { return load(r, true) }
+
+func load(r io.Reader, compact bool) (*Document, error) {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	malformed := func(err error) error { return fmt.Errorf("%w: %v", ErrMalformed, err) }
+	if tok, err := dec.Token(); err != nil {
+		return nil, malformed(err)
+	} else if tok != json.Delim('{') {
+		return nil, fmt.Errorf("%w: not a JSON object", ErrMalformed)
 	}
-	var head struct {
-		Schema *string `json:"schema"`
+	var hosts []scanner.HostResult
+	var tally *Tally
+	rest := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, malformed(err)
+		}
+		key, _ := tok.(string)
+		if !strings.EqualFold(key, "hosts") {
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return nil, malformed(err)
+			}
+			rest[key] = v
+			continue
+		}
+		// The host list, one element at a time.
+		tok, err = dec.Token()
+		if err != nil {
+			return nil, malformed(err)
+		}
+		if tok == nil {
+			continue
+		}
+		if tok != json.Delim('[') {
+			return nil, fmt.Errorf("%w: hosts is not a list", ErrMalformed)
+		}
+		for dec.More() {
+			var h scanner.HostResult
+			if err := dec.Decode(&h); err != nil {
+				return nil, malformed(err)
+			}
+			if compact && !Listed(h) {
+				if tally == nil {
+					tally = NewTally()
+				}
+				tally.Add(h)
+				continue
+			}
+			hosts = append(hosts, h)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, malformed(err)
+		}
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	if _, err := dec.Token(); err != nil {
+		return nil, malformed(err)
 	}
-	if head.Schema == nil {
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: trailing data after the document", ErrMalformed)
+	}
+	var schema *string
+	for k, raw := range rest {
+		if strings.EqualFold(k, "schema") {
+			if err := json.Unmarshal(raw, &schema); err != nil {
+				return nil, malformed(err)
+			}
+		}
+	}
+	if schema == nil {
 		return nil, fmt.Errorf("%w: no schema field", ErrSchema)
 	}
-	if err := checkSchema(*head.Schema); err != nil {
+	if err := checkSchema(*schema); err != nil {
 		return nil, err
 	}
-	var doc Document
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	obj, err := json.Marshal(rest)
+	if err != nil {
+		return nil, malformed(err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: trailing data after the document", ErrMalformed)
+	var doc Document
+	if err := json.Unmarshal(obj, &doc); err != nil {
+		return nil, malformed(err)
+	}
+	doc.Hosts = hosts
+	if tally != nil {
+		u := tally.Unlisted(hosts)
+		if doc.Unlisted != nil {
+			u.merge(doc.Unlisted)
+		}
+		doc.Unlisted = u
 	}
 	return &doc, nil
 }

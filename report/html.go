@@ -291,6 +291,11 @@ func buildView(doc *Document) *htmlView {
 		}
 		return ra - rb
 	})
+	if doc.Unlisted != nil { // a compact report counted them already
+		for st, n := range doc.Unlisted.Statuses {
+			unlisted[scanner.Status(st)] += n
+		}
+	}
 	var parts []string
 	for _, st := range []scanner.Status{scanner.StatusClosed, scanner.StatusFiltered, scanner.StatusUnreachable} {
 		if n := unlisted[st]; n > 0 {
@@ -540,20 +545,10 @@ func layoutLegend(items []legendItem, top int) ([]legendItem, int, int) {
 
 // subnetOf groups IPv4 by /24 and IPv6 by /64.
 func subnetOf(a string) string {
-	p, err := netip.ParseAddr(a)
-	if err != nil {
-		return "other"
+	if p, ok := subnetPrefix(a); ok {
+		return p.String()
 	}
-	p = p.Unmap()
-	bits := 24
-	if p.Is6() {
-		bits = 64
-	}
-	pf, err := p.Prefix(bits)
-	if err != nil {
-		return "other"
-	}
-	return pf.String()
+	return "other"
 }
 
 const netChartRows = 16
@@ -581,6 +576,14 @@ func buildNetChart(doc *Document) chart {
 					a.exposed++
 					break
 				}
+			}
+		}
+	}
+	if doc.Unlisted != nil {
+		// Addresses that did not answer are counted per subnet, not listed.
+		for n, c := range doc.Unlisted.Subnets {
+			if a := m[n]; a != nil {
+				a.swept += c
 			}
 		}
 	}

@@ -58,6 +58,12 @@ func Merge(docs ...*Document) (*Document, error) {
 		out.Warnings = append(out.Warnings, d.Warnings...)
 		out.WebhookFailures = append(out.WebhookFailures, d.WebhookFailures...)
 		out.Summary.Targets += d.Summary.Targets
+		if d.Unlisted != nil {
+			if out.Unlisted == nil {
+				out.Unlisted = &Unlisted{Statuses: map[string]int{}}
+			}
+			out.Unlisted.merge(d.Unlisted)
+		}
 		for _, h := range d.Hosts {
 			k := hostKey(h.Address, h.Port)
 			i, dup := seen[k]

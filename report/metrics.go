@@ -42,6 +42,12 @@ func WriteMetrics(w io.Writer, doc *Document) error {
 		}
 		worst[v]++
 	}
+	if doc.Unlisted != nil { // a compact report counted the addresses that did not answer
+		for st, n := range doc.Unlisted.Statuses {
+			statuses[st] += float64(n)
+			worst[verdictNone] += float64(n)
+		}
+	}
 	m.family("scan445_hosts", "gauge", "Hosts of the last scan by the worst verdict of their infection and vulnerability checks (none: no such finding).")
 	for _, v := range verdictKeys(worst) {
 		m.sample("scan445_hosts", worst[v], "verdict", v)

@@ -17,19 +17,20 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/scan445/scan445/smbprobe"
 )
 
 // Config is everything one sweep needs. The zero value of each knob has a usable default.
 type Config struct {
-	Port        int           // default 445
-	Rate        int           // connection attempts per second, retries and redials included; 0 = unlimited
-	Concurrency int           // hosts in flight; default 64
-	Timeout     time.Duration // per connect attempt (and, for probers, per read); default 3s
-	Retries     int           // extra connect attempts after a timeout
-	HostTimeout time.Duration // whole budget of one host, connect to last byte; default 10×Timeout
+	Port        int // default 445
+	Rate        int // connection attempts per second, retries and redials included; 0 = unlimited
+	Concurrency int // hosts being probed at once (the probe stage); default 64
+	// ConnectSlots bounds the connect stage: hosts dialing, or open and waiting for a probe
+	// slot. 0 derives it from the rate (NewPlan), so a sparse network still gets the full rate.
+	ConnectSlots int
+	Timeout      time.Duration // per connect attempt (and, for probers, per read); default 3s
+	Retries      int           // extra connect attempts after a timeout
+	HostTimeout  time.Duration // whole budget of one host, connect to last byte; default 10×Timeout
 
 	Prober Prober // nil: connect results only
 
@@ -55,6 +56,8 @@ type Stats struct {
 	Attempts    int64 // connection attempts, including retries and prober redials
 	Skipped     int64 // targets skipped as already done
 	Interrupted bool  // ctx ended before every target was dispatched
+	// ConnectSlots and ProbeSlots are the two stages' bounds this sweep ran with.
+	ConnectSlots, ProbeSlots int
 	// FirstAttempt and LastAttempt bound the paced phase: attempts over that span is the
 	// achieved rate, free of the tail spent waiting for the last timeouts.
 	FirstAttempt, LastAttempt time.Time
@@ -99,8 +102,17 @@ func (c *Config) withDefaults() Config {
 // once and gives hosts already in flight up to one Timeout to finish; each of them still yields
 // its result (marked Interrupted if it was cut short). Run returns only after every worker has
 // returned, so no goroutine outlives it.
+//
+// The sweep has two stages. The connect stage holds up to ConnectSlots hosts (derived from the
+// rate when 0); a host whose port is open then waits for one of Concurrency probe slots, keeping
+// its connect slot until it has one, so a slow probe stage slows the sweep down instead of
+// piling up open connections. Every host gives its slot back only once its result is
+// delivered, so the goroutines and results in flight stay bounded by ConnectSlots+Concurrency.
 func Run(ctx context.Context, targets iter.Seq[netip.Addr], config Config) Stats {
 	cfg := config.withDefaults()
+	if cfg.ConnectSlots <= 0 {
+		cfg.ConnectSlots = NewPlan(cfg, 0).ConnectSlots
+	}
 
 	// In-flight work runs on its own context, which outlives ctx by one Timeout so that an
 	// interrupted sweep still finishes (or cleanly abandons) the hosts it had started.
@@ -114,11 +126,16 @@ func Run(ctx context.Context, targets iter.Seq[netip.Addr], config Config) Stats
 
 	// The pacer lives on work: it must keep limiting redials of in-flight hosts after ctx ends.
 	pacer := NewPacer(work, cfg.Rate)
-	e := &engine{cfg: cfg, pacer: pacer}
+	e := &engine{
+		cfg:     cfg,
+		pacer:   pacer,
+		connect: make(chan struct{}, cfg.ConnectSlots),
+		probing: make(chan struct{}, cfg.Concurrency),
+	}
 
-	g := errgroup.Group{}
-	g.SetLimit(cfg.Concurrency)
+	var wg sync.WaitGroup
 	interrupted := false
+dispatch:
 	for addr := range targets {
 		if ctx.Err() != nil {
 			interrupted = true
@@ -128,18 +145,31 @@ func Run(ctx context.Context, targets iter.Seq[netip.Addr], config Config) Stats
 			e.stats.Skipped++
 			continue
 		}
+		select {
+		case e.connect <- struct{}{}:
+		case <-ctx.Done():
+			interrupted = true
+			break dispatch
+		}
 		e.stats.Dispatched++
-		g.Go(func() error {
-			e.deliver(e.scanHost(ctx, work, addr))
-			return nil
-		})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// The host keeps its slot until its result is delivered: were it given back
+			// before, hosts waiting to deliver would pile up without bound whenever results
+			// come faster than OnResult takes them (a /8 of unreachable addresses).
+			held := &slot{ch: e.connect}
+			e.deliver(e.scanHost(ctx, work, addr, held))
+			held.release()
+		}()
 	}
-	g.Wait()
+	wg.Wait()
 	pacer.Stop()
 	st := e.stats
 	st.Attempts = e.attempts.Load()
 	st.Results = e.results.Load()
 	st.Interrupted = interrupted || ctx.Err() != nil
+	st.ConnectSlots, st.ProbeSlots = cfg.ConnectSlots, cfg.Concurrency
 	if f := e.first.Load(); f != 0 {
 		st.FirstAttempt, st.LastAttempt = time.Unix(0, f), time.Unix(0, e.last.Load())
 	}
@@ -149,8 +179,10 @@ func Run(ctx context.Context, targets iter.Seq[netip.Addr], config Config) Stats
 type engine struct {
 	cfg      Config
 	pacer    *Pacer
-	mu       sync.Mutex // serialises OnResult
-	stats    Stats      // written by the dispatcher only
+	connect  chan struct{} // connect-stage slots; a host takes one before it is dispatched
+	probing  chan struct{} // probe-stage slots
+	mu       sync.Mutex    // serialises OnResult
+	stats    Stats         // written by the dispatcher only
 	attempts atomic.Int64
 	results  atomic.Int64
 	first    atomic.Int64 // unix nanoseconds of the first attempt
@@ -199,11 +231,25 @@ func (e *engine) dialNetwork(ctx context.Context, network string, ap netip.AddrP
 	return e.cfg.Dial(dctx, network, ap.String())
 }
 
-func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr) (res HostResult) {
+// slot is the stage slot a host holds: a connect slot, then (for an open host with a prober) a
+// probe slot.
+type slot struct {
+	ch chan struct{}
+}
+
+func (s *slot) release() {
+	if s.ch != nil {
+		<-s.ch
+		s.ch = nil
+	}
+}
+
+// scanHost runs one host through both stages. The caller took a connect slot for it (held);
+// an open host trades it for a probe slot. The caller releases whichever is held after
+// delivering the result.
+func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr, held *slot) (res HostResult) {
 	ap := netip.AddrPortFrom(addr, uint16(e.cfg.Port))
 	res = HostResult{Address: addr.String(), Port: e.cfg.Port, Started: time.Now().UTC()}
-	hostCtx, cancel := context.WithTimeout(work, e.cfg.HostTimeout)
-	defer cancel()
 	defer func() {
 		res.TotalMS = time.Since(res.Started).Milliseconds()
 		if dispatch.Err() != nil && work.Err() != nil {
@@ -211,20 +257,23 @@ func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr) (res 
 		}
 	}()
 
+	connCtx, cancelConn := context.WithTimeout(work, e.cfg.HostTimeout)
+	defer cancelConn()
 	var conn net.Conn
 	var err error
 	start := time.Now()
 	for attempt := 0; attempt <= e.cfg.Retries; attempt++ {
 		res.Attempts++
-		conn, err = e.dial(hostCtx, ap)
-		if err == nil || classify(err) != StatusFiltered || hostCtx.Err() != nil {
+		conn, err = e.dial(connCtx, ap)
+		if err == nil || classify(err) != StatusFiltered || connCtx.Err() != nil {
 			break
 		}
 	}
-	res.ConnectMS = time.Since(start).Milliseconds()
+	connected := time.Since(start)
+	res.ConnectMS = connected.Milliseconds()
 	if err != nil {
 		res.Status = classify(err)
-		if hostCtx.Err() != nil && work.Err() != nil {
+		if connCtx.Err() != nil && work.Err() != nil {
 			res.Status, res.Interrupted = StatusError, true
 		}
 		if res.Status != StatusClosed && res.Status != StatusFiltered {
@@ -237,6 +286,20 @@ func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr) (res 
 		conn.Close()
 		return res
 	}
+	// Into the probe stage. A host still queued when the sweep is interrupted is not probed:
+	// it comes back open and Interrupted, so a resumed scan probes it.
+	select {
+	case e.probing <- struct{}{}:
+	case <-dispatch.Done():
+		conn.Close()
+		res.Interrupted = true
+		return res
+	}
+	held.release()
+	held.ch = e.probing
+	// The host budget covers connect and probe, not the time spent queued between them.
+	hostCtx, cancel := context.WithTimeout(work, max(e.cfg.HostTimeout-connected, e.cfg.Timeout))
+	defer cancel()
 	res.SMB = e.probe(hostCtx, ap, conn)
 	return res
 }

@@ -37,6 +37,13 @@ if [ -d bench/nmapbench ]; then
   cat "$tmp/nmap.md" >>"$tmp/results.md"
 fi
 
+if [ -d bench/sparsebench ]; then
+  go build -o "$tmp/sparsebench" ./bench/sparsebench
+  # A /16 at nmap -T4 takes minutes: nmap runs once per measurement (NMAP_RUNS to change).
+  "$tmp/sparsebench" -bin "$BIN" -runs "$RUNS" -nmap-runs "${NMAP_RUNS:-1}" -out "$tmp/sparse.md" >/dev/null
+  cat "$tmp/sparse.md" >>"$tmp/results.md"
+fi
+
 {
   echo "## Go micro-benchmarks (\`go test -bench\`, one run each)"
   echo

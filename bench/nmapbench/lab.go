@@ -1,24 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/netip"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/scan445/scan445/smbprobe/smblab"
 
 	"github.com/scan445/scan445/bench/internal/benchns"
 )
@@ -163,68 +156,11 @@ func setupNamespaces(ctx context.Context) error {
 }
 
 // server is a process started inside the target namespace.
-type server struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-}
+type server = benchns.Server
 
-func (s *server) stop() {
-	if s == nil || s.cmd.Process == nil {
-		return
-	}
-	if s.stdin != nil {
-		s.stdin.Close() // the lifeline: our own servers exit on EOF
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(3 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
-	}
-}
-
-// startSelf re-executes this binary inside the target namespace in a server mode and waits for
-// its first stdout line (the readiness signal, which for the lab is the host map as JSON).
+// startSelf re-executes this binary inside the target namespace in a server mode.
 func startSelf(ctx context.Context, args ...string) (*server, string, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, "", err
-	}
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", targetNS, self}, args...)...)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, "", err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, "", err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, "", err
-	}
-	s := &server{cmd: cmd, stdin: stdin}
-	line := make(chan string, 1)
-	go func() {
-		r := bufio.NewReaderSize(stdout, 1<<20)
-		l, _ := r.ReadString('\n')
-		line <- l
-		io.Copy(io.Discard, r)
-	}()
-	select {
-	case l := <-line:
-		if l == "" {
-			s.stop()
-			return nil, "", fmt.Errorf("%s: exited before it was ready", strings.Join(args, " "))
-		}
-		return s, l, nil
-	case <-time.After(30 * time.Second):
-		s.stop()
-		return nil, "", fmt.Errorf("%s: not ready after 30 s", strings.Join(args, " "))
-	}
+	return benchns.StartSelf(ctx, targetNS, args...)
 }
 
 // startSamba runs one smbd on 127.0.0.1:sambaPort in the target namespace, all its state in dir.
@@ -271,7 +207,7 @@ func startSamba(ctx context.Context, dir string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd}
+	s := &server{Cmd: cmd}
 	addr := fmt.Sprintf("127.0.0.1:%d", sambaPort)
 	for i := 0; i < 100; i++ { // smbd takes a moment to bind
 		if out, _ := exec.Command("ip", "netns", "exec", targetNS, "ss", "-Htln", "sport = :"+strconv.Itoa(sambaPort)).Output(); strings.Contains(string(out), addr) {
@@ -279,7 +215,7 @@ func startSamba(ctx context.Context, dir string) (*server, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	s.stop()
+	s.Stop()
 	return nil, fmt.Errorf("smbd did not listen on %s (see %s/log.smbd)", addr, dir)
 }
 
@@ -306,43 +242,7 @@ func serveOpen(addr string) error {
 	return ln.Close()
 }
 
-// serveLab runs the emulated rack (non-hostile personalities only: hostile hosts measure time
-// outs, not tools) and prints its host map as one JSON line.
-func serveLab(first string, hosts int) error {
-	a, err := netip.ParseAddr(first)
-	if err != nil {
-		return err
-	}
-	var ps []smblab.Personality
-	for _, p := range smblab.DefaultPersonalities() {
-		if p.Hostile == smblab.HostileNone && !p.Nmap.Unreliable {
-			ps = append(ps, p)
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	lab, err := smblab.Start(ctx, smblab.Options{First: a, Port: labPort, Hosts: hosts, Personalities: ps})
-	if err != nil {
-		return err
-	}
-	defer lab.Close()
-	b, err := json.Marshal(lab.Hosts())
-	if err != nil {
-		return err
-	}
-	fmt.Println(string(b))
-	waitLifeline()
-	return nil
-}
+// serveLab runs the emulated rack on labPort.
+func serveLab(first string, hosts int) error { return benchns.ServeLab(first, labPort, hosts) }
 
-// waitLifeline returns when the parent closes our stdin (or dies) or on SIGTERM/SIGINT.
-func waitLifeline() {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	eof := make(chan struct{})
-	go func() { io.Copy(io.Discard, os.Stdin); close(eof) }()
-	select {
-	case <-sig:
-	case <-eof:
-	}
-}
+func waitLifeline() { benchns.WaitLifeline() }

@@ -117,12 +117,12 @@ func bench(ctx context.Context, md *strings.Builder, bin string, runs int, keep 
 	if err != nil {
 		return err
 	}
-	defer open.stop()
+	defer open.Stop()
 	lab, mapLine, err := startSelf(ctx, "-serve-lab", labFirst, "-lab-hosts", "256")
 	if err != nil {
 		return err
 	}
-	defer lab.stop()
+	defer lab.Stop()
 	truth, err := labTruth(mapLine)
 	if err != nil {
 		return err
@@ -131,7 +131,7 @@ func bench(ctx context.Context, md *strings.Builder, bin string, runs int, keep 
 	if err != nil {
 		return err
 	}
-	defer samba.stop()
+	defer samba.Stop()
 
 	if hold {
 		fmt.Fprintf(os.Stderr, "nmapbench: lab up; e.g. ip netns exec %s %s scan %s — Ctrl-C tears it down\n", scanNS, bin, labSlice)

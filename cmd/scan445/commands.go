@@ -102,7 +102,7 @@ func renderDocument(c *cli.Context, env *environment, doc *report.Document) erro
 	if base != nil {
 		report.ApplyBaseline(doc, base)
 	}
-	if err := writeReports(env, o, doc, failOn); err != nil {
+	if err := writeReports(env, o, doc, failOn, nil); err != nil {
 		return cli.Exit(err.Error(), exitIncomplete)
 	}
 	gate, err := report.ParseUncheckedGate(c.String("fail-on-unknown"))

@@ -141,9 +141,29 @@ func TestScanWritesJSONReport(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
+	// By default the report lists the hosts that answered and counts the rest.
 	doc := loadDoc(t, out)
-	if !doc.Complete || len(doc.Hosts) != 7 || doc.Summary.Scanned != 7 {
-		t.Fatalf("complete=%v hosts=%d summary=%+v", doc.Complete, len(doc.Hosts), doc.Summary)
+	if !doc.Complete || len(doc.Hosts) != 2 || doc.Summary.Scanned != 7 || doc.Unlisted == nil || doc.Unlisted.Statuses["closed"] != 5 {
+		t.Fatalf("complete=%v hosts=%d summary=%+v unlisted=%+v", doc.Complete, len(doc.Hosts), doc.Summary, doc.Unlisted)
+	}
+	if doc.Summary.Statuses["open"] != 2 || doc.Summary.Statuses["closed"] != 5 {
+		t.Fatalf("summary %+v", doc.Summary.Statuses)
+	}
+	if !strings.Contains(stdout, "7 of 7 targets") {
+		t.Fatalf("no human summary on stdout: %q", stdout)
+	}
+	// --report-all lists every address, from the spill file.
+	code, _, stderr = runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none",
+		"127.0.0.1-8", "--exclude", "127.0.0.7", "--json", out, "--report-all")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	doc = loadDoc(t, out)
+	if !doc.Complete || len(doc.Hosts) != 7 || doc.Summary.Scanned != 7 || doc.Unlisted != nil {
+		t.Fatalf("--report-all: complete=%v hosts=%d summary=%+v unlisted=%+v", doc.Complete, len(doc.Hosts), doc.Summary, doc.Unlisted)
+	}
+	if doc.Options["report_all"] != "true" || doc.Options["connect_slots"] == "" {
+		t.Fatalf("options do not show the report form and the derived slots: %v", doc.Options)
 	}
 	st := statuses(doc)
 	if st["127.0.0.2"] != scanner.StatusOpen || st["127.0.0.6"] != scanner.StatusOpen || st["127.0.0.3"] != scanner.StatusClosed {
@@ -177,7 +197,7 @@ func TestJSONDashStreamsNDJSONThenReport(t *testing.T) {
 		}
 	}
 	doc, err := report.Load(strings.NewReader(lines[4]))
-	if err != nil || len(doc.Hosts) != 4 {
+	if err != nil || len(doc.Hosts) != 1 || doc.Summary.Scanned != 4 {
 		t.Fatalf("last line is not the report: %v", err)
 	}
 }
@@ -223,7 +243,7 @@ func TestResumeSkipsFinishedHosts(t *testing.T) {
 
 	out := filepath.Join(dir, "r.json")
 	code, _, stderr := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none", "--no-shuffle",
-		"127.0.0.1-4", "--resume", journalPath, "--json", out)
+		"127.0.0.1-4", "--resume", journalPath, "--json", out, "--report-all")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -257,7 +277,7 @@ func TestShardsPartitionTheSpace(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "r.json")
 		t.Setenv("JOB_COMPLETION_INDEX", fmt.Sprint(i))
 		code, _, stderr := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none",
-			"--shard-count", "3", "127.0.0.1-20", "--json", out)
+			"--shard-count", "3", "127.0.0.1-20", "--json", out, "--report-all")
 		if code != exitOK {
 			t.Fatalf("shard %d: exit %d: %s", i, code, stderr)
 		}
@@ -290,7 +310,7 @@ func TestInterruptWritesPartialReport(t *testing.T) {
 	journalPath := filepath.Join(dir, "state")
 	// 4 attempts/s over 200 targets would take 50 s; we interrupt after ~1.5 s.
 	cmd := exec.Command(bin, "scan", "--port", fmt.Sprint(port), "--checks", "none", "--rate", "4",
-		"127.0.0.1-200", "--json", out, "--resume", journalPath)
+		"127.0.0.1-200", "--json", out, "--resume", journalPath, "--report-all")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -320,7 +340,7 @@ func TestInterruptWritesPartialReport(t *testing.T) {
 	first := len(doc.Hosts)
 	out2 := filepath.Join(dir, "r2.json")
 	code, _, errs := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none", "--rate", "0",
-		"127.0.0.1-200", "--json", out2, "--resume", journalPath)
+		"127.0.0.1-200", "--json", out2, "--resume", journalPath, "--report-all")
 	if code != exitOK {
 		t.Fatalf("resume: exit %d: %s", code, errs)
 	}
@@ -369,15 +389,23 @@ func FuzzReadJournal(f *testing.F) {
 	f.Add([]byte(`{"address":"127.0.0.1","interrupted":true}` + "\n" + `{"addr`))
 	f.Add([]byte("\n\n{}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		hosts, good, err := readJournal(bytes.NewReader(b))
+		var hosts []scanner.HostResult
+		good, err := readJournal(bytes.NewReader(b), func(h scanner.HostResult) { hosts = append(hosts, h) })
 		if err != nil {
 			return
 		}
 		if good < 0 || good > int64(len(b)) {
 			t.Fatalf("good offset %d outside %d bytes", good, len(b))
 		}
+		state := newResumeState()
 		for _, h := range hosts {
-			if h.Address == "" || h.Interrupted {
+			if h.Address == "" {
+				t.Fatalf("handed on a line without an address: %+v", h)
+			}
+			state.add(h)
+		}
+		for _, h := range state.listed {
+			if h.Interrupted {
 				t.Fatalf("kept a result that must be redone: %+v", h)
 			}
 		}
@@ -391,5 +419,108 @@ func TestChecksHelpNamesEveryCheck(t *testing.T) {
 		if !strings.Contains(stdout, c.ID) {
 			t.Errorf("scan --help does not name check %s", c.ID)
 		}
+	}
+}
+
+// TestResumeCountsDeadHostsWithoutListing: a journal's dead addresses are skipped and counted,
+// not listed, and the compact report's summary still covers both runs.
+func TestResumeCountsDeadHostsWithoutListing(t *testing.T) {
+	port := listeners(t, "127.0.0.2")
+	dir := t.TempDir()
+	journalPath := filepath.Join(dir, "state.ndjson")
+	var buf bytes.Buffer
+	for _, h := range []scanner.HostResult{
+		{Address: "127.0.0.1", Port: port, Status: scanner.StatusClosed},
+		{Address: "127.0.0.5", Port: port, Status: scanner.StatusFiltered},
+		{Address: "127.0.0.5", Port: port, Status: scanner.StatusFiltered}, // a duplicate line counts once
+	} {
+		b, _ := json.Marshal(h)
+		buf.Write(append(b, '\n'))
+	}
+	os.WriteFile(journalPath, buf.Bytes(), 0o644)
+	out := filepath.Join(dir, "r.json")
+	code, _, stderr := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none",
+		"127.0.0.1-6", "--resume", journalPath, "--json", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	doc := loadDoc(t, out)
+	if len(doc.Hosts) != 1 || doc.Hosts[0].Address != "127.0.0.2" {
+		t.Fatalf("listed %v, want only the open 127.0.0.2", statuses(doc))
+	}
+	if s := doc.Summary; s.Scanned != 6 || s.Statuses["closed"] != 4 || s.Statuses["filtered"] != 1 || s.Statuses["open"] != 1 {
+		t.Fatalf("summary %+v", s)
+	}
+	if doc.Stats.Skipped != 2 || doc.Stats.Dispatched != 4 {
+		t.Fatalf("stats %+v: journal hosts rescanned", doc.Stats)
+	}
+}
+
+// TestFileLimitLowersRateAndSaysSoOnce runs the binary under a low RLIMIT_NOFILE: the connect
+// stage cannot hold rate × timeout sockets, so the rate is lowered, one warning says so, and
+// the report's options show both rates.
+func TestFileLimitLowersRateAndSaysSoOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "scan445")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	port := listeners(t, "127.0.0.1")
+	out := filepath.Join(t.TempDir(), "r.json")
+	// 600 descriptors - 64 reserved - 3 × 64 for probes = 344 slots; at 3 s that is 114/s.
+	cmd := exec.Command("sh", "-c", `ulimit -n 600 && exec "$@"`, "sh", bin, "scan", "--port", fmt.Sprint(port),
+		"127.0.0.1-3", "--json", out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if n := strings.Count(stderr.String(), "RLIMIT_NOFILE"); n != 1 {
+		t.Fatalf("the lowered rate is said %d times, want once:\n%s", n, stderr.String())
+	}
+	doc := loadDoc(t, out)
+	if o := doc.Options; o["rate"] != "114" || o["configured_rate"] != "1000" || o["connect_slots"] != "344" || o["file_limit"] != "600" {
+		t.Fatalf("options %v", o)
+	}
+	if len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0], "RLIMIT_NOFILE") {
+		t.Fatalf("warnings %q", doc.Warnings)
+	}
+}
+
+// TestMergeCompactShards: shards in the default compact form merge into one report whose
+// counts cover the whole space, and `report` re-renders it (HTML included) from the counts.
+func TestMergeCompactShards(t *testing.T) {
+	port := listeners(t, "127.0.0.1")
+	dir := t.TempDir()
+	var shards []string
+	for i := 0; i < 2; i++ {
+		out := filepath.Join(dir, fmt.Sprintf("s%d.json", i))
+		code, _, stderr := runCLI(t, "", "scan", "--port", fmt.Sprint(port), "--checks", "none",
+			"--shard", fmt.Sprintf("%d/2", i), "127.0.0.1-20", "--json", out)
+		if code != exitOK {
+			t.Fatalf("shard %d: exit %d: %s", i, code, stderr)
+		}
+		shards = append(shards, out)
+	}
+	all := filepath.Join(dir, "all.json")
+	if code, _, stderr := runCLI(t, "", append([]string{"merge", "-o", all}, shards...)...); code != exitOK {
+		t.Fatalf("merge: exit %d: %s", code, stderr)
+	}
+	doc := loadDoc(t, all)
+	if len(doc.Hosts) != 1 || doc.Summary.Scanned != 20 || doc.Summary.Targets != 20 || doc.Unlisted.Statuses["closed"] != 19 {
+		t.Fatalf("merged: %d hosts listed, summary %+v, unlisted %+v", len(doc.Hosts), doc.Summary, doc.Unlisted)
+	}
+	html := filepath.Join(dir, "r.html")
+	if code, _, stderr := runCLI(t, "", "report", all, "--html", html); code != exitOK {
+		t.Fatalf("report: exit %d: %s", code, stderr)
+	}
+	// The open host's shard counted its /24's unlisted addresses; a shard with no answering
+	// host in a /24 keeps no per-/24 count (that is what keeps a report proportional to the
+	// hosts that answered), so the chart's "swept" covers the first shard's half.
+	b, err := os.ReadFile(html)
+	if err != nil || !strings.Contains(string(b), "1 of 10 swept hosts have 445 open") {
+		t.Fatalf("the network chart does not count the shard's unlisted addresses as swept (%v)", err)
 	}
 }

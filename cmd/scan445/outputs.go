@@ -110,7 +110,10 @@ func (o outputs) anyToStdout() bool {
 
 // writeReports renders every requested format from the one finished document. Each file is
 // written atomically, and one failing format does not stop the others.
-func writeReports(env *environment, o outputs, doc *report.Document, failOn report.FailOn) error {
+//
+// all, when set (--report-all), yields the results doc.Unlisted counts; the JSON file then lists
+// every result, streamed from it.
+func writeReports(env *environment, o outputs, doc *report.Document, failOn report.FailOn, all func(func(scanner.HostResult) error) error) error {
 	// Without --fail-on, JUnit still fails the hosts at risk (report.JUnitDefaultLevel).
 	junitLevel := failOn
 	if !o.failOnSet {
@@ -139,7 +142,12 @@ func writeReports(env *environment, o outputs, doc *report.Document, failOn repo
 			return err
 		}
 	} else {
-		jobs = append(jobs, job{o.json, func(w io.Writer) error { return report.WriteJSON(w, doc) }})
+		jobs = append(jobs, job{o.json, func(w io.Writer) error {
+			if all != nil {
+				return report.WriteJSONAll(w, doc, all)
+			}
+			return report.WriteJSON(w, doc)
+		}})
 	}
 	var errs []error
 	for _, j := range jobs {

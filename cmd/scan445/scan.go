@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +13,6 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -33,6 +33,7 @@ type scanSettings struct {
 	failUnknown []string // checks whose unknown/error on an open host fails the run
 	outputs     outputs
 	resumePath  string
+	reportAll   bool
 	quiet       bool
 	listOnly    bool
 	verbosity   int
@@ -79,9 +80,9 @@ func scanFlags(verbosity *int) []cli.Flag {
 		// Sweep engine.
 		num("port", "TCP port to scan", 445),
 		num("rate", "new connection attempts per second, retries included (0 = unlimited)", 1000),
-		num("concurrency", "hosts in flight at once", 64),
+		num("concurrency", "hosts probed at once (SMB sessions); the connect stage sizes itself from --rate, --timeout and --retries", 64),
 		dur("timeout", "timeout of each connect and each read", 3*time.Second),
-		num("retries", "extra connect attempts after a timeout", 1),
+		num("retries", "extra connect attempts after a timeout (the kernel already resends an unanswered SYN once within a 3 s connect)", 0),
 		dur("host-timeout", "whole budget of one host", 30*time.Second),
 		// Checks.
 		strs("checks", smbprobe.ChecksUsage()+"; or none (connect results only)"),
@@ -97,6 +98,7 @@ func scanFlags(verbosity *int) []cli.Flag {
 		str("webhook", "POST each new finding as JSON to `URL` while scanning", ""),
 		str("baseline", "mark findings new/unchanged/fixed against an earlier JSON report `FILE`", ""),
 		str("resume", "results journal `FILE`: hosts already in it are not scanned again; new results are appended", ""),
+		flag("report-all", "list every address in the JSON report, also those that did not answer (closed, filtered, unreachable), instead of counting them"),
 		str("fail-on", "exit 1 when a finding is at or above: infected, vulnerable, exposed, any, none", "none"),
 		str("fail-on-unknown", "exit 1 when an open host's `CHECKS` (comma-separated ids, or default = ms08-067,conficker) ended unknown or error", ""),
 		flag("quiet", "no progress, warnings only", "q"),
@@ -212,6 +214,7 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 		return nil, usageError{err}
 	}
 	s.resumePath = c.String("resume")
+	s.reportAll = c.Bool("report-all")
 	if s.ops, err = readOpsSettings(c); err != nil {
 		return nil, usageError{err}
 	}
@@ -294,19 +297,30 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		return exitUsage, usageError{err}
 	}
 
-	var previous []scanner.HostResult
+	// Results that answered are kept for the reports; the others are only counted (and, for
+	// --report-all, read back from the journal or a spill file when the JSON is written).
+	state := newResumeState()
 	var journal *journal
 	if s.resumePath != "" {
-		journal, previous, err = openJournal(s.resumePath)
+		journal, state, err = openJournal(s.resumePath)
 		if err != nil {
 			return exitUsage, usageError{err}
 		}
 		defer journal.Close()
-		log.Info("resuming", "journal", s.resumePath, "done", len(previous))
+		log.Info("resuming", "journal", s.resumePath, "done", state.done.len())
 	}
-	done := make(map[string]bool, len(previous))
-	for _, h := range previous {
-		done[h.Address] = true
+	var spilled *spill
+	if s.reportAll && journal == nil && s.outputs.json != "" && !s.outputs.jsonToStdout() {
+		if spilled, err = newSpill(); err != nil {
+			return exitUsage, usageError{err}
+		}
+		defer spilled.Remove()
+	}
+
+	plan := s.plan(prober, log)
+	if plan.Limited != "" {
+		fmt.Fprintf(env.stderr, "WARNING: %s\n", plan.Limited)
+		warnings = append(warnings, plan.Limited)
 	}
 
 	doc := &report.Document{
@@ -315,7 +329,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		Version:   version,
 		Started:   time.Now().UTC(),
 		Arguments: redactArgs(env.args),
-		Options:   s.effectiveOptions(targets),
+		Options:   s.effectiveOptions(targets, plan),
 		Warnings:  warnings,
 	}
 
@@ -329,21 +343,27 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	if err != nil {
 		return exitUsage, usageError{err}
 	}
-	hosts := append([]scanner.HostResult(nil), previous...)
-	var mu sync.Mutex
+	hosts, tally, done := state.listed, state.tally, state.done
+	var spillErr error
 	var prog *progress
-	if prog = newProgress(env.stderr, s, targets.Len(), uint64(len(previous))); prog != nil {
+	if prog = newProgress(env.stderr, s, targets.Len(), uint64(done.len())); prog != nil {
 		defer prog.stop()
 	}
-	cfg := s.engine
+	cfg := plan.Apply(s.engine)
 	cfg.Prober = prober
 	cfg.Logger = log
 	cfg.Allow = func(a netip.Addr) bool { return targets.Contains(a) && !targets.Excluded(a) }
-	cfg.Skip = func(a netip.Addr) bool { return done[a.String()] }
+	cfg.Skip = done.has // read by the dispatcher only, before the sweep writes nothing to it
 	cfg.OnResult = func(r scanner.HostResult) {
-		mu.Lock()
-		hosts = append(hosts, r)
-		mu.Unlock()
+		// Calls are serialised by the engine.
+		if report.Listed(r) {
+			hosts = append(hosts, r)
+		} else {
+			tally.Add(r)
+			if spilled != nil && spillErr == nil {
+				spillErr = spilled.Append(r)
+			}
+		}
 		hooks.result(r)
 		if prog != nil {
 			prog.add(r)
@@ -356,6 +376,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 
 	doc.Finished = time.Now().UTC()
 	doc.Hosts = hosts
+	doc.Unlisted = tally.Unlisted(hosts)
 	doc.Complete = !stats.Interrupted
 	if stats.Interrupted {
 		doc.Interrupted = "interrupted by signal: every result gathered so far is in this report"
@@ -370,11 +391,23 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	if base != nil {
 		report.ApplyBaseline(doc, base)
 	}
-	writeErr := writeReports(env, s.outputs, doc, s.failOn)
+	var all func(func(scanner.HostResult) error) error // --report-all: where the unlisted results are
+	switch {
+	case !s.reportAll:
+	case journal != nil:
+		all = unlistedFrom(journal.path)
+	case spilled != nil:
+		if spillErr == nil {
+			spillErr = spilled.Flush()
+		}
+		all = unlistedFrom(spilled.f.Name())
+	}
+	writeErr := errors.Join(spillErr, writeReports(env, s.outputs, doc, s.failOn, all))
 	if !s.quiet && !s.outputs.anyToStdout() { // a report on stdout stays parseable
 		printSummary(env.stdout, doc)
 	}
-	log.Info("scan finished", "dispatched", stats.Dispatched, "attempts", stats.Attempts, "skipped", stats.Skipped, "interrupted", stats.Interrupted)
+	log.Info("scan finished", "dispatched", stats.Dispatched, "attempts", stats.Attempts, "skipped", stats.Skipped,
+		"listed", len(doc.Hosts), "unlisted", doc.Unlisted.Total(), "interrupted", stats.Interrupted)
 	switch {
 	case writeErr != nil:
 		return exitIncomplete, cli.Exit(fmt.Sprintf("writing reports: %v", writeErr), exitIncomplete)
@@ -399,11 +432,24 @@ func runStats(st scanner.Stats, rate int) *report.RunStats {
 	return rs
 }
 
-func (s *scanSettings) effectiveOptions(t *scanner.TargetSet) map[string]string {
+// plan sizes the sweep's two stages for the descriptors this process may hold (the soft
+// RLIMIT_NOFILE is raised to the hard limit first) and logs the derived values at -v.
+func (s *scanSettings) plan(prober scanner.Prober, log *slog.Logger) scanner.Plan {
+	limit, err := scanner.RaiseFileLimit()
+	if err != nil {
+		log.Warn("cannot read RLIMIT_NOFILE; sizing the connect stage without it", "err", err)
+	}
+	cfg := s.engine
+	cfg.Prober = prober
+	p := scanner.NewPlan(cfg, limit)
+	log.Info("sweep plan", "rate", p.Rate, "configured_rate", s.engine.Rate, "connect_slots", p.ConnectSlots,
+		"probe_slots", p.ProbeSlots, "file_limit", p.FileLimit, "timeout", s.engine.Timeout, "retries", s.engine.Retries)
+	return p
+}
+
+func (s *scanSettings) effectiveOptions(t *scanner.TargetSet, plan scanner.Plan) map[string]string {
 	o := map[string]string{
 		"port":         strconv.Itoa(s.engine.Port),
-		"rate":         strconv.Itoa(s.engine.Rate),
-		"concurrency":  strconv.Itoa(s.engine.Concurrency),
 		"timeout":      s.engine.Timeout.String(),
 		"retries":      strconv.Itoa(s.engine.Retries),
 		"host_timeout": s.engine.HostTimeout.String(),
@@ -411,6 +457,13 @@ func (s *scanSettings) effectiveOptions(t *scanner.TargetSet) map[string]string 
 		"seed":         strconv.FormatUint(t.Seed(), 10),
 		"targets":      strings.Join(s.specs, " "),
 		"fail_on":      string(s.failOn),
+	}
+	plan.Describe(o)
+	if plan.Rate != s.engine.Rate {
+		o["configured_rate"] = strconv.Itoa(s.engine.Rate)
+	}
+	if s.reportAll {
+		o["report_all"] = "true"
 	}
 	if len(s.failUnknown) > 0 {
 		o["fail_on_unknown"] = strings.Join(s.failUnknown, ",")
@@ -468,7 +521,8 @@ func readReportFile(path string) (*report.Document, error) {
 		return nil, reportFileProblem(path, err)
 	}
 	defer f.Close()
-	doc, err := report.Load(f)
+	// Compact: a --report-all report of a /8 loads in memory for its answering hosts only.
+	doc, err := report.LoadCompact(f)
 	if err != nil {
 		return nil, reportFileProblem(path, err)
 	}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// spaceSize is the number of addresses nmap scans: the /16 less the veth /30.
+const spaceSize = 65536 - 4
+
+// nmapScripts is the SMB script set nmapbench compares the safe checks with.
+const nmapScripts = "smb-os-discovery,smb-protocols,smb-security-mode,smb-vuln-ms17-010"
+
+type toolRun struct {
+	label string
+	argv  func(out string) []string
+	nmap  bool
+}
+
+// sweep times the /16 with scan445's defaults (discovery: --checks none; checks: the default
+// safe checks) against nmap -sS -T4 and -sT -T4 (with the SMB scripts for checks), and holds the
+// open sets against the lab's 256 hosts.
+func (b *bencher) sweep(md *strings.Builder, runs, nmapRuns int, nmapCap time.Duration, checks bool) error {
+	want := expectedOpen()
+	scan := []string{b.bin, "scan", space, "--exclude", veth, "-q"}
+	nmapArgs := []string{"-Pn", "-n", "-p445", "-T4", "--exclude", veth, "--stats-every", "15s"}
+	title := "Discovery of the /16 (`--checks none`)"
+	if !checks {
+		scan = append(scan, "--checks", "none")
+	} else {
+		title = "The /16 with scan445's default safe checks on every open host, vs nmap with `--script " + nmapScripts + "`"
+		nmapArgs = append(nmapArgs, "--script", nmapScripts)
+	}
+	tools := []toolRun{
+		{label: "scan445 defaults", argv: func(out string) []string { return slices.Concat(scan, []string{"--json", out}) }},
+		{label: "nmap -sS -T4", nmap: true, argv: func(out string) []string {
+			return slices.Concat([]string{"nmap", "-sS"}, nmapArgs, []string{"-oG", out, space})
+		}},
+		{label: "nmap -sT -T4", nmap: true, argv: func(out string) []string {
+			return slices.Concat([]string{"nmap", "-sT"}, nmapArgs, []string{"-oG", out, space})
+		}},
+	}
+	type result struct {
+		walls  []float64
+		agree  string
+		detail string
+		capped []string // runs stopped at the cap: what nmap had done, and its own projection
+	}
+	results := make([]result, len(tools))
+	for i, t := range tools {
+		n := runs
+		if t.nmap {
+			n = nmapRuns
+		}
+		for r := 0; r < n; r++ {
+			out := b.file(strings.ReplaceAll(t.label, " ", "_") + map[bool]string{true: ".gnmap", false: ".json"}[t.nmap])
+			// scan445 exits 1 only with --fail-on; nmap 0.
+			limit := 30 * time.Minute
+			if t.nmap {
+				limit = nmapCap
+			}
+			tr, err := b.inScan(limit, []int{1}, t.argv(out)...)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "sparsebench: %s run %d: %.1f s (capped %v)\n", t.label, r+1, tr.wall.Seconds(), tr.capped)
+			results[i].walls = append(results[i].walls, tr.wall.Seconds())
+			if tr.capped {
+				done := nmapDone(tr.stdout, spaceSize)
+				proj := "no progress line"
+				if done > 0 {
+					proj = fmt.Sprintf("%.1f%% of the /16's port scan done, projected %.0f s", done*100, tr.wall.Seconds()/done)
+				}
+				results[i].capped = append(results[i].capped, proj)
+				results[i].agree = "not finished (see below)"
+				continue
+			}
+			var open map[string]bool
+			if t.nmap {
+				if open, err = readNmapOpen(out); err != nil {
+					return err
+				}
+			} else {
+				rep, err := readScan(out)
+				if err != nil {
+					return err
+				}
+				open = rep.open
+				results[i].detail = fmt.Sprintf("closed %d, filtered %d; connect slots %s; achieved %.0f/s; %d findings",
+					rep.statuses["closed"], rep.statuses["filtered"], rep.options["connect_slots"], rep.achieved, rep.findings)
+			}
+			if d := sameSet(want, open); d != "" {
+				results[i].agree = d
+			} else if results[i].agree == "" {
+				results[i].agree = "all 256, no extra"
+			}
+		}
+	}
+	base := median(results[0].walls)
+	fmt.Fprintf(md, "### %s\n\n| tool | wall time | nmap ÷ scan445 | open hosts vs the lab's 256 |\n|---|---|---|---|\n", title)
+	for i, t := range tools {
+		w := median(results[i].walls)
+		ratio := "1 (baseline)"
+		wall := fmt.Sprintf("%.1f s (runs: %s)", w, list(results[i].walls))
+		if i > 0 {
+			ratio = fmt.Sprintf("**%.1f×**", w/base)
+		}
+		if len(results[i].capped) > 0 {
+			wall = fmt.Sprintf("> %.0f s (stopped at the cap)", w)
+			ratio = fmt.Sprintf("**> %.1f×**", w/base)
+		}
+		fmt.Fprintf(md, "| %s | %s | %s | %s |\n", t.label, wall, ratio, results[i].agree)
+	}
+	fmt.Fprintf(md, "\nscan445 (last run): %s.\n", results[0].detail)
+	for i, t := range tools {
+		for _, c := range results[i].capped {
+			fmt.Fprintf(md, "%s was stopped after %.0f s: %s (nmap's own `--stats-every` figure; "+
+				"with nearly every SYN dropped, its congestion control keeps slowing down).\n", t.label, nmapCap.Seconds(), c)
+		}
+	}
+	md.WriteString("\n")
+	return nil
+}
+
+// slash8 sweeps 10.0.0.0/8 unpaced: outside the live /16 every address is unreachable (no
+// route), inside it the /16 answers as above. Peak RSS and report size are the point.
+func (b *bencher) slash8(md *strings.Builder) error {
+	out := b.file("slash8.json")
+	argv := []string{b.bin, "scan", "10.0.0.0/8", "--exclude", veth, "--checks", "none", "--rate", "0", "-q", "--json", out}
+	tr, err := b.inScan(0, []int{1}, argv...)
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		return err
+	}
+	rep, err := readScan(out)
+	if err != nil {
+		return err
+	}
+	targets := 0
+	for _, n := range rep.statuses {
+		targets += n
+	}
+	fmt.Fprintf(os.Stderr, "sparsebench: /8: %.1f s, VmHWM %d KiB\n", tr.wall.Seconds(), tr.vmHWMKiB)
+	fmt.Fprintf(md, "### A whole /8: `scan 10.0.0.0/8 --checks none --rate 0` (one run)\n\n")
+	fmt.Fprintf(md, "| what | figure | goal |\n|---|---|---|\n")
+	fmt.Fprintf(md, "| addresses scanned | %d (unreachable %d, filtered %d, closed %d, open %d) | — |\n",
+		targets, rep.statuses["unreachable"], rep.statuses["filtered"], rep.statuses["closed"], rep.statuses["open"])
+	fmt.Fprintf(md, "| wall time | %.0f s (%.0f addresses/s; connect slots %s) | — |\n",
+		tr.wall.Seconds(), float64(targets)/tr.wall.Seconds(), rep.options["connect_slots"])
+	fmt.Fprintf(md, "| peak RSS of the scan445 process (VmHWM, /proc) | **%.1f MiB** (rusage maxrss %.1f MiB) | < 256 MiB |\n",
+		float64(tr.vmHWMKiB)/1024, float64(tr.maxRSSKiB)/1024)
+	fmt.Fprintf(md, "| JSON report | **%.1f KiB**, %d hosts listed (the open ones: %s) | proportional to responsive hosts |\n\n",
+		float64(st.Size())/1024, len(rep.open), orNone(sameSet(expectedOpen(), rep.open), "the lab's 256"))
+	return nil
+}
+
+func orNone(diff, same string) string {
+	if diff == "" {
+		return same
+	}
+	return diff
+}
+
+func list(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprintf("%.1f", x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// table re-measures the other scan445 rows of issue #11's table on the same /16: the old
+// defaults' one retry, and the engine unleashed.
+func (b *bencher) table(md *strings.Builder, runs int) error {
+	rows := []struct{ label, flags string }{
+		{"defaults", ""},
+		{"`--retries 1` (the retry the defaults had)", "--retries 1"},
+		{"`--rate 10000 --timeout 1s --retries 0`", "--rate 10000 --timeout 1s --retries 0"},
+	}
+	fmt.Fprintf(md, "### scan445 alone on the /16, `--checks none` (median of %d)\n\n| flags | wall time | achieved rate | connect slots | open hosts |\n|---|---|---|---|---|\n", runs)
+	for _, r := range rows {
+		var walls []float64
+		var rep *scanReport
+		for i := 0; i < runs; i++ {
+			out := b.file("table.json")
+			argv := slices.Concat([]string{b.bin, "scan", space, "--exclude", veth, "-q", "--checks", "none", "--json", out}, strings.Fields(r.flags))
+			tr, err := b.inScan(0, []int{1}, argv...)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "sparsebench: table %s run %d: %.1f s\n", r.flags, i+1, tr.wall.Seconds())
+			walls = append(walls, tr.wall.Seconds())
+			if rep, err = readScan(out); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(md, "| %s | %.1f s | %.0f/s | %s | %s |\n", r.label, median(walls), rep.achieved, rep.options["connect_slots"],
+			orNone(sameSet(expectedOpen(), rep.open), "all 256, no extra"))
+	}
+	md.WriteString("\n")
+	return nil
+}

@@ -43,6 +43,11 @@ func (r *run) credentialed(ctx context.Context) {
 		return
 	}
 	r.res.Connections++
+	if conn, err = r.open(ctx, conn); err != nil {
+		r.f.cred = &credcheck.Outcome{Protocol: proto, Verdict: netapi.Unknown, Reason: credcheck.ReasonConnection, Detail: err.Error()}
+		r.f.credIdx = x.fail(err)
+		return
+	}
 	budget := 4 * r.opts.ReadTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		budget = min(budget, time.Until(dl))

@@ -24,6 +24,11 @@ func (r *run) smb(ctx context.Context, conn net.Conn) {
 		r.stop("connect", errors.New("no connection"))
 		return
 	}
+	conn, err := r.open(ctx, conn)
+	if err != nil {
+		r.stop("transport", err)
+		return
+	}
 	l := r.newLink(ctx, conn)
 	c := newSMB1(r, l)
 	all := []string{smb1.DialectNTLM012, smb1.DialectSMB2002, smb1.DialectSMB2Wild}

@@ -35,6 +35,9 @@ type Options struct {
 	Now func() time.Time
 	// Credentials enable the credentialed MS08-067 check (netapi32.dll version over ADMIN$).
 	Credentials *credcheck.Credentials
+	// Transport carries SMB to the host (nil: TransportFor the probed port, so 139 speaks
+	// the NetBIOS session service and every other port direct TCP).
+	Transport Transport
 }
 
 // DialFunc opens another connection ("tcp" or "udp", any port) to the host being probed, through
@@ -80,7 +83,10 @@ func (p *Prober) Options() Options { return p.opts }
 // never returns nil: host-level failures are findings with verdict error or unknown.
 func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, redial DialFunc) (res *Result) {
 	res = &Result{Findings: []Finding{}, Exchanges: []Exchange{}}
-	r := &run{opts: p.opts, sel: p.sel, addr: addr, res: res, redial: redial}
+	r := &run{opts: p.opts, sel: p.sel, addr: addr, res: res, redial: redial, tr: p.opts.Transport}
+	if r.tr == nil {
+		r.tr = TransportFor(addr.Port())
+	}
 	r.f.init()
 	var wg sync.WaitGroup
 	defer func() {
@@ -150,6 +156,7 @@ type run struct {
 	addr   netip.AddrPort
 	res    *Result
 	redial DialFunc
+	tr     Transport
 	links  []*link
 	f      facts
 	judged bool
@@ -181,6 +188,9 @@ func (r *run) dial(ctx context.Context) (*link, error) {
 		return nil, err
 	}
 	r.res.Connections++
+	if c, err = r.open(ctx, c); err != nil {
+		return nil, err
+	}
 	return r.newLink(ctx, c), nil
 }
 

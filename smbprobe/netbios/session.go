@@ -127,3 +127,37 @@ func CodeText(code byte) string {
 	}
 	return fmt.Sprintf("error 0x%02x", code)
 }
+
+// DecodeName reverses EncodeName on the front of b: it returns the name with its padding
+// trimmed, its suffix, and the bytes after it. Scopes (labels after the first) are refused:
+// SMB never uses them.
+func DecodeName(b []byte) (name string, suffix byte, rest []byte, err error) {
+	if len(b) < 34 || b[0] != 32 || b[33] != 0 {
+		return "", 0, nil, fmt.Errorf("%w: not a 32-byte label without scope", ErrBadName)
+	}
+	var raw [16]byte
+	for i := range raw {
+		hi, lo := b[1+2*i]-'A', b[2+2*i]-'A'
+		if hi > 15 || lo > 15 {
+			return "", 0, nil, fmt.Errorf("%w: byte outside 'A'..'P'", ErrBadName)
+		}
+		raw[i] = hi<<4 | lo
+	}
+	return strings.TrimRight(string(raw[:15]), " "), raw[15], b[34:], nil
+}
+
+// ParseSessionRequest decodes the payload of a SESSION REQUEST (the lab's side of port 139).
+func ParseSessionRequest(payload []byte) (called, calling string, err error) {
+	called, _, rest, err := DecodeName(payload)
+	if err != nil {
+		return "", "", fmt.Errorf("called name: %w", err)
+	}
+	calling, _, rest, err = DecodeName(rest)
+	if err != nil {
+		return "", "", fmt.Errorf("calling name: %w", err)
+	}
+	if len(rest) != 0 {
+		return "", "", fmt.Errorf("%w: %d bytes after the calling name", ErrBadName, len(rest))
+	}
+	return called, calling, nil
+}

@@ -104,3 +104,47 @@ func FuzzParseSessionResponse(f *testing.F) {
 		_ = CodeText(r.Code)
 	})
 }
+
+func TestParseSessionRequestRoundTrip(t *testing.T) {
+	for _, tc := range []struct{ called, calling string }{
+		{SMBServerName, "SCAN445"}, {"XPSP2", "X"}, {"FIFTEEN_CHARS_X", "a b"},
+	} {
+		pkt, err := SessionRequest(tc.called, tc.calling)
+		if err != nil {
+			t.Fatal(err)
+		}
+		called, calling, err := ParseSessionRequest(pkt[HeaderLen:])
+		if err != nil || called != strings.ToUpper(tc.called) || calling != strings.ToUpper(tc.calling) {
+			t.Errorf("%+v: got %q %q %v", tc, called, calling, err)
+		}
+	}
+	good, _ := SessionRequest(SMBServerName, "SCAN445")
+	for name, b := range map[string][]byte{
+		"short":    good[HeaderLen : HeaderLen+33],
+		"trailing": append(append([]byte{}, good[HeaderLen:]...), 0),
+		"scope":    append([]byte{32}, bytes.Repeat([]byte("CA"), 16)...),
+		"bad char": append(append([]byte{32}, bytes.Repeat([]byte("ZZ"), 16)...), 0),
+	} {
+		if _, _, err := ParseSessionRequest(b); !errors.Is(err, ErrBadName) {
+			t.Errorf("%s: err = %v, want ErrBadName", name, err)
+		}
+	}
+}
+
+func FuzzParseSessionRequest(f *testing.F) {
+	good, _ := SessionRequest(SMBServerName, "SCAN445")
+	f.Add(good[HeaderLen:])
+	f.Add([]byte{32})
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		called, calling, err := ParseSessionRequest(payload)
+		if err != nil {
+			if !errors.Is(err, ErrBadName) {
+				t.Fatalf("unexpected error class: %v", err)
+			}
+			return
+		}
+		if len(called) > 15 || len(calling) > 15 {
+			t.Fatalf("names too long: %q %q", called, calling)
+		}
+	})
+}

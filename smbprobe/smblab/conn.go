@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/scan445/scan445/smbprobe/netbios"
@@ -138,6 +139,9 @@ func (h *host) serve(c net.Conn) {
 	}
 	s := newSession(&h.p, h.addr, h.lab.opts.Now)
 	idle := h.lab.opts.IdleTimeout
+	if h.nbss && !h.sessionService(c, idle) {
+		return
+	}
 	for {
 		c.SetReadDeadline(time.Now().Add(idle))
 		typ, payload, err := netbios.ReadFrame(c, maxFrame)
@@ -178,4 +182,28 @@ func (h *host) serve(c net.Conn) {
 			return
 		}
 	}
+}
+
+// sessionService answers the SESSION REQUEST a port 139 connection must open with: positive
+// for *SMBSERVER or the host's computer name, negative "called name not present" (and close,
+// RFC 1002 4.3.4) for any other name, and the connection closed on anything that is not a
+// session request, as Windows does.
+func (h *host) sessionService(c net.Conn, idle time.Duration) bool {
+	c.SetReadDeadline(time.Now().Add(idle))
+	typ, payload, err := netbios.ReadFrame(c, maxFrame)
+	if err != nil || typ != netbios.TypeSessionRequest {
+		return false
+	}
+	called, _, err := netbios.ParseSessionRequest(payload)
+	c.SetWriteDeadline(time.Now().Add(idle))
+	if err != nil {
+		c.Write([]byte{netbios.TypeNegativeResponse, 0, 0, 1, netbios.UnspecifiedError})
+		return false
+	}
+	if called != netbios.SMBServerName && !strings.EqualFold(called, h.p.Computer) {
+		c.Write([]byte{netbios.TypeNegativeResponse, 0, 0, 1, netbios.CalledNameNotPresent})
+		return false
+	}
+	_, err = c.Write([]byte{netbios.TypePositiveResponse, 0, 0, 0})
+	return err == nil
 }

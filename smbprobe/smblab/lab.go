@@ -51,12 +51,20 @@ type Options struct {
 	// (SMB messages without NetBIOS headers), for transcripts. It is called from many
 	// goroutines at once.
 	Trace func(host netip.Addr, request []byte, replies [][]byte)
+	// NetBIOSPort, when not 0, makes every host also serve SMB over the NetBIOS session
+	// service on that port (139 in a real rack): the first packet must be a SESSION REQUEST
+	// for *SMBSERVER or the host's computer name, anything else is refused as Windows does.
+	NetBIOSPort int
+	// NetBIOSOnly names personalities whose hosts have Port closed (a host firewall letting
+	// only 139 through, common on XP SP2 and 2003 with file sharing on); they need NetBIOSPort.
+	NetBIOSOnly map[string]bool
 }
 
 // Host is one emulated host as a client sees it.
 type Host struct {
 	Addr        netip.Addr         `json:"addr"`
-	Port        int                `json:"port"`
+	Port        int                `json:"port"` // 0: closed (Options.NetBIOSOnly)
+	NetBIOSPort int                `json:"netbios_port,omitempty"`
 	Personality string             `json:"personality"`
 	Description string             `json:"description"`
 	Hostile     bool               `json:"hostile,omitempty"`
@@ -127,6 +135,12 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	if opts.Port < 0 || opts.Port > 65535 {
 		return nil, fmt.Errorf("smblab: port %d out of range", opts.Port)
 	}
+	if opts.NetBIOSPort < 0 || opts.NetBIOSPort > 65535 {
+		return nil, fmt.Errorf("smblab: NetBIOS port %d out of range", opts.NetBIOSPort)
+	}
+	if len(opts.NetBIOSOnly) > 0 && opts.NetBIOSPort == 0 {
+		return nil, errors.New("smblab: NetBIOSOnly hosts need a NetBIOSPort")
+	}
 	addrs, err := HostAddrs(opts.First, opts.Hosts)
 	if err != nil {
 		return nil, err
@@ -136,9 +150,22 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	for i, a := range addrs {
 		p := opts.Personalities[i%len(opts.Personalities)]
 		h := &host{lab: l, addr: a, p: p, conns: map[net.Conn]struct{}{}}
-		if err := h.listen(opts.Port); err != nil {
-			l.Close()
-			return nil, err
+		// Appended first so Close reaches a half-started host.
+		l.hosts = append(l.hosts, h)
+		if !opts.NetBIOSOnly[p.Name] {
+			if err := h.listen(opts.Port); err != nil {
+				l.Close()
+				return nil, err
+			}
+		}
+		if opts.NetBIOSPort != 0 {
+			// A second listener at the same address; a crash through it takes down only
+			// that listener (the lab's crash model is per listener).
+			h.nb = &host{lab: l, addr: a, p: p, conns: map[net.Conn]struct{}{}, nbss: true}
+			if err := h.nb.listen(opts.NetBIOSPort); err != nil {
+				l.Close()
+				return nil, err
+			}
 		}
 		if p.P2P {
 			cfg := p2p.ResponderConfig{Addr: a}
@@ -151,7 +178,6 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 			h.p2p = r
 			h.p2pTCP, h.p2pUDP = cfg.TCPPorts, cfg.UDPPorts
 		}
-		l.hosts = append(l.hosts, h)
 	}
 	// Close everything when the caller's context ends, even if Close is never called.
 	l.wg.Add(1)
@@ -194,6 +220,9 @@ func (l *Lab) Hosts() []Host {
 			CredTruth: h.p.CredTruth,
 		})
 		hh := &out[len(out)-1]
+		if h.nb != nil {
+			hh.NetBIOSPort = h.nb.port
+		}
 		if h.p.Account != nil {
 			a := *h.p.Account
 			hh.Account = &a
@@ -266,6 +295,10 @@ type host struct {
 	p2p    *p2p.Responder
 	p2pTCP []uint16
 	p2pUDP []uint16
+	// nb is the same host's NetBIOS session service listener (Options.NetBIOSPort); nbss
+	// marks that listener.
+	nb   *host
+	nbss bool
 
 	mu    sync.Mutex
 	ln    net.Listener
@@ -338,6 +371,9 @@ func (h *host) forget(c net.Conn) {
 
 // shutdown closes the listener and every connection (lab closing).
 func (h *host) shutdown() {
+	if h.nb != nil {
+		h.nb.shutdown()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.ln != nil {

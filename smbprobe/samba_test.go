@@ -2,6 +2,7 @@ package smbprobe_test
 
 import (
 	"context"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -132,5 +133,34 @@ func expect(t *testing.T, res *smbprobe.Result, check string, v smbprobe.Verdict
 	f := findingOf(t, res, check)
 	if f.Verdict != v || (rule != "" && f.Rule != rule) {
 		t.Errorf("%s: got %s (%s: %s), want %s %s", check, f.Verdict, f.Rule, f.Reason, v, rule)
+	}
+}
+
+// TestSambaNetBIOS probes Samba serving only port 139 (smb ports = 139): the probe speaks the
+// NetBIOS session service first and then reaches the same verdicts as on 445.
+func TestSambaNetBIOS(t *testing.T) {
+	s := testpeer.StartSamba(t, sambaLab(testpeer.SambaConfig{SMB1: testpeer.SMB1Only, NetBIOS: true,
+		Addr: netip.MustParseAddr("127.0.139.99")}))
+	p, err := smbprobe.New(smbprobe.Options{ReadTimeout: 5 * time.Second, Checks: nonP2P()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res := probeAddr(ctx, t, p, s.Addr)
+	if res.Error != "" {
+		t.Errorf("probe error: %s", res.Error)
+	}
+	if len(res.Exchanges) == 0 || res.Exchanges[0].Step != "nbss.session-request" || res.Exchanges[0].Status != "positive session response" {
+		t.Errorf("no granted session request first")
+	}
+	if !res.Fingerprint.SMB1 || res.Fingerprint.NetBIOSName != "SAMBALAB" {
+		t.Errorf("fingerprint %+v", res.Fingerprint)
+	}
+	expect(t, res, smbprobe.CheckMS08067, smbprobe.NotAffected, "ms08-067/3a.samba")
+	expect(t, res, smbprobe.CheckSMBv1, smbprobe.Exposed, "")
+	expect(t, res, smbprobe.CheckSrvsvcAnon, smbprobe.Exposed, "")
+	if t.Failed() {
+		t.Log(dump(t, res))
 	}
 }

@@ -50,6 +50,12 @@ type SambaConfig struct {
 	Global            []string
 	Shares            []SambaShare
 	Users             []SambaUser
+	// NetBIOS serves SMB over the NetBIOS session service on port 139 only (smb ports = 139),
+	// at Addr; binding 139 needs root.
+	NetBIOS bool
+	// Addr is the loopback address smbd binds; default 127.0.0.1. Tests that bind a fixed
+	// port (NetBIOS) use an address of their own so parallel runs do not collide.
+	Addr netip.Addr
 }
 
 // Samba is a running private smbd, stopped in the test's Cleanup.
@@ -105,8 +111,21 @@ func StartSamba(t testing.TB, cfg SambaConfig) *Samba {
 			t.Fatal(err)
 		}
 	}
-	s := &Samba{Port: freePort(t), Dir: dir, Conf: filepath.Join(dir, "smb.conf")}
-	s.Addr = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(s.Port))
+	addr := cfg.Addr
+	if !addr.IsValid() {
+		addr = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	if !addr.IsLoopback() {
+		t.Fatalf("testpeer: Samba address %s is not loopback", addr)
+	}
+	s := &Samba{Dir: dir, Conf: filepath.Join(dir, "smb.conf")}
+	if cfg.NetBIOS {
+		Need(t, "root (to bind port 139)", os.Geteuid() == 0)
+		s.Port = 139
+	} else {
+		s.Port = freePort(t)
+	}
+	s.Addr = netip.AddrPortFrom(addr, uint16(s.Port))
 	if err := os.WriteFile(s.Conf, []byte(s.config(cfg)), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -179,9 +198,11 @@ func (s *Samba) config(cfg SambaConfig) string {
 		{"netbios name", orDefault(cfg.NetBIOSName, "SAMBALAB")},
 		{"workgroup", orDefault(cfg.Workgroup, "WORKGROUP")},
 		{"smb ports", strconv.Itoa(s.Port)},
-		{"interfaces", "lo"},
+		{"interfaces", s.Addr.Addr().String() + "/8"},
 		{"bind interfaces only", "yes"},
-		{"disable netbios", "yes"},
+		// smbd only serves the session service on 139 with NetBIOS enabled; nmbd is never
+		// started here, so no name service traffic either way.
+		{"disable netbios", strconv.FormatBool(!cfg.NetBIOS)},
 		{"load printers", "no"},
 		{"disable spoolss", "yes"},
 		{"printcap name", "/dev/null"},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/scan445/scan445/smbprobe"
+	"github.com/scan445/scan445/smbprobe/credcheck"
 	"github.com/scan445/scan445/smbprobe/netbios"
 	"github.com/scan445/scan445/smbprobe/smblab"
 )
@@ -64,6 +65,27 @@ func TestLabOverNetBIOS(t *testing.T) {
 	}
 	if !sawClosed {
 		t.Fatal("no xp-sp2 host in the lab")
+	}
+	// The credentialed check opens its own connection: over 139 it too must start with a
+	// session request, for SMB1 (our client) and SMB2 (go-smb2) hosts alike.
+	creds := 0
+	for _, h := range lab.Hosts() {
+		if h.Account == nil || h.CredTruth == "" || h.Truth[smbprobe.CheckMS08067] == smblab.NotAffected {
+			continue
+		}
+		creds++
+		cred := credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}
+		pc, err := smbprobe.New(smbprobe.Options{Checks: []string{smbprobe.CheckMS08067}, Credentials: &cred, ReadTimeout: 3 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := probeAddr(ctx, t, pc, netip.AddrPortFrom(h.Addr, uint16(h.NetBIOSPort)))
+		if len(res.Findings) != 1 || string(res.Findings[0].Verdict) != string(h.CredTruth) || res.Findings[0].Class != smbprobe.ClassCredentialed {
+			t.Errorf("%s: credentialed over 139: %s", h.Personality, dump(t, res))
+		}
+	}
+	if creds == 0 {
+		t.Error("no credentialed lab host")
 	}
 	// A wrong called name is refused by the lab's session service; the transport then tries
 	// the computer name on a new connection through the engine's dialer.

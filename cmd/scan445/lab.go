@@ -33,6 +33,7 @@ func labCommand(env *environment) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1", Usage: "first host's address (127.0.0.0/8)"},
 			&cli.IntFlag{Name: "port", Value: 4445, Usage: "TCP port every host listens on"},
+			&cli.IntFlag{Name: "netbios-port", Usage: "also serve SMB over the NetBIOS session service on this port (139 needs root); 0: off"},
 			&cli.IntFlag{Name: "hosts", Usage: "number of hosts (default: one per personality)"},
 			&cli.StringFlag{Name: "map-json", Usage: "also write the host map as JSON to `FILE`"},
 			&cli.StringFlag{Name: "crash-log", Usage: "append CRASH lines to `FILE` (default: stderr)"},
@@ -57,6 +58,10 @@ func labCommand(env *environment) *cli.Command {
 			if port < 1 || port > 65535 {
 				return usagef("--port %d: want 1..65535", port)
 			}
+			nbPort := c.Int("netbios-port")
+			if nbPort < 0 || nbPort > 65535 || nbPort == port {
+				return usagef("--netbios-port %d: want 1..65535 and not --port, or 0", nbPort)
+			}
 			if c.Duration("crash-downtime") <= 0 {
 				return usagef("--crash-downtime must be positive")
 			}
@@ -72,7 +77,7 @@ func labCommand(env *environment) *cli.Command {
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			lab, err := smblab.Start(ctx, smblab.Options{
-				First: first, Port: port, Hosts: n,
+				First: first, Port: port, Hosts: n, NetBIOSPort: nbPort,
 				CrashDowntime: c.Duration("crash-downtime"), CrashLog: crashLog,
 			})
 			if err != nil {

@@ -158,7 +158,7 @@ func sessionRequest(ctx context.Context, conn net.Conn, called, calling string, 
 		if typ == netbios.TypeKeepAlive {
 			continue
 		}
-		resp, err := netbios.ParseSessionResponse(typ, payload)
+		resp, err := netbios.DecodeSessionResponse(typ, payload)
 		if err != nil {
 			return resp, fmt.Errorf("%w: %v", ErrProtocol, err)
 		}

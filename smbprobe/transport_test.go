@@ -137,7 +137,7 @@ func startNBSS(t *testing.T, ap netip.AddrPort, replies ...[]byte) *nbssServer {
 				if err != nil {
 					return
 				}
-				called, _, _ := netbios.ParseSessionRequest(payload)
+				called, _, _ := netbios.DecodeSessionRequest(payload)
 				s.called <- called
 				if reply == nil {
 					time.Sleep(3 * time.Second)

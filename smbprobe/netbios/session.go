@@ -86,10 +86,10 @@ type SessionResponse struct {
 	Retarget netip.AddrPort
 }
 
-// ParseSessionResponse decodes the packet a server sends after a SESSION REQUEST (its type
+// DecodeSessionResponse decodes the packet a server sends after a SESSION REQUEST (its type
 // and payload as ReadFrame returns them). Anything else, or a payload of the wrong size, is
 // ErrBadResponse: a port 139 listener that answers otherwise is not a session service.
-func ParseSessionResponse(typ byte, payload []byte) (SessionResponse, error) {
+func DecodeSessionResponse(typ byte, payload []byte) (SessionResponse, error) {
 	switch typ {
 	case TypePositiveResponse:
 		if len(payload) != 0 {
@@ -146,8 +146,8 @@ func DecodeName(b []byte) (name string, suffix byte, rest []byte, err error) {
 	return strings.TrimRight(string(raw[:15]), " "), raw[15], b[34:], nil
 }
 
-// ParseSessionRequest decodes the payload of a SESSION REQUEST (the lab's side of port 139).
-func ParseSessionRequest(payload []byte) (called, calling string, err error) {
+// DecodeSessionRequest decodes the payload of a SESSION REQUEST (the lab's side of port 139).
+func DecodeSessionRequest(payload []byte) (called, calling string, err error) {
 	called, _, rest, err := DecodeName(payload)
 	if err != nil {
 		return "", "", fmt.Errorf("called name: %w", err)

@@ -52,7 +52,7 @@ func TestEncodeNameRejects(t *testing.T) {
 	}
 }
 
-func TestParseSessionResponse(t *testing.T) {
+func TestDecodeSessionResponse(t *testing.T) {
 	cases := []struct {
 		name    string
 		typ     byte
@@ -71,7 +71,7 @@ func TestParseSessionResponse(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseSessionResponse(tc.typ, tc.payload)
+			got, err := DecodeSessionResponse(tc.typ, tc.payload)
 			if tc.bad {
 				if !errors.Is(err, ErrBadResponse) {
 					t.Fatalf("err = %v, want ErrBadResponse", err)
@@ -85,13 +85,13 @@ func TestParseSessionResponse(t *testing.T) {
 	}
 }
 
-func FuzzParseSessionResponse(f *testing.F) {
+func FuzzDecodeSessionResponse(f *testing.F) {
 	f.Add(byte(0x82), []byte{})
 	f.Add(byte(0x83), []byte{0x82})
 	f.Add(byte(0x84), []byte{127, 0, 0, 1, 0, 139})
 	f.Add(byte(0x00), []byte("\xffSMB"))
 	f.Fuzz(func(t *testing.T, typ byte, payload []byte) {
-		r, err := ParseSessionResponse(typ, payload)
+		r, err := DecodeSessionResponse(typ, payload)
 		if err != nil {
 			if !errors.Is(err, ErrBadResponse) {
 				t.Fatalf("unexpected error class: %v", err)
@@ -105,7 +105,7 @@ func FuzzParseSessionResponse(f *testing.F) {
 	})
 }
 
-func TestParseSessionRequestRoundTrip(t *testing.T) {
+func TestDecodeSessionRequestRoundTrip(t *testing.T) {
 	for _, tc := range []struct{ called, calling string }{
 		{SMBServerName, "SCAN445"}, {"XPSP2", "X"}, {"FIFTEEN_CHARS_X", "a b"},
 	} {
@@ -113,7 +113,7 @@ func TestParseSessionRequestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		called, calling, err := ParseSessionRequest(pkt[HeaderLen:])
+		called, calling, err := DecodeSessionRequest(pkt[HeaderLen:])
 		if err != nil || called != strings.ToUpper(tc.called) || calling != strings.ToUpper(tc.calling) {
 			t.Errorf("%+v: got %q %q %v", tc, called, calling, err)
 		}
@@ -125,18 +125,18 @@ func TestParseSessionRequestRoundTrip(t *testing.T) {
 		"scope":    append([]byte{32}, bytes.Repeat([]byte("CA"), 16)...),
 		"bad char": append(append([]byte{32}, bytes.Repeat([]byte("ZZ"), 16)...), 0),
 	} {
-		if _, _, err := ParseSessionRequest(b); !errors.Is(err, ErrBadName) {
+		if _, _, err := DecodeSessionRequest(b); !errors.Is(err, ErrBadName) {
 			t.Errorf("%s: err = %v, want ErrBadName", name, err)
 		}
 	}
 }
 
-func FuzzParseSessionRequest(f *testing.F) {
+func FuzzDecodeSessionRequest(f *testing.F) {
 	good, _ := SessionRequest(SMBServerName, "SCAN445")
 	f.Add(good[HeaderLen:])
 	f.Add([]byte{32})
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		called, calling, err := ParseSessionRequest(payload)
+		called, calling, err := DecodeSessionRequest(payload)
 		if err != nil {
 			if !errors.Is(err, ErrBadName) {
 				t.Fatalf("unexpected error class: %v", err)

@@ -194,7 +194,7 @@ func (h *host) sessionService(c net.Conn, idle time.Duration) bool {
 	if err != nil || typ != netbios.TypeSessionRequest {
 		return false
 	}
-	called, _, err := netbios.ParseSessionRequest(payload)
+	called, _, err := netbios.DecodeSessionRequest(payload)
 	c.SetWriteDeadline(time.Now().Add(idle))
 	if err != nil {
 		c.Write([]byte{netbios.TypeNegativeResponse, 0, 0, 1, netbios.UnspecifiedError})

@@ -52,7 +52,6 @@ type peekAnswer struct {
 	idx    int
 	status ntstatus.Status
 	err    error
-	notRun string
 }
 
 // facts is everything the verdict rules read. The rules are pure functions of it, so they are

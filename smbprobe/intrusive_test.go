@@ -193,3 +193,32 @@ func TestIntrusiveAfterCredentialed(t *testing.T) {
 		t.Errorf("the lab logged a crash: %s", crash.String())
 	}
 }
+
+// TestNullSessionInFingerprint: the fingerprint says whether an anonymous logon was accepted,
+// and says nothing (nil) when none was attempted.
+func TestNullSessionInFingerprint(t *testing.T) {
+	for _, tc := range []struct {
+		name, first string
+		want        *bool
+	}{
+		{"xp-sp2", "127.44.8.1", ptrTo(true)},
+		{"hostile-silent", "127.44.8.2", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var crash syncBuffer
+			h := labHost(t, tc.first, &crash, personality(t, tc.name))
+			p, err := smbprobe.New(smbprobe.Options{ReadTimeout: 500 * time.Millisecond, Checks: []string{smbprobe.CheckNullSession}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			got := probeAddr(ctx, t, p, h.AddrPort()).Fingerprint.NullSession
+			if (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
+				t.Errorf("NullSession %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

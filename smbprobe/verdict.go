@@ -50,6 +50,12 @@ func (r *run) judge() {
 	r.honeypotNote()
 	s1, s2 := r.f.sign1Req.val, r.f.sign2Req.val
 	r.res.Fingerprint.SigningRequired = s1 != triNo && s2 != triNo && (s1 == triYes || s2 == triYes)
+	// The report says "not tried" only when no anonymous logon was attempted.
+	switch r.f.null.val {
+	case triYes, triNo:
+		v := r.f.null.val == triYes
+		r.res.Fingerprint.NullSession = &v
+	}
 	for _, c := range r.sel {
 		r.res.Findings = append(r.res.Findings, c.judge(r))
 	}

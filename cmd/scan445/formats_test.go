@@ -90,3 +90,22 @@ func TestFormatRegistry(t *testing.T) {
 		t.Errorf("merge --fake -: exit %d, stdout %q, stderr %s", code, stdout, stderr)
 	}
 }
+
+// TestEveryFormatWrites renders the report package's golden JSON report in every registered format, to a file and to
+// stdout: each writes something, and on stdout nothing but the report.
+func TestEveryFormatWrites(t *testing.T) {
+	dir := t.TempDir()
+	saved := filepath.Join("..", "..", "report", "testdata", "report.json") // has findings needing action
+	for _, f := range reportFormats() {
+		out := filepath.Join(dir, "r."+f.name)
+		if code, _, stderr := runCLI(t, "", "report", saved, "--"+f.name, out); code != exitOK {
+			t.Errorf("--%s %s: exit %d: %s", f.name, out, code, stderr)
+		} else if b, err := os.ReadFile(out); err != nil || len(b) == 0 {
+			t.Errorf("--%s wrote nothing: %v", f.name, err)
+		}
+		code, stdout, stderr := runCLI(t, "", "report", saved, "--"+f.name, "-")
+		if code != exitOK || stdout == "" || strings.Contains(stdout, "VERDICT") {
+			t.Errorf("--%s -: exit %d, stdout %q, stderr %s", f.name, code, stdout, stderr)
+		}
+	}
+}

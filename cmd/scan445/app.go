@@ -40,7 +40,12 @@ func usagef(format string, args ...any) error {
 
 // run is main without os.Exit, so tests drive the whole CLI in-process.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr}
+	return runEnv(&environment{stdin: stdin, stdout: stdout, stderr: stderr}, args)
+}
+
+// runEnv is run in a given environment, so a test can swap the format registry.
+func runEnv(env *environment, args []string) int {
+	stderr := env.stderr
 	if len(args) > 1 {
 		env.args = args[1:]
 	}
@@ -86,6 +91,8 @@ type environment struct {
 	stdout, stderr io.Writer
 	exitCode       int
 	unknownCommand string
+	// reportFormats replaces the format registry (reportFormats) in tests; nil in production.
+	reportFormats []reportFormat
 }
 
 func newApp(env *environment) *cli.App {

@@ -65,27 +65,22 @@ func confickerPortsCommand(env *environment) *cli.Command {
 }
 
 // reportFormatFlags are the output flags shared by `report` and `merge`.
-func reportFormatFlags() []cli.Flag {
-	return append([]cli.Flag{
-		&cli.StringFlag{Name: "json", Aliases: []string{"o"}, Usage: "write JSON to `PATH`"},
-		&cli.StringFlag{Name: "html", Usage: "write HTML to `PATH`"},
-		&cli.StringFlag{Name: "csv", Usage: "write CSV to `PATH`"},
-		&cli.StringFlag{Name: "junit", Usage: "write JUnit XML to `PATH`"},
-		&cli.StringFlag{Name: "tickets", Usage: "write tickets to `PATH`"},
-		&cli.StringFlag{Name: "tickets-format", Usage: "jsonl or jira-csv", Value: "jsonl"},
+func reportFormatFlags(formats []reportFormat) []cli.Flag {
+	flags := append(formatFlags(formats, false, false),
 		&cli.StringFlag{Name: "baseline", Usage: "mark findings against an earlier JSON report `FILE`"},
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 at or above: infected, vulnerable, exposed, any, none", Value: "none"},
 		&cli.StringFlag{Name: "fail-on-unknown", Usage: "exit 1 when an open host's `CHECKS` (ids, or default = ms08-067,conficker) ended unknown or error"},
-	}, reportExportFlags()...)
+	)
+	return append(flags, formatFlags(formats, true, false)...)
 }
 
 func renderDocument(c *cli.Context, env *environment, doc *report.Document) error {
-	o, err := readOutputs(c)
+	o, err := readOutputs(c, env.formats())
 	if err != nil {
 		return usageError{err}
 	}
-	if o.json == "-" {
-		o.json = "" // `report`/`merge` write the document itself, not a stream
+	if o.paths["json"] == "-" {
+		o.paths["json"] = "" // `report`/`merge` write the document itself, not a stream
 		if err := report.WriteJSON(env.stdout, doc); err != nil {
 			return cli.Exit(err.Error(), exitIncomplete)
 		}
@@ -128,7 +123,7 @@ func reportCommand(env *environment) *cli.Command {
 		Name:      "report",
 		Usage:     "re-render a saved JSON report in any format",
 		ArgsUsage: "REPORT.json",
-		Flags:     reportFormatFlags(),
+		Flags:     reportFormatFlags(env.formats()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usagef("report: give exactly one JSON report")
@@ -150,7 +145,7 @@ func mergeCommand(env *environment) *cli.Command {
 		Name:      "merge",
 		Usage:     "join the JSON reports of sharded runs into one",
 		ArgsUsage: "SHARD.json...",
-		Flags:     reportFormatFlags(),
+		Flags:     reportFormatFlags(env.formats()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 {
 				return usagef("merge: give the shard reports")

@@ -19,74 +19,135 @@ import (
 	"github.com/scan445/scan445/scanner"
 )
 
+// reportFormat is one report format: its output flag, its help and its writer. The scan,
+// report and merge flags, the stdout check and writeReports iterate the registry, and the
+// output-path checks find its flags by their `PATH` placeholder, so a format is added to
+// reportFormats and nowhere else in cmd/.
+type reportFormat struct {
+	name        string   // flag name, also the key of outputs.paths
+	reportAlias []string // aliases on report and merge only (--json is -o there)
+	scanUsage   string   // help of the scan flag; must name the value `PATH`
+	reportUsage string   // help of the report and merge flag; must name the value `PATH`
+	// export: another tool's format; its flag is listed after the native formats' flags.
+	export bool
+	// streams: "-" on scan streams each host result to stdout while scanning (NDJSON), and
+	// writeReports then ends the stream with the whole report instead of calling write.
+	streams bool
+	option  *formatOption // a flag that only tunes this format (--tickets-format)
+	write   func(w io.Writer, r renderInput) error
+}
+
+// formatOption is a string flag that only means something with its format's flag given.
+type formatOption struct {
+	name, scanUsage, reportUsage, value string
+}
+
+// renderInput is what a format's writer may use besides the document.
+type renderInput struct {
+	doc        *report.Document
+	junitLevel report.FailOn
+	ticketsFmt string
+	// all, when set (--report-all), yields every result for the JSON report.
+	all func(func(scanner.HostResult) error) error
+}
+
+// reportFormats is the registry of report formats, in flag order.
+func reportFormats() []reportFormat {
+	return []reportFormat{
+		{name: "json", reportAlias: []string{"o"}, streams: true,
+			scanUsage:   "write the JSON report to `PATH` (- streams NDJSON results to stdout, then the report as the last line)",
+			reportUsage: "write JSON to `PATH`",
+			write: func(w io.Writer, r renderInput) error {
+				if r.all != nil {
+					return report.WriteJSONAll(w, r.doc, r.all)
+				}
+				return report.WriteJSON(w, r.doc)
+			}},
+		{name: "html", scanUsage: "write the HTML remediation report to `PATH`", reportUsage: "write HTML to `PATH`",
+			write: func(w io.Writer, r renderInput) error { return report.WriteHTML(w, r.doc) }},
+		{name: "csv", scanUsage: "write one CSV row per finding to `PATH`", reportUsage: "write CSV to `PATH`",
+			write: func(w io.Writer, r renderInput) error { return report.WriteCSV(w, r.doc, report.CSVOptions{}) }},
+		{name: "junit", scanUsage: "write JUnit XML (one testcase per host and check) to `PATH`", reportUsage: "write JUnit XML to `PATH`",
+			write: func(w io.Writer, r renderInput) error { return report.WriteJUnit(w, r.doc, r.junitLevel) }},
+		{name: "tickets", scanUsage: "write one ticket per finding needing action to `PATH`", reportUsage: "write tickets to `PATH`",
+			option: &formatOption{name: "tickets-format", scanUsage: "ticket format: jsonl or jira-csv", reportUsage: "jsonl or jira-csv", value: "jsonl"},
+			write: func(w io.Writer, r renderInput) error {
+				if r.ticketsFmt == "jira-csv" {
+					return report.WriteJiraCSV(w, r.doc, report.JiraOptions{})
+				}
+				return report.WriteTickets(w, r.doc)
+			}},
+		{name: "defectdojo", export: true,
+			scanUsage: "write the findings needing action as DefectDojo Generic Findings Import JSON to `PATH`",
+			write:     func(w io.Writer, r renderInput) error { return report.WriteDefectDojo(w, r.doc) }},
+		{name: "metrics", export: true,
+			scanUsage: "write Prometheus metrics for node_exporter's textfile collector to `PATH` (a .prom file)",
+			write:     func(w io.Writer, r renderInput) error { return report.WriteMetrics(w, r.doc) }},
+	}
+}
+
+// formats is the registry this run uses: reportFormats unless a test put its own in env.
+func (env *environment) formats() []reportFormat {
+	if env.reportFormats != nil {
+		return env.reportFormats
+	}
+	return reportFormats()
+}
+
+// formatFlags are the flags of the formats with the given export mark, in registry order,
+// each followed by its option: for scan (also read from SCAN445_<FLAG> and --config) or for
+// report and merge.
+func formatFlags(formats []reportFormat, export, scan bool) []cli.Flag {
+	var out []cli.Flag
+	add := func(name, scanUsage, reportUsage, value string, alias []string) {
+		if !scan {
+			if reportUsage == "" {
+				reportUsage = scanUsage
+			}
+			out = append(out, &cli.StringFlag{Name: name, Aliases: alias, Usage: reportUsage, Value: value})
+			return
+		}
+		out = append(out, altsrc.NewStringFlag(&cli.StringFlag{Name: name, Usage: scanUsage, Value: value, EnvVars: envs(name)}))
+	}
+	for _, f := range formats {
+		if f.export != export {
+			continue
+		}
+		add(f.name, f.scanUsage, f.reportUsage, "", f.reportAlias)
+		if f.option != nil {
+			add(f.option.name, f.option.scanUsage, f.option.reportUsage, f.option.value, nil)
+		}
+	}
+	return out
+}
+
 // outputs are the report destinations; "-" is stdout.
 type outputs struct {
-	json, html, csv, junit, tickets string
-	defectdojo, metrics             string
-	ticketsFormat                   string
-	webhook                         string
-	baseline                        string
+	formats       []reportFormat
+	paths         map[string]string // format name → destination; "" = not requested
+	ticketsFormat string
+	webhook       string
+	baseline      string
 	// failOnSet: --fail-on was given (flag, environment or config file). Without it the JUnit
 	// report uses its own documented level instead of "none".
 	failOnSet bool
 }
 
-// exportFlags are the output flags for other tools' formats, shared by scan, report and merge.
-func exportFlags() []*cli.StringFlag {
-	return []*cli.StringFlag{
-		{Name: "defectdojo", Usage: "write the findings needing action as DefectDojo Generic Findings Import JSON to `PATH`"},
-		{Name: "metrics", Usage: "write Prometheus metrics for node_exporter's textfile collector to `PATH` (a .prom file)"},
-	}
-}
-
-// scanExportFlags are exportFlags as scan reads them: also from SCAN445_<FLAG> and --config.
-func scanExportFlags() []cli.Flag {
-	var out []cli.Flag
-	for _, f := range exportFlags() {
-		f.EnvVars = envs(f.Name)
-		out = append(out, altsrc.NewStringFlag(f))
-	}
-	return out
-}
-
-// reportExportFlags are exportFlags for report and merge.
-func reportExportFlags() []cli.Flag {
-	var out []cli.Flag
-	for _, f := range exportFlags() {
-		out = append(out, cli.Flag(f))
-	}
-	return out
-}
-
-// paths are the report destinations, for the stdout and "any output" checks.
-func (o outputs) paths() []string {
-	return []string{o.json, o.html, o.csv, o.junit, o.tickets, o.defectdojo, o.metrics}
-}
-
-// anyOutput reports whether the command line names at least one report destination.
-func anyOutput(c *cli.Context) bool {
-	for _, n := range []string{"json", "html", "csv", "junit", "tickets", "defectdojo", "metrics"} {
-		if c.String(n) != "" {
-			return true
-		}
-	}
-	return false
-}
-
-func readOutputs(c *cli.Context) (outputs, error) {
+func readOutputs(c *cli.Context, formats []reportFormat) (outputs, error) {
 	o := outputs{
-		json: c.String("json"), html: c.String("html"), csv: c.String("csv"),
-		junit: c.String("junit"), tickets: c.String("tickets"),
-		defectdojo: c.String("defectdojo"), metrics: c.String("metrics"),
+		formats: formats, paths: map[string]string{},
 		ticketsFormat: c.String("tickets-format"), webhook: c.String("webhook"),
 		baseline: c.String("baseline"),
+	}
+	for _, f := range formats {
+		o.paths[f.name] = c.String(f.name)
 	}
 	o.failOnSet = c.IsSet("fail-on")
 	if o.ticketsFormat != "jsonl" && o.ticketsFormat != "jira-csv" {
 		return o, fmt.Errorf("--tickets-format %q: want jsonl or jira-csv", o.ticketsFormat)
 	}
 	stdout := 0
-	for _, p := range o.paths() {
+	for _, p := range o.paths {
 		if p == "-" {
 			stdout++
 		}
@@ -97,10 +158,18 @@ func readOutputs(c *cli.Context) (outputs, error) {
 	return o, nil
 }
 
-func (o outputs) jsonToStdout() bool { return o.json == "-" }
+// streamsToStdout reports whether a streaming format (--json -) goes to stdout.
+func (o outputs) streamsToStdout() bool {
+	for _, f := range o.formats {
+		if f.streams && o.paths[f.name] == "-" {
+			return true
+		}
+	}
+	return false
+}
 
 func (o outputs) anyToStdout() bool {
-	for _, p := range o.paths() {
+	for _, p := range o.paths {
 		if p == "-" {
 			return true
 		}
@@ -114,54 +183,31 @@ func (o outputs) anyToStdout() bool {
 // all, when set (--report-all), yields the results doc.Unlisted counts; the JSON file then lists
 // every result, streamed from it.
 func writeReports(env *environment, o outputs, doc *report.Document, failOn report.FailOn, all func(func(scanner.HostResult) error) error) error {
+	in := renderInput{doc: doc, junitLevel: failOn, ticketsFmt: o.ticketsFormat, all: all}
 	// Without --fail-on, JUnit still fails the hosts at risk (report.JUnitDefaultLevel).
-	junitLevel := failOn
 	if !o.failOnSet {
-		junitLevel = ""
-	}
-	type job struct {
-		path  string
-		write func(io.Writer) error
-	}
-	jobs := []job{
-		{o.html, func(w io.Writer) error { return report.WriteHTML(w, doc) }},
-		{o.csv, func(w io.Writer) error { return report.WriteCSV(w, doc, report.CSVOptions{}) }},
-		{o.junit, func(w io.Writer) error { return report.WriteJUnit(w, doc, junitLevel) }},
-		{o.defectdojo, func(w io.Writer) error { return report.WriteDefectDojo(w, doc) }},
-		{o.metrics, func(w io.Writer) error { return report.WriteMetrics(w, doc) }},
-		{o.tickets, func(w io.Writer) error {
-			if o.ticketsFormat == "jira-csv" {
-				return report.WriteJiraCSV(w, doc, report.JiraOptions{})
-			}
-			return report.WriteTickets(w, doc)
-		}},
-	}
-	if o.json == "-" {
-		// The NDJSON stream already carried each host; the last line is the whole report.
-		if err := ndjsonLine(env.stdout, doc); err != nil {
-			return err
-		}
-	} else {
-		jobs = append(jobs, job{o.json, func(w io.Writer) error {
-			if all != nil {
-				return report.WriteJSONAll(w, doc, all)
-			}
-			return report.WriteJSON(w, doc)
-		}})
+		in.junitLevel = ""
 	}
 	var errs []error
-	for _, j := range jobs {
-		if j.path == "" {
-			continue
-		}
+	for _, f := range o.formats {
+		path := o.paths[f.name]
 		var err error
-		if j.path == "-" {
-			err = j.write(env.stdout)
-		} else {
-			err = report.WriteFileAtomic(j.path, j.write)
+		switch {
+		case path == "":
+			continue
+		case path == "-" && f.streams:
+			// The NDJSON stream already carried each host; the last line is the whole report.
+			if err := ndjsonLine(env.stdout, doc); err != nil {
+				return err
+			}
+			continue
+		case path == "-":
+			err = f.write(env.stdout, in)
+		default:
+			err = report.WriteFileAtomic(path, func(w io.Writer) error { return f.write(w, in) })
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", j.path, err))
+			errs = append(errs, fmt.Errorf("%s: %w", path, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -182,7 +228,7 @@ type resultSinks struct {
 }
 
 func newResultSinks(env *environment, s *scanSettings, j *journal, base *report.Document, log *slog.Logger) (*resultSinks, error) {
-	r := &resultSinks{env: env, stream: s.outputs.jsonToStdout(), journal: j, log: log}
+	r := &resultSinks{env: env, stream: s.outputs.streamsToStdout(), journal: j, log: log}
 	if base != nil {
 		r.baselineIDs = map[string]bool{}
 		report.Finalize(base)

@@ -46,7 +46,7 @@ func envs(name string) []string {
 	return []string{"SCAN445_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))}
 }
 
-func scanFlags(verbosity *int) []cli.Flag {
+func scanFlags(verbosity *int, formats []reportFormat) []cli.Flag {
 	str := func(name, usage, value string, aliases ...string) cli.Flag {
 		return altsrc.NewStringFlag(&cli.StringFlag{Name: name, Usage: usage, Value: value, Aliases: aliases, EnvVars: envs(name)})
 	}
@@ -88,13 +88,10 @@ func scanFlags(verbosity *int) []cli.Flag {
 		strs("checks", smbprobe.ChecksUsage()+"; or none (connect results only)"),
 		// Command line only: no environment variable, no config key (refuseIntrusiveElsewhere).
 		&cli.BoolFlag{Name: "intrusive", Usage: "ALSO run intrusive checks that can crash unpatched hosts (MS08-067 NetprPathCompare); command line only"},
-		// Output.
-		str("json", "write the JSON report to `PATH` (- streams NDJSON results to stdout, then the report as the last line)", ""),
-		str("html", "write the HTML remediation report to `PATH`", ""),
-		str("csv", "write one CSV row per finding to `PATH`", ""),
-		str("junit", "write JUnit XML (one testcase per host and check) to `PATH`", ""),
-		str("tickets", "write one ticket per finding needing action to `PATH`", ""),
-		str("tickets-format", "ticket format: jsonl or jira-csv", "jsonl"),
+	}
+	// Output: the report formats' flags (reportFormats), then the rest.
+	flags = append(flags, formatFlags(formats, false, true)...)
+	flags = append(flags,
 		str("webhook", "POST each new finding as JSON to `URL` while scanning", ""),
 		str("baseline", "mark findings new/unchanged/fixed against an earlier JSON report `FILE`", ""),
 		str("resume", "results journal `FILE`: hosts already in it are not scanned again; new results are appended", ""),
@@ -103,14 +100,14 @@ func scanFlags(verbosity *int) []cli.Flag {
 		str("fail-on-unknown", "exit 1 when an open host's `CHECKS` (comma-separated ids, or default = ms08-067,conficker) ended unknown or error", ""),
 		flag("quiet", "no progress, warnings only", "q"),
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more logging (-v info, -v -v debug)", Count: verbosity},
-	}
-	flags = append(flags, scanExportFlags()...)
+	)
+	flags = append(flags, formatFlags(formats, true, true)...)
 	return append(append(flags, probeFlags()...), opsFlags()...)
 }
 
 func scanCommand(env *environment) *cli.Command {
 	var verbosity int
-	flags := scanFlags(&verbosity)
+	flags := scanFlags(&verbosity, env.formats())
 	return &cli.Command{
 		Name:      "scan",
 		Usage:     "sweep targets on TCP/445 and run the safe checks on every open host",
@@ -207,7 +204,7 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 	if err := refuseIntrusiveElsewhere(c.String("config")); err != nil {
 		return nil, err
 	}
-	if s.outputs, err = readOutputs(c); err != nil {
+	if s.outputs, err = readOutputs(c, env.formats()); err != nil {
 		return nil, usageError{err}
 	}
 	if s.probe, err = readProbeSettings(c); err != nil {
@@ -310,7 +307,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		log.Info("resuming", "journal", s.resumePath, "done", state.done.len())
 	}
 	var spilled *spill
-	if s.reportAll && journal == nil && s.outputs.json != "" && !s.outputs.jsonToStdout() {
+	if s.reportAll && journal == nil && s.outputs.paths["json"] != "" && !s.outputs.streamsToStdout() {
 		if spilled, err = newSpill(); err != nil {
 			return exitUsage, usageError{err}
 		}

@@ -10,13 +10,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/scan445/scan445/bench/internal/benchns"
 )
 
 const rate = 10000 // configured connection rate of the discovery comparison, both tools
@@ -50,40 +49,24 @@ func main() {
 	var md strings.Builder
 	fmt.Fprintf(&md, "## scan445 vs nmap (`make bench`, %s, %d cores, median of %d runs)\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), *runs)
-	if os.Geteuid() != 0 {
-		md.WriteString("Skipped: the nmap comparison needs root to create network namespaces.\n\n")
-	} else {
+	err := benchns.AsRoot(&md, "Skipped: the nmap comparison needs root to create network namespaces.", func(ctx context.Context) error {
 		absBin, err := filepath.Abs(*bin)
 		if err != nil {
-			fail(err)
+			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err = bench(ctx, &md, absBin, *runs, *keep, *hold)
-		stop()
-		if err != nil {
-			fail(err)
-		}
+		return bench(ctx, &md, absBin, *runs, *keep, *hold)
+	})
+	if err != nil {
+		fail(err)
 	}
-	fmt.Print(md.String())
-	if *out != "" {
-		if err := os.WriteFile(*out, []byte(md.String()), 0o644); err != nil {
-			fail(err)
-		}
+	if err := benchns.Emit(md.String(), *out); err != nil {
+		fail(err)
 	}
 }
 
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "nmapbench:", err)
 	os.Exit(1)
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func bench(ctx context.Context, md *strings.Builder, bin string, runs int, keep string, hold bool) error {

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/scan445/scan445/bench/internal/benchns"
 	"github.com/scan445/scan445/smbprobe/smblab"
 )
 
@@ -57,17 +58,9 @@ func (b *bencher) inScan(timeout time.Duration, okCodes []int, argv ...string) (
 		}
 	}
 	if err != nil {
-		return t, fmt.Errorf("%s: %w (%s)", strings.Join(argv, " "), err, tail(stderr.String()))
+		return t, fmt.Errorf("%s: %w (%s)", strings.Join(argv, " "), err, benchns.Tail(stderr.String()))
 	}
 	return t, nil
-}
-
-func tail(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 400 {
-		s = "…" + s[len(s)-400:]
-	}
-	return s
 }
 
 func (b *bencher) file(name string) string {

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/scan445/scan445/bench/internal/benchns"
 )
 
 // The /8 target spec of the RSS comparison: excludes leave exactly the lab's /16, so the spec
@@ -92,12 +94,12 @@ func (b *bencher) discovery(md *strings.Builder, runs int) error {
 		}
 		nS, dS = append(nS, t), diffSets(want, keys(n))
 	}
-	base := median(secs(s16))
+	base := benchns.Median(secs(s16))
 	total := float64(1 << 16)
 	fmt.Fprintf(md, "### Discovery: %s, port 445, every tool at %d/s, 1 s timeout, no retries\n\n", space, rate)
 	fmt.Fprintf(md, "| tool | wall time | nmap ÷ scan445 | targets/s ÷ configured | open hosts vs the lab's %d |\n|---|---|---|---|---|\n", len(want))
 	row := func(name string, ts []timing, diff string) {
-		w := median(secs(ts))
+		w := benchns.Median(secs(ts))
 		agree := "all, no extra"
 		if diff != "" {
 			agree = diff
@@ -113,9 +115,9 @@ func (b *bencher) discovery(md *strings.Builder, runs int) error {
 	row("nmap -sS -Pn -n (raw SYN, reference)", nS, dS)
 	fmt.Fprintf(md, "\nscan445's own paced rate (JSON `stats.achieved_rate`): %.0f/s = %.2f of configured. "+
 		"nmap: `--min-rate %d --max-rate %d --max-retries 0 --max-rtt-timeout 1000ms`; scan445: "+
-		"`--rate %d --timeout 1s --retries 0 --concurrency 8192`.\n\n", median(rates), median(rates)/rate, rate, rate, rate)
+		"`--rate %d --timeout 1s --retries 0 --concurrency 8192`.\n\n", benchns.Median(rates), benchns.Median(rates)/rate, rate, rate, rate)
 
-	r16, r8 := median(rss(s16)), median(rss(s8))
+	r16, r8 := benchns.Median(rss(s16)), benchns.Median(rss(s8))
 	md.WriteString("| scan445 peak RSS, same sweep | peak RSS | ratio to /16 |\n|---|---|---|\n")
 	fmt.Fprintf(md, "| target %s | %.1f MiB | 1.00 |\n", space, r16/1024)
 	agree := ""
@@ -181,7 +183,7 @@ func (b *bencher) checks(md *strings.Builder, runs int, lab *labInfo) error {
 		"`nmap -sT -Pn -n -p445 --script smb-os-discovery,smb-protocols,smb-security-mode,smb-vuln-ms17-010`\n\n")
 	md.WriteString("| targets | scan445 | nmap | nmap ÷ scan445 | goal |\n|---|---|---|---|---|\n")
 	for j, s := range slices {
-		ws, wn := median(secs(res[j].scan)), median(secs(res[j].nmap))
+		ws, wn := benchns.Median(secs(res[j].scan)), benchns.Median(secs(res[j].nmap))
 		fmt.Fprintf(md, "| %s | %.2f s | %.2f s | **%.1f×** | %s |\n", s.name, ws, wn, wn/ws, s.goal)
 	}
 
@@ -248,7 +250,7 @@ func (b *bencher) checks(md *strings.Builder, runs int, lab *labInfo) error {
 				rts = append(rts, float64(h.SMB.RoundTrips))
 			}
 		}
-		fmt.Fprintf(md, "| %s | %.0f / %.0f | %.0f / %.0f |\n", s.name, median(cs), maxOf(cs), median(rts), maxOf(rts))
+		fmt.Fprintf(md, "| %s | %.0f / %.0f | %.0f / %.0f |\n", s.name, benchns.Median(cs), maxOf(cs), benchns.Median(rts), maxOf(rts))
 	}
 	md.WriteString("\n")
 	return nil

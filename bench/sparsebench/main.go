@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -60,25 +59,18 @@ func main() {
 	var md strings.Builder
 	fmt.Fprintf(&md, "## Sparse network: scan445 defaults vs nmap -T4 (`make bench`, %s, %d cores)\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU())
-	if os.Geteuid() != 0 {
-		md.WriteString("Skipped: needs root to create network namespaces.\n\n")
-	} else {
+	err := benchns.AsRoot(&md, "Skipped: needs root to create network namespaces.", func(ctx context.Context) error {
 		absBin, err := filepath.Abs(*bin)
 		if err != nil {
-			fail(err)
+			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err = bench(ctx, &md, absBin, *runs, *nmapRuns, *nmapCap, *keep, strings.Split(*phases, ","))
-		stop()
-		if err != nil {
-			fail(err)
-		}
+		return bench(ctx, &md, absBin, *runs, *nmapRuns, *nmapCap, *keep, strings.Split(*phases, ","))
+	})
+	if err != nil {
+		fail(err)
 	}
-	fmt.Print(md.String())
-	if *out != "" {
-		if err := os.WriteFile(*out, []byte(md.String()), 0o644); err != nil {
-			fail(err)
-		}
+	if err := benchns.Emit(md.String(), *out); err != nil {
+		fail(err)
 	}
 }
 
@@ -264,7 +256,7 @@ func (b *bencher) inScan(capAfter time.Duration, okCodes []int, argv ...string) 
 		r.capped, err = true, nil
 	}
 	if err != nil {
-		return r, fmt.Errorf("%s: %w (%s)", strings.Join(argv, " "), err, tail(stderr.String()))
+		return r, fmt.Errorf("%s: %w (%s)", strings.Join(argv, " "), err, benchns.Tail(stderr.String()))
 	}
 	return r, nil
 }
@@ -313,23 +305,6 @@ func nmapDone(stdout string, total int) float64 {
 		return 0
 	}
 	return (float64(completed) + pct*float64(group)) / float64(total)
-}
-
-func tail(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 400 {
-		s = "…" + s[len(s)-400:]
-	}
-	return s
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // ---- reports ---------------------------------------------------------------------------

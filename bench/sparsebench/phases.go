@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/scan445/scan445/bench/internal/benchns"
 )
 
 // spaceSize is the number of addresses nmap scans: the /16 less the veth /30.
@@ -99,10 +101,10 @@ func (b *bencher) sweep(md *strings.Builder, runs, nmapRuns int, nmapCap time.Du
 			}
 		}
 	}
-	base := median(results[0].walls)
+	base := benchns.Median(results[0].walls)
 	fmt.Fprintf(md, "### %s\n\n| tool | wall time | nmap ÷ scan445 | open hosts vs the lab's 256 |\n|---|---|---|---|\n", title)
 	for i, t := range tools {
-		w := median(results[i].walls)
+		w := benchns.Median(results[i].walls)
 		ratio := "1 (baseline)"
 		wall := fmt.Sprintf("%.1f s (runs: %s)", w, list(results[i].walls))
 		if i > 0 {
@@ -200,7 +202,7 @@ func (b *bencher) table(md *strings.Builder, runs int) error {
 				return err
 			}
 		}
-		fmt.Fprintf(md, "| %s | %.1f s | %.0f/s | %s | %s |\n", r.label, median(walls), rep.achieved, rep.options["connect_slots"],
+		fmt.Fprintf(md, "| %s | %.1f s | %.0f/s | %s | %s |\n", r.label, benchns.Median(walls), rep.achieved, rep.options["connect_slots"],
 			orNone(sameSet(expectedOpen(), rep.open), "all 256, no extra"))
 	}
 	md.WriteString("\n")

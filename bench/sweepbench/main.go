@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -55,23 +54,14 @@ func main() {
 	} else if err := rateBench(&md, *bin, *runs); err != nil {
 		fail(err)
 	}
-	fmt.Print(md.String())
-	if *out != "" {
-		if err := os.WriteFile(*out, []byte(md.String()), 0o644); err != nil {
-			fail(err)
-		}
+	if err := benchns.Emit(md.String(), *out); err != nil {
+		fail(err)
 	}
 }
 
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "sweepbench:", err)
 	os.Exit(1)
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // rssRatio runs target generation alone and reads the child's peak RSS from the kernel.
@@ -86,7 +76,7 @@ func rssRatio(bin string, runs int) (int64, int64, error) {
 			}
 			vals = append(vals, float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss))
 		}
-		return int64(median(vals)), nil
+		return int64(benchns.Median(vals)), nil
 	}
 	r8, err := peak("10.0.0.0/8")
 	if err != nil {
@@ -180,7 +170,7 @@ func rateBench(md *strings.Builder, bin string, runs int) error {
 			}
 			rates = append(rates, last.Stats.AchievedRate)
 		}
-		m := median(rates)
+		m := benchns.Median(rates)
 		st := last.Summary.Statuses
 		fmt.Fprintf(md, "| %d/s | %d | %.0f/s | %.3f | %d/%d/%d |\n", tc.rate, 65536/tc.shards, m, m/float64(tc.rate),
 			st["open"], st["closed"], st["filtered"])

@@ -166,7 +166,7 @@ func (l *Listener) accept(ln net.Listener, ep Endpoint) {
 
 // handle observes a new connection and serves it when the limits allow.
 func (l *Listener) handle(c net.Conn, ep Endpoint) {
-	local, remote := addrPorts(c)
+	local, remote := smblab.ConnEndpoints(c)
 	if !local.Addr().IsValid() || local.Addr().IsUnspecified() {
 		local = ep.Addr
 	}
@@ -269,14 +269,4 @@ func reset(c net.Conn) {
 		tc.SetLinger(0)
 	}
 	c.Close()
-}
-
-func addrPorts(c net.Conn) (local, remote netip.AddrPort) {
-	if ap, err := netip.ParseAddrPort(c.LocalAddr().String()); err == nil {
-		local = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	}
-	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
-		remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	}
-	return local, remote
 }

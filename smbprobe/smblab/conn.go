@@ -141,7 +141,7 @@ func (h *host) serve(c net.Conn) {
 	}
 	s := newSession(&h.p, h.addr, h.lab.opts.Now)
 	if ob := h.lab.opts.Observe; ob != nil {
-		local, remote := endpoints(c)
+		local, remote := ConnEndpoints(c)
 		s.observe = func(r Request) { ob(local, remote, r) }
 	}
 	idle := h.lab.opts.IdleTimeout

@@ -109,7 +109,7 @@ func ServeConn(ctx context.Context, c net.Conn, p Personality, nbss bool, opts O
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	local, _ := endpoints(c)
+	local, _ := ConnEndpoints(c)
 	l := &Lab{opts: opts, ctx: ctx}
 	h := &host{lab: l, addr: local.Addr(), p: p, nbss: nbss, conns: map[net.Conn]struct{}{}}
 	stop := context.AfterFunc(ctx, func() { c.Close() })
@@ -118,8 +118,8 @@ func ServeConn(ctx context.Context, c net.Conn, p Personality, nbss bool, opts O
 	return nil
 }
 
-// endpoints are c's local and remote addresses (zero values when not IP).
-func endpoints(c net.Conn) (local, remote netip.AddrPort) {
+// ConnEndpoints are c's local and remote addresses, unmapped (zero values when not IP).
+func ConnEndpoints(c net.Conn) (local, remote netip.AddrPort) {
 	if ap, err := netip.ParseAddrPort(c.LocalAddr().String()); err == nil {
 		local = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	}

@@ -102,7 +102,12 @@ func Listen(ctx context.Context, opts ListenerOptions) (*Listener, error) {
 	l := &Listener{opts: opts, ctx: lctx, cancel: cancel, perSrc: map[netip.Addr]int{}, conns: map[net.Conn]struct{}{}}
 	var lc net.ListenConfig
 	for _, ep := range opts.Endpoints {
-		ln, err := lc.Listen(lctx, "tcp", ep.Addr.String())
+		addr := ep.Addr.String()
+		if ep.Addr.Addr().IsUnspecified() {
+			// ":PORT": every address, dual-stack where the kernel has IPv6, IPv4 otherwise.
+			addr = fmt.Sprintf(":%d", ep.Addr.Port())
+		}
+		ln, err := lc.Listen(lctx, "tcp", addr)
 		if err != nil {
 			l.Close()
 			return nil, fmt.Errorf("sensor: listen on %s: %w", ep.Addr, err)

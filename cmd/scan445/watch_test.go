@@ -115,6 +115,13 @@ func TestWatchEndToEnd(t *testing.T) {
 	if err != nil || !bytes.Contains(page, []byte(`aria-label="Attempts and sources per hour"`)) || !bytes.Contains(page, []byte("<code>127.3.3.60</code>")) {
 		t.Errorf("HTML lacks the chart or the sources (%v)", err)
 	}
+	// `scan445 report` re-renders a watch report, chart included.
+	html2 := filepath.Join(dir, "again.html")
+	if code, _, se := runCLI(t, "", "report", out, "--html", html2, "--fail-on", "infected"); code != exitFindings {
+		t.Errorf("report of a watch report: exit %d: %s", code, se)
+	} else if page, _ := os.ReadFile(html2); !bytes.Contains(page, []byte(`aria-label="Attempts and sources per hour"`)) {
+		t.Error("the re-rendered HTML lacks the chart")
+	}
 	f, err := os.Open(events)
 	if err != nil {
 		t.Fatal(err)

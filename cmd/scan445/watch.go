@@ -406,7 +406,7 @@ func runWatch(parent context.Context, env *environment, w *watchSettings) (int, 
 		log.Info("listening", "endpoints", strings.Join(listen, ", "))
 	}
 	var capture sensor.Capture
-	capErr := make(chan error, 1)
+	var capErr chan error // nil without a capture, and once it ended
 	if w.iface != "" {
 		open := env.openCapture
 		if open == nil {
@@ -420,6 +420,7 @@ func runWatch(parent context.Context, env *environment, w *watchSettings) (int, 
 			}
 			return exitUsage, usagef("--interface %s: %s", w.iface, plainCause(err))
 		}
+		capErr = make(chan error, 1)
 		go func() { capErr <- capture.Run(runCtx, tr.Observe) }()
 	}
 	var prog *time.Ticker
@@ -436,7 +437,11 @@ wait:
 		case <-runCtx.Done():
 			break wait
 		case err := <-capErr:
-			if err != nil && runCtx.Err() == nil {
+			capErr = nil // ended: nothing more to wait for
+			if runCtx.Err() == nil {
+				if err == nil {
+					err = errors.New("ended by itself")
+				}
 				fatal = fmt.Errorf("capture on %s: %w", w.iface, err)
 				break wait
 			}
@@ -451,6 +456,14 @@ wait:
 	cancel()
 	if l != nil {
 		l.Close()
+	}
+	if capErr != nil {
+		// The capture sees runCtx end; its last observations and counters go in the report.
+		select {
+		case <-capErr:
+		case <-time.After(5 * time.Second):
+			log.Warn("capture did not stop within 5s; its last packets may be missing")
+		}
 	}
 	run := sensor.RunInfo{Version: version, Arguments: redactArgs(env.args), Options: w.options(),
 		Started: started, Finished: time.Now().UTC(), Complete: true, Listen: listen, Interface: w.iface}

@@ -406,7 +406,7 @@ func runWatch(parent context.Context, env *environment, w *watchSettings) (int, 
 		log.Info("listening", "endpoints", strings.Join(listen, ", "))
 	}
 	var capture sensor.Capture
-	var capErr chan error // nil without a capture, and once it ended
+	capErr := make(chan error, 1)
 	if w.iface != "" {
 		open := env.openCapture
 		if open == nil {
@@ -420,7 +420,6 @@ func runWatch(parent context.Context, env *environment, w *watchSettings) (int, 
 			}
 			return exitUsage, usagef("--interface %s: %s", w.iface, plainCause(err))
 		}
-		capErr = make(chan error, 1)
 		go func() { capErr <- capture.Run(runCtx, tr.Observe) }()
 	}
 	var prog *time.Ticker
@@ -431,17 +430,15 @@ func runWatch(parent context.Context, env *environment, w *watchSettings) (int, 
 		progC = prog.C
 	}
 	var fatal error
+	capDone := false
 wait:
 	for {
 		select {
 		case <-runCtx.Done():
 			break wait
 		case err := <-capErr:
-			capErr = nil // ended: nothing more to wait for
-			if runCtx.Err() == nil {
-				if err == nil {
-					err = errors.New("ended by itself")
-				}
+			capDone = true
+			if err != nil && runCtx.Err() == nil {
 				fatal = fmt.Errorf("capture on %s: %w", w.iface, err)
 				break wait
 			}
@@ -454,16 +451,16 @@ wait:
 	interrupted := ctx.Err() != nil && fatal == nil
 	stop()
 	cancel()
-	if l != nil {
-		l.Close()
-	}
-	if capErr != nil {
-		// The capture sees runCtx end; its last observations and counters go in the report.
+	if capture != nil && !capDone {
+		// The capture's last observations (SYNs held for the dark grace time) and its final
+		// counters come when its Run returns.
 		select {
 		case <-capErr:
-		case <-time.After(5 * time.Second):
-			log.Warn("capture did not stop within 5s; its last packets may be missing")
+		case <-time.After(3 * time.Second):
 		}
+	}
+	if l != nil {
+		l.Close()
 	}
 	run := sensor.RunInfo{Version: version, Arguments: redactArgs(env.args), Options: w.options(),
 		Started: started, Finished: time.Now().UTC(), Complete: true, Listen: listen, Interface: w.iface}

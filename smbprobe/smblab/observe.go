@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/scan445/scan445/smbprobe/srvsvc"
@@ -49,8 +50,12 @@ func smbCommand(msg []byte) string {
 }
 
 // srvsvcRequest decodes a srvsvc stub for Options.Observe: the path and name arguments of the
-// calls that reach the MS08-067 routine; other calls carry no strings.
+// calls that reach the MS08-067 routine; other calls carry no strings. Only \srvsvc and its
+// alias \browser carry srvsvc: a request on another pipe is reported by opnum alone.
 func srvsvcRequest(pipe string, opnum uint16, stub []byte) Request {
+	if !strings.EqualFold(pipe, "srvsvc") && !strings.EqualFold(pipe, "browser") {
+		return Request{Command: fmt.Sprintf("DCE/RPC opnum %d", opnum), Pipe: pipe, Opnum: opnum}
+	}
 	r := Request{Command: fmt.Sprintf("srvsvc opnum %d", opnum), Pipe: pipe, Opnum: opnum}
 	switch opnum {
 	case srvsvc.OpNetprPathCanonicalize:

@@ -152,6 +152,8 @@ func WriteHTML(w io.Writer, doc *Document) error {
 	funcs := template.FuncMap{
 		"verdictCSS":     verdictCSS,
 		"verdictWordCSS": func(v string) string { return verdictCSS(smbprobe.Verdict(v)) },
+		// A watch report's source has port 0: it is named by its address alone.
+		"hostLabelHTML": func(label string) string { return strings.TrimSuffix(label, ":0") },
 		"findingCSS": func(v smbprobe.Verdict) string {
 			if Actionable(v) {
 				return "t-" + string(v)

@@ -98,8 +98,7 @@ func buildPlan(doc *Document, anchors map[*smbprobe.Finding]string) []planRow {
 				continue
 			}
 			hostAt[id][k] = len(r.Hosts)
-			// Port 0 is a watch report's source: shown as its address alone.
-			r.Hosts = append(r.Hosts, planHost{Anchor: anchors[f], Host: strings.TrimSuffix(k, ":0"), Name: hostName(*it.h), Verdict: f.Verdict,
+			r.Hosts = append(r.Hosts, planHost{Anchor: anchors[f], Host: k, Name: hostName(*it.h), Verdict: f.Verdict,
 				Checks: f.Check, New: f.Baseline == BaselineNew, h: it.h})
 		}
 	}

@@ -133,6 +133,7 @@ func flagChoices() map[string][]string {
 	return map[string][]string{
 		"fail-on":        levels,
 		"tickets-format": {"jsonl", "jira-csv"},
+		"fallback-on":    {"closed", "filtered"},
 		"checks":         checks,
 	}
 }

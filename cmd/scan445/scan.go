@@ -78,7 +78,9 @@ func scanFlags(verbosity *int, formats []reportFormat) []cli.Flag {
 			EnvVars: append(envs("shard-index"), "JOB_COMPLETION_INDEX")}),
 		num("shard-count", "split the target space into this many shards", 0),
 		// Sweep engine.
-		num("port", "TCP port to scan", 445),
+		num("port", "scan exactly this one TCP port, no fallback (instead of --ports)", 445),
+		str("ports", "TCP ports tried in order per host, a later one only when the earlier one was closed (see --fallback-on): 445 (direct SMB), then 139 (SMB over the NetBIOS session service, left open by many XP/2003 host firewalls)", "445,139"),
+		str("fallback-on", "when a host moves on to the next of --ports: closed (its RST proves the host is alive) or filtered (also on no answer; a dead address then waits out a timeout on every port)", "closed"),
 		num("rate", "new connection attempts per second, retries included (0 = unlimited)", 1000),
 		num("concurrency", "hosts probed at once (SMB sessions); the connect stage sizes itself from --rate, --timeout and --retries", 64),
 		dur("timeout", "timeout of each connect and each read", 3*time.Second),
@@ -110,7 +112,7 @@ func scanCommand(env *environment) *cli.Command {
 	flags := scanFlags(&verbosity, env.formats())
 	return &cli.Command{
 		Name:      "scan",
-		Usage:     "sweep targets on TCP/445 and run the safe checks on every open host",
+		Usage:     "sweep targets on TCP/445 (then 139 where 445 is closed) and run the safe checks on every open host",
 		ArgsUsage: "TARGET...",
 		Description: joinLines(
 			"TARGET is an IP, a CIDR (10.0.0.0/16), a range (10.0.0.1-40, 10.0.0.1-10.0.3.255)",
@@ -171,9 +173,9 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 	}
 	s.targetOpt.ShardIndex, s.targetOpt.ShardCount = idx, count
 
-	port := c.Int("port")
-	if port < 1 || port > 65535 {
-		return nil, usagef("--port %d: must be 1-65535", port)
+	ports, fallbackFiltered, err := readPorts(c)
+	if err != nil {
+		return nil, err
 	}
 	if c.Int("rate") < 0 {
 		return nil, usagef("--rate %d: must be 0 (unlimited) or more", c.Int("rate"))
@@ -188,12 +190,14 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 		return nil, usagef("--retries %d: must be 0 or more", c.Int("retries"))
 	}
 	s.engine = scanner.Config{
-		Port:        port,
-		Rate:        c.Int("rate"),
-		Concurrency: c.Int("concurrency"),
-		Timeout:     c.Duration("timeout"),
-		Retries:     c.Int("retries"),
-		HostTimeout: c.Duration("host-timeout"),
+		Port:             ports[0],
+		Fallback:         ports[1:],
+		FallbackFiltered: fallbackFiltered,
+		Rate:             c.Int("rate"),
+		Concurrency:      c.Int("concurrency"),
+		Timeout:          c.Duration("timeout"),
+		Retries:          c.Int("retries"),
+		HostTimeout:      c.Duration("host-timeout"),
 	}
 	if s.failOn, err = parseFailOn(c); err != nil {
 		return nil, err
@@ -447,6 +451,7 @@ func (s *scanSettings) plan(prober scanner.Prober, log *slog.Logger) scanner.Pla
 func (s *scanSettings) effectiveOptions(t *scanner.TargetSet, plan scanner.Plan) map[string]string {
 	o := map[string]string{
 		"port":         strconv.Itoa(s.engine.Port),
+		"ports":        joinPorts(s.engine.Ports()),
 		"timeout":      s.engine.Timeout.String(),
 		"retries":      strconv.Itoa(s.engine.Retries),
 		"host_timeout": s.engine.HostTimeout.String(),
@@ -458,6 +463,9 @@ func (s *scanSettings) effectiveOptions(t *scanner.TargetSet, plan scanner.Plan)
 	plan.Describe(o)
 	if plan.Rate != s.engine.Rate {
 		o["configured_rate"] = strconv.Itoa(s.engine.Rate)
+	}
+	if len(s.engine.Fallback) > 0 {
+		o["fallback_on"] = fallbackOn(s.engine.FallbackFiltered)
 	}
 	if s.reportAll {
 		o["report_all"] = "true"

@@ -70,7 +70,7 @@ func index(doc *Document) (byID map[string]located, byCheck map[string][]located
 	}
 	for i := range doc.Hosts {
 		h := &doc.Hosts[i]
-		k := hostKey(h.Address, h.Port)
+		k := hostKey(h.Address)
 		// A merged or hand-edited document may list a host twice: keep the first, as Merge does.
 		if _, dup := hosts[k]; !dup {
 			hosts[k] = h
@@ -81,7 +81,7 @@ func index(doc *Document) (byID map[string]located, byCheck map[string][]located
 		for j := range h.SMB.Findings {
 			f := &h.SMB.Findings[j]
 			l := located{h, f}
-			byID[FindingID(h.Address, h.Port, f.Check, f.Verdict)] = l
+			byID[FindingID(h.Address, f.Check, f.Verdict)] = l
 			byCheck[k+"\x00"+f.Check] = append(byCheck[k+"\x00"+f.Check], l)
 		}
 	}
@@ -90,7 +90,7 @@ func index(doc *Document) (byID map[string]located, byCheck map[string][]located
 
 func changeOf(l located, from smbprobe.Verdict, to string) Change {
 	return Change{
-		ID:       FindingID(l.host.Address, l.host.Port, l.f.Check, l.f.Verdict),
+		ID:       FindingID(l.host.Address, l.f.Check, l.f.Verdict),
 		Address:  l.host.Address,
 		Port:     l.host.Port,
 		Check:    l.f.Check,
@@ -125,7 +125,7 @@ func Diff(old, cur *Document) DiffResult {
 		if _, ok := curID[id]; ok {
 			continue
 		}
-		k := hostKey(l.host.Address, l.host.Port)
+		k := hostKey(l.host.Address)
 		h := curHosts[k]
 		switch {
 		case h == nil && cur != nil && cur.Unlisted != nil:
@@ -201,7 +201,7 @@ func ApplyBaseline(doc, base *Document) {
 		}
 		for j := range h.SMB.Findings {
 			f := &h.SMB.Findings[j]
-			if _, ok := baseID[FindingID(h.Address, h.Port, f.Check, f.Verdict)]; ok {
+			if _, ok := baseID[FindingID(h.Address, f.Check, f.Verdict)]; ok {
 				f.Baseline = BaselineUnchanged
 				b.Unchanged++
 			} else {
@@ -238,7 +238,7 @@ func WriteDiff(w io.Writer, d DiffResult) error {
 				from = "-"
 			}
 			fmt.Fprintf(&b, "  %s  %-22s %-21s %-8s %s -> %s  %s\n",
-				c.ID, termSafe(hostKey(c.Address, c.Port)), termSafe(c.Check), c.Severity, from, termSafe(c.To), termSafe(c.Title))
+				c.ID, termSafe(hostLabel(c.Address, c.Port)), termSafe(c.Check), c.Severity, from, termSafe(c.To), termSafe(c.Title))
 		}
 	}
 	section("NEW", d.New)

@@ -93,8 +93,9 @@ func TestApplyBaseline(t *testing.T) {
 }
 
 func TestDiffClassification(t *testing.T) {
+	port := 445
 	mk := func(v smbprobe.Verdict, status scanner.Status, extra ...smbprobe.Finding) *Document {
-		h := scanner.HostResult{Address: "192.0.2.7", Port: 445, Status: status}
+		h := scanner.HostResult{Address: "192.0.2.7", Port: port, Status: status}
 		if status == scanner.StatusOpen {
 			h.SMB = &smbprobe.Result{}
 			if v != "" {
@@ -120,6 +121,17 @@ func TestDiffClassification(t *testing.T) {
 		{"host closed", mk("", scanner.StatusClosed), 0, 0, 1, 0},
 		{"host absent", &Document{Schema: SchemaVersion}, 0, 0, 1, 0},
 	}
+	// The same host found on 139 (445 closed now) is the same host: --ports 445,139.
+	port = 139
+	cases = append(cases, []struct {
+		name                                  string
+		cur                                   *Document
+		fixed, changed, unverified, unchanged int
+	}{
+		{"same, found on 139", mk(smbprobe.Exposed, scanner.StatusOpen), 0, 0, 0, 1},
+		{"patched, found on 139", mk(smbprobe.Patched, scanner.StatusOpen), 1, 0, 0, 0},
+		{"now infected, found on 139", mk(smbprobe.Infected, scanner.StatusOpen), 0, 1, 0, 0},
+	}...)
 	for _, c := range cases {
 		d := Diff(old, c.cur)
 		if len(d.Fixed) != c.fixed || len(d.Changed) != c.changed || len(d.Unverified) != c.unverified || d.Unchanged != c.unchanged {
@@ -155,6 +167,7 @@ func TestMerge(t *testing.T) {
 	// the whole incomplete.
 	dup := full.Hosts[1]
 	dup.Started = dup.Started.Add(time.Hour)
+	dup.Port, dup.Tried = 139, []scanner.PortTry{{Port: 445, Status: scanner.StatusClosed}} // same host, other port
 	dup.SMB = &smbprobe.Result{Findings: []smbprobe.Finding{{Check: smbprobe.CheckMS08067, Verdict: smbprobe.Unknown}}}
 	b.Hosts = append(b.Hosts, dup)
 	b.Complete = false
@@ -168,7 +181,7 @@ func TestMerge(t *testing.T) {
 		t.Fatalf("complete %v interrupted %q warnings %v", m.Complete, m.Interrupted, m.Warnings)
 	}
 	for _, h := range m.Hosts {
-		if h.Address == dup.Address && len(h.SMB.Findings) != 1 {
+		if h.Address == dup.Address && (len(h.SMB.Findings) != 1 || h.Port != 139) {
 			t.Fatal("kept the earlier result")
 		}
 	}

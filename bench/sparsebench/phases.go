@@ -208,3 +208,52 @@ func (b *bencher) table(md *strings.Builder, runs int) error {
 	md.WriteString("\n")
 	return nil
 }
+
+// fallback times the /16 discovery (`--checks none`) under each port policy: one port (445,
+// the sweep before --ports; also -before-bin's defaults when given), the default --ports
+// 445,139 that moves on to 139 only after a RST, and the opt-in --fallback-on filtered. On this
+// network 256 addresses reset both ports and 65 020 drop both: the default costs one more SYN
+// per resetting host, the opt-in a second timeout per dead address.
+func (b *bencher) fallback(md *strings.Builder, runs int) error {
+	type variant struct {
+		label string
+		argv  []string // after "scan SPACE --exclude VETH -q --checks none --json OUT"
+		bin   string
+	}
+	vs := []variant{{"`--port 445` (one port)", []string{"--port", "445"}, b.bin}}
+	if b.before != "" {
+		vs = append(vs, variant{"defaults of the build before `--ports` (445 only)", nil, b.before})
+	}
+	vs = append(vs,
+		variant{"defaults: `--ports 445,139 --fallback-on closed`", nil, b.bin},
+		variant{"`--fallback-on filtered`", []string{"--fallback-on", "filtered"}, b.bin})
+	fmt.Fprintf(md, "### Port 139 fallback on the /16 (`--checks none`, median of %d)\n\n"+
+		"| port policy | wall time | ÷ one port | SYNs (attempts) | achieved rate | connect slots | closed / filtered | open hosts |\n|---|---|---|---|---|---|---|---|\n", runs)
+	var base float64
+	for i, v := range vs {
+		var walls []float64
+		var rep *scanReport
+		for r := 0; r < runs; r++ {
+			out := b.file("fallback.json")
+			argv := slices.Concat([]string{v.bin, "scan", space, "--exclude", veth, "-q", "--checks", "none", "--json", out}, v.argv)
+			tr, err := b.inScan(0, []int{1}, argv...)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "sparsebench: fallback %s run %d: %.1f s\n", v.label, r+1, tr.wall.Seconds())
+			walls = append(walls, tr.wall.Seconds())
+			if rep, err = readScan(out); err != nil {
+				return err
+			}
+		}
+		w := benchns.Median(walls)
+		if i == 0 {
+			base = w
+		}
+		fmt.Fprintf(md, "| %s | %.1f s (runs: %s) | %.2f× | %d | %.0f/s | %s | %d / %d | %s |\n", v.label, w, list(walls), w/base,
+			rep.attempts, rep.achieved, rep.options["connect_slots"], rep.statuses["closed"], rep.statuses["filtered"],
+			orNone(sameSet(expectedOpen(), rep.open), "all 256, no extra"))
+	}
+	md.WriteString("\n")
+	return nil
+}

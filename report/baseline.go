@@ -192,23 +192,12 @@ func ApplyBaseline(doc, base *Document) {
 	if doc == nil || base == nil {
 		return
 	}
-	baseID, _, _ := index(base)
+	hb := NewHostBaseline(base)
 	b := &Baseline{Started: base.Started}
 	for i := range doc.Hosts {
-		h := &doc.Hosts[i]
-		if h.SMB == nil {
-			continue
-		}
-		for j := range h.SMB.Findings {
-			f := &h.SMB.Findings[j]
-			if _, ok := baseID[FindingID(h.Address, f.Check, f.Verdict)]; ok {
-				f.Baseline = BaselineUnchanged
-				b.Unchanged++
-			} else {
-				f.Baseline = BaselineNew
-				b.New++
-			}
-		}
+		n, u := hb.mark(&doc.Hosts[i])
+		b.New += n
+		b.Unchanged += u
 	}
 	d := Diff(base, doc)
 	b.Fixed = d.Fixed
@@ -219,6 +208,52 @@ func ApplyBaseline(doc, base *Document) {
 		b.Unverified = d.Unverified
 	}
 	doc.Baseline = b
+}
+
+// HostBaseline marks the findings of single hosts against an earlier run as they finish, the
+// way ApplyBaseline marks a whole document: the webhook speaks while the scan runs, long before
+// the document exists. A nil *HostBaseline is no baseline.
+type HostBaseline struct {
+	ids map[string]located // the earlier run's findings by id
+}
+
+// NewHostBaseline indexes base (nil: no baseline, and a nil result). base is not modified.
+func NewHostBaseline(base *Document) *HostBaseline {
+	if base == nil {
+		return nil
+	}
+	ids, _, _ := index(base)
+	return &HostBaseline{ids: ids}
+}
+
+// mark sets each finding of h new or unchanged and counts them.
+func (b *HostBaseline) mark(h *scanner.HostResult) (added, unchanged int) {
+	if b == nil || h.SMB == nil {
+		return 0, 0
+	}
+	for j := range h.SMB.Findings {
+		f := &h.SMB.Findings[j]
+		if _, ok := b.ids[FindingID(h.Address, f.Check, f.Verdict)]; ok {
+			f.Baseline = BaselineUnchanged
+			unchanged++
+		} else {
+			f.Baseline = BaselineNew
+			added++
+		}
+	}
+	return added, unchanged
+}
+
+// Tickets are the tickets of one finished host: every finding needing action, or with a
+// baseline only those it lacks. h is not modified.
+func (b *HostBaseline) Tickets(h scanner.HostResult) []Ticket {
+	one := &Document{Hosts: []scanner.HostResult{cloneHost(h)}}
+	Finalize(one)
+	if b != nil {
+		one.Baseline = &Baseline{}
+		b.mark(&one.Hosts[0])
+	}
+	return Tickets(one)
 }
 
 // WriteDiff writes a DiffResult as plain text for a terminal. Strings from the wire are

@@ -3,9 +3,11 @@ package report
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,5 +256,54 @@ func TestRemedyCatalogueCoversIDs(t *testing.T) {
 	Remedies()[0].Title = "changed"
 	if r, _ := LookupRemedy(Remedies()[0].ID); r.Title == "changed" {
 		t.Error("catalogue is shared mutable state")
+	}
+}
+
+// TestHostBaselineTicketsMatchTheDocument: the webhook's tickets, made one host at a time while
+// the scan runs, are the tickets of the finished document with the baseline applied — per host,
+// the same keys — and without a baseline every finding needing action. A host without an SMB
+// result gets none, and the result handed in is not modified.
+func TestHostBaselineTicketsMatchTheDocument(t *testing.T) {
+	keys := func(ts []Ticket) map[string][]string {
+		m := map[string][]string{}
+		for _, tk := range ts {
+			m[tk.Host] = append(m[tk.Host], tk.DedupKey)
+		}
+		for _, v := range m {
+			slices.Sort(v)
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		base *Document
+	}{
+		{"with a baseline", baselineDocument()},
+		{"without", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			whole := fixtureDocument()
+			if tc.base != nil {
+				ApplyBaseline(whole, tc.base)
+			}
+			want := keys(Tickets(whole))
+			hb := NewHostBaseline(tc.base)
+			var perHost []Ticket
+			for _, h := range fixtureDocument().Hosts {
+				before := render(t, func(w io.Writer) error { return WriteJSON(w, &Document{Hosts: []scanner.HostResult{h}}) })
+				perHost = append(perHost, hb.Tickets(h)...)
+				if after := render(t, func(w io.Writer) error { return WriteJSON(w, &Document{Hosts: []scanner.HostResult{h}}) }); !bytes.Equal(before, after) {
+					t.Fatalf("%s: Tickets modified the result", h.Address)
+				}
+			}
+			if got := keys(perHost); fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 {
+				t.Errorf("per host %v\nwhole document %v", got, want)
+			}
+		})
+	}
+	closed := scanner.HostResult{Address: "10.20.9.9", Port: 139, Status: scanner.StatusClosed,
+		Tried: []scanner.PortTry{{Port: 445, Status: scanner.StatusClosed}}}
+	if ts := NewHostBaseline(baselineDocument()).Tickets(closed); len(ts) != 0 {
+		t.Errorf("a closed host got tickets: %+v", ts)
 	}
 }

@@ -216,30 +216,19 @@ func writeReports(env *environment, o outputs, doc *report.Document, failOn repo
 // resultSinks receive each host result as it finishes: the NDJSON stream, the resume journal
 // and the webhook. None of them may block or stop the sweep.
 type resultSinks struct {
-	env         *environment
-	stream      bool
-	journal     *journal
-	webhook     *report.Webhook
-	webhookURL  string
-	baselineIDs map[string]bool
-	log         *slog.Logger
-	mu          sync.Mutex
-	closed      bool
+	env        *environment
+	stream     bool
+	journal    *report.Journal
+	webhook    *report.Webhook
+	webhookURL string
+	baseline   *report.HostBaseline // marks each host's findings for the webhook; nil: no baseline
+	log        *slog.Logger
+	mu         sync.Mutex
+	closed     bool
 }
 
-func newResultSinks(env *environment, s *scanSettings, j *journal, base *report.Document, log *slog.Logger) (*resultSinks, error) {
-	r := &resultSinks{env: env, stream: s.outputs.streamsToStdout(), journal: j, log: log}
-	if base != nil {
-		r.baselineIDs = map[string]bool{}
-		report.Finalize(base)
-		for _, h := range base.Hosts {
-			if h.SMB != nil {
-				for _, f := range h.SMB.Findings {
-					r.baselineIDs[f.ID] = true
-				}
-			}
-		}
-	}
+func newResultSinks(env *environment, s *scanSettings, j *report.Journal, base *report.Document, log *slog.Logger) (*resultSinks, error) {
+	r := &resultSinks{env: env, stream: s.outputs.streamsToStdout(), journal: j, baseline: report.NewHostBaseline(base), log: log}
 	if s.outputs.webhook != "" {
 		wh, err := newWebhook(s.outputs.webhook, s.ops)
 		if err != nil {
@@ -264,28 +253,10 @@ func (r *resultSinks) result(h scanner.HostResult) {
 		}
 	}
 	if r.webhook != nil {
-		for _, t := range r.hostTickets(h) {
+		for _, t := range r.baseline.Tickets(h) {
 			r.webhook.Send(t)
 		}
 	}
-}
-
-// hostTickets are the tickets of one finished host, new findings only when a baseline is set:
-// the webhook speaks while the scan runs, long before the whole document exists.
-func (r *resultSinks) hostTickets(h scanner.HostResult) []report.Ticket {
-	one := &report.Document{Hosts: []scanner.HostResult{h}}
-	report.Finalize(one)
-	if r.baselineIDs != nil {
-		one.Baseline = &report.Baseline{}
-		for i := range one.Hosts[0].SMB.Findings {
-			f := &one.Hosts[0].SMB.Findings[i]
-			f.Baseline = report.BaselineNew
-			if r.baselineIDs[f.ID] {
-				f.Baseline = report.BaselineUnchanged
-			}
-		}
-	}
-	return report.Tickets(one)
 }
 
 // finish drains the webhook (bounded) and returns what it could not deliver.

@@ -300,19 +300,19 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 
 	// Results that answered are kept for the reports; the others are only counted (and, for
 	// --report-all, read back from the journal or a spill file when the JSON is written).
-	state := newResumeState()
-	var journal *journal
+	state := report.NewResumeState()
+	var journal *report.Journal
 	if s.resumePath != "" {
-		journal, state, err = openJournal(s.resumePath)
+		journal, state, err = report.OpenJournal(s.resumePath)
 		if err != nil {
 			return exitUsage, usageError{err}
 		}
 		defer journal.Close()
-		log.Info("resuming", "journal", s.resumePath, "done", state.done.len())
+		log.Info("resuming", "journal", s.resumePath, "done", state.Done.Len())
 	}
-	var spilled *spill
+	var spilled *report.Spill
 	if s.reportAll && journal == nil && s.outputs.paths["json"] != "" && !s.outputs.streamsToStdout() {
-		if spilled, err = newSpill(); err != nil {
+		if spilled, err = report.NewSpill(); err != nil {
 			return exitUsage, usageError{err}
 		}
 		defer spilled.Remove()
@@ -344,17 +344,17 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	if err != nil {
 		return exitUsage, usageError{err}
 	}
-	hosts, tally, done := state.listed, state.tally, state.done
+	hosts, tally, done := state.Listed, state.Tally, state.Done
 	var spillErr error
 	var prog *progress
-	if prog = newProgress(env.stderr, s, targets.Len(), uint64(done.len())); prog != nil {
+	if prog = newProgress(env.stderr, s, targets.Len(), uint64(done.Len())); prog != nil {
 		defer prog.stop()
 	}
 	cfg := plan.Apply(s.engine)
 	cfg.Prober = prober
 	cfg.Logger = log
 	cfg.Allow = func(a netip.Addr) bool { return targets.Contains(a) && !targets.Excluded(a) }
-	cfg.Skip = done.has // read by the dispatcher only, before the sweep writes nothing to it
+	cfg.Skip = done.Has // read by the dispatcher only, before the sweep writes nothing to it
 	cfg.OnResult = func(r scanner.HostResult) {
 		// Calls are serialised by the engine.
 		if report.Listed(r) {
@@ -396,12 +396,12 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	switch {
 	case !s.reportAll:
 	case journal != nil:
-		all = unlistedFrom(journal.path)
+		all = report.UnlistedFrom(journal.Path())
 	case spilled != nil:
 		if spillErr == nil {
 			spillErr = spilled.Flush()
 		}
-		all = unlistedFrom(spilled.f.Name())
+		all = report.UnlistedFrom(spilled.Path())
 	}
 	writeErr := errors.Join(spillErr, writeReports(env, s.outputs, doc, s.failOn, all))
 	if !s.quiet && !s.outputs.anyToStdout() { // a report on stdout stays parseable

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,20 +34,29 @@ type reportFormat struct {
 	// streams: "-" on scan streams each host result to stdout while scanning (NDJSON), and
 	// writeReports then ends the stream with the whole report instead of calling write.
 	streams bool
-	option  *formatOption // a flag that only tunes this format (--tickets-format)
-	write   func(w io.Writer, r renderInput) error
+	// listsAll: with --report-all this format lists every result, not only those that
+	// answered (renderInput.all), so a scan without --resume keeps the others in a spill file.
+	listsAll bool
+	// baseline: the file is what --baseline reads, so it may overwrite the baseline the run
+	// read (a rolling baseline).
+	baseline bool
+	option   *formatOption // a flag that only tunes this format (--tickets-format)
+	write    func(w io.Writer, r renderInput) error
 }
 
-// formatOption is a string flag that only means something with its format's flag given.
+// formatOption is a string flag that only means something with its format's flag given. Its
+// value is one of choices (the first is the default); the help, the completions and the check
+// of the value all read them from here.
 type formatOption struct {
-	name, scanUsage, reportUsage, value string
+	name, scanUsage, reportUsage string
+	choices                      []string
 }
 
 // renderInput is what a format's writer may use besides the document.
 type renderInput struct {
 	doc        *report.Document
 	junitLevel report.FailOn
-	ticketsFmt string
+	option     string // the value of this format's option, when it has one
 	// all, when set (--report-all), yields every result for the JSON report.
 	all func(func(scanner.HostResult) error) error
 }
@@ -54,7 +64,7 @@ type renderInput struct {
 // reportFormats is the registry of report formats, in flag order.
 func reportFormats() []reportFormat {
 	return []reportFormat{
-		{name: "json", reportAlias: []string{"o"}, streams: true,
+		{name: "json", reportAlias: []string{"o"}, streams: true, listsAll: true, baseline: true,
 			scanUsage:   "write the JSON report to `PATH` (- streams NDJSON results to stdout, then the report as the last line)",
 			reportUsage: "write JSON to `PATH`",
 			write: func(w io.Writer, r renderInput) error {
@@ -70,9 +80,9 @@ func reportFormats() []reportFormat {
 		{name: "junit", scanUsage: "write JUnit XML (one testcase per host and check) to `PATH`", reportUsage: "write JUnit XML to `PATH`",
 			write: func(w io.Writer, r renderInput) error { return report.WriteJUnit(w, r.doc, r.junitLevel) }},
 		{name: "tickets", scanUsage: "write one ticket per finding needing action to `PATH`", reportUsage: "write tickets to `PATH`",
-			option: &formatOption{name: "tickets-format", scanUsage: "ticket format: jsonl or jira-csv", reportUsage: "jsonl or jira-csv", value: "jsonl"},
+			option: &formatOption{name: "tickets-format", scanUsage: "ticket format", reportUsage: "ticket format", choices: []string{"jsonl", "jira-csv"}},
 			write: func(w io.Writer, r renderInput) error {
-				if r.ticketsFmt == "jira-csv" {
+				if r.option == "jira-csv" {
 					return report.WriteJiraCSV(w, r.doc, report.JiraOptions{})
 				}
 				return report.WriteTickets(w, r.doc)
@@ -114,8 +124,9 @@ func formatFlags(formats []reportFormat, export, scan bool) []cli.Flag {
 			continue
 		}
 		add(f.name, f.scanUsage, f.reportUsage, "", f.reportAlias)
-		if f.option != nil {
-			add(f.option.name, f.option.scanUsage, f.option.reportUsage, f.option.value, nil)
+		if o := f.option; o != nil {
+			choices := ": " + strings.Join(o.choices, " or ")
+			add(o.name, o.scanUsage+choices, o.reportUsage+choices, o.choices[0], nil)
 		}
 	}
 	return out
@@ -123,29 +134,35 @@ func formatFlags(formats []reportFormat, export, scan bool) []cli.Flag {
 
 // outputs are the report destinations; "-" is stdout.
 type outputs struct {
-	formats       []reportFormat
-	paths         map[string]string // format name → destination; "" = not requested
-	ticketsFormat string
-	webhook       string
-	baseline      string
+	formats  []reportFormat
+	paths    map[string]string // format name → destination; "" = not requested
+	options  map[string]string // format name → the value of its option (formatOption)
+	webhook  string
+	baseline string
+	// streaming: "-" for a streaming format streams host results while scanning (scan); for
+	// report and merge it writes the document like any other format.
+	streaming bool
 	// failOnSet: --fail-on was given (flag, environment or config file). Without it the JUnit
 	// report uses its own documented level instead of "none".
 	failOnSet bool
 }
 
-func readOutputs(c *cli.Context, formats []reportFormat) (outputs, error) {
+func readOutputs(c *cli.Context, formats []reportFormat, streaming bool) (outputs, error) {
 	o := outputs{
-		formats: formats, paths: map[string]string{},
-		ticketsFormat: c.String("tickets-format"), webhook: c.String("webhook"),
-		baseline: c.String("baseline"),
+		formats: formats, paths: map[string]string{}, options: map[string]string{},
+		webhook: c.String("webhook"), baseline: c.String("baseline"), streaming: streaming,
 	}
 	for _, f := range formats {
 		o.paths[f.name] = c.String(f.name)
+		if opt := f.option; opt != nil {
+			v := c.String(opt.name)
+			if !slices.Contains(opt.choices, v) {
+				return o, fmt.Errorf("--%s %q: want %s", opt.name, v, strings.Join(opt.choices, " or "))
+			}
+			o.options[f.name] = v
+		}
 	}
 	o.failOnSet = c.IsSet("fail-on")
-	if o.ticketsFormat != "jsonl" && o.ticketsFormat != "jira-csv" {
-		return o, fmt.Errorf("--tickets-format %q: want jsonl or jira-csv", o.ticketsFormat)
-	}
 	stdout := 0
 	for _, p := range o.paths {
 		if p == "-" {
@@ -158,14 +175,37 @@ func readOutputs(c *cli.Context, formats []reportFormat) (outputs, error) {
 	return o, nil
 }
 
-// streamsToStdout reports whether a streaming format (--json -) goes to stdout.
+// streamsToStdout reports whether a streaming format (--json -) streams to stdout.
 func (o outputs) streamsToStdout() bool {
 	for _, f := range o.formats {
-		if f.streams && o.paths[f.name] == "-" {
+		if o.streaming && f.streams && o.paths[f.name] == "-" {
 			return true
 		}
 	}
 	return false
+}
+
+// listsAll reports whether a format that lists every result with --report-all is written to
+// a file (a stream on stdout already carried every result).
+func (o outputs) listsAll() bool {
+	for _, f := range o.formats {
+		if p := o.paths[f.name]; f.listsAll && p != "" && !(p == "-" && o.streaming && f.streams) {
+			return true
+		}
+	}
+	return false
+}
+
+// optionPairs are the {option, format} flag pairs of the registry: an option set without its
+// format does nothing (checkDangling).
+func optionPairs(formats []reportFormat) [][2]string {
+	var out [][2]string
+	for _, f := range formats {
+		if f.option != nil {
+			out = append(out, [2]string{f.option.name, f.name})
+		}
+	}
+	return out
 }
 
 func (o outputs) anyToStdout() bool {
@@ -183,7 +223,7 @@ func (o outputs) anyToStdout() bool {
 // all, when set (--report-all), yields the results doc.Unlisted counts; the JSON file then lists
 // every result, streamed from it.
 func writeReports(env *environment, o outputs, doc *report.Document, failOn report.FailOn, all func(func(scanner.HostResult) error) error) error {
-	in := renderInput{doc: doc, junitLevel: failOn, ticketsFmt: o.ticketsFormat, all: all}
+	in := renderInput{doc: doc, junitLevel: failOn, all: all}
 	// Without --fail-on, JUnit still fails the hosts at risk (report.JUnitDefaultLevel).
 	if !o.failOnSet {
 		in.junitLevel = ""
@@ -192,10 +232,11 @@ func writeReports(env *environment, o outputs, doc *report.Document, failOn repo
 	for _, f := range o.formats {
 		path := o.paths[f.name]
 		var err error
+		in.option = o.options[f.name]
 		switch {
 		case path == "":
 			continue
-		case path == "-" && f.streams:
+		case path == "-" && f.streams && o.streaming:
 			// The NDJSON stream already carried each host; the last line is the whole report.
 			if err := ndjsonLine(env.stdout, doc); err != nil {
 				return err

@@ -135,7 +135,7 @@ func scanCommand(env *environment) *cli.Command {
 
 func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSettings, error) {
 	s := &scanSettings{quiet: c.Bool("quiet"), verbosity: verbosity, listOnly: c.Bool("list-targets")}
-	if err := checkScanFlags(c, verbosity); err != nil {
+	if err := checkScanFlags(c, env.formats(), verbosity); err != nil {
 		return nil, err
 	}
 	s.specs = append(s.specs, c.Args().Slice()...)
@@ -208,7 +208,7 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 	if err := refuseIntrusiveElsewhere(c.String("config")); err != nil {
 		return nil, err
 	}
-	if s.outputs, err = readOutputs(c, env.formats()); err != nil {
+	if s.outputs, err = readOutputs(c, env.formats(), true); err != nil {
 		return nil, usageError{err}
 	}
 	if s.probe, err = readProbeSettings(c); err != nil {
@@ -219,7 +219,7 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 	if s.ops, err = readOpsSettings(c); err != nil {
 		return nil, usageError{err}
 	}
-	if err := checkOutputPaths(c, s.resumePath); err != nil {
+	if err := checkOutputPaths(c, env.formats(), s.resumePath); err != nil {
 		return nil, err
 	}
 	s.interactive = isTerminal(env.stderr) && !s.quiet
@@ -311,7 +311,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 		log.Info("resuming", "journal", s.resumePath, "done", state.Done.Len())
 	}
 	var spilled *report.Spill
-	if s.reportAll && journal == nil && s.outputs.paths["json"] != "" && !s.outputs.streamsToStdout() {
+	if s.reportAll && journal == nil && s.outputs.listsAll() {
 		if spilled, err = report.NewSpill(); err != nil {
 			return exitUsage, usageError{err}
 		}

@@ -116,12 +116,15 @@ func ReadJournal(r io.Reader, each func(scanner.HostResult)) (int64, error) {
 }
 
 // Append writes one result as one line with a single write, so lines never interleave.
-func (j *Journal) Append(h scanner.HostResult) error {
+func (j *Journal) Append(h scanner.HostResult) error { return writeLine(j.f, h) }
+
+// writeLine writes h as one JSON line in a single Write.
+func writeLine(w io.Writer, h scanner.HostResult) error {
 	b, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
-	_, err = j.f.Write(append(b, '\n'))
+	_, err = w.Write(append(b, '\n'))
 	return err
 }
 
@@ -179,14 +182,7 @@ func NewSpill() (*Spill, error) {
 }
 
 // Append buffers one result line.
-func (s *Spill) Append(h scanner.HostResult) error {
-	b, err := json.Marshal(h)
-	if err != nil {
-		return err
-	}
-	_, err = s.w.Write(append(b, '\n'))
-	return err
-}
+func (s *Spill) Append(h scanner.HostResult) error { return writeLine(s.w, h) }
 
 // Flush writes what is buffered; call it before reading the file back.
 func (s *Spill) Flush() error { return s.w.Flush() }

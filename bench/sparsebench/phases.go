@@ -187,20 +187,9 @@ func (b *bencher) table(md *strings.Builder, runs int) error {
 	}
 	fmt.Fprintf(md, "### scan445 alone on the /16, `--checks none` (median of %d)\n\n| flags | wall time | achieved rate | connect slots | open hosts |\n|---|---|---|---|---|\n", runs)
 	for _, r := range rows {
-		var walls []float64
-		var rep *scanReport
-		for i := 0; i < runs; i++ {
-			out := b.file("table.json")
-			argv := slices.Concat([]string{b.bin, "scan", space, "--exclude", veth, "-q", "--checks", "none", "--json", out}, strings.Fields(r.flags))
-			tr, err := b.inScan(0, []int{1}, argv...)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(os.Stderr, "sparsebench: table %s run %d: %.1f s\n", r.flags, i+1, tr.wall.Seconds())
-			walls = append(walls, tr.wall.Seconds())
-			if rep, err = readScan(out); err != nil {
-				return err
-			}
+		walls, rep, err := b.discovery("table "+r.flags, b.bin, strings.Fields(r.flags), runs)
+		if err != nil {
+			return err
 		}
 		fmt.Fprintf(md, "| %s | %.1f s | %.0f/s | %s | %s |\n", r.label, benchns.Median(walls), rep.achieved, rep.options["connect_slots"],
 			orNone(sameSet(expectedOpen(), rep.open), "all 256, no extra"))
@@ -231,20 +220,9 @@ func (b *bencher) fallback(md *strings.Builder, runs int) error {
 		"| port policy | wall time | ÷ one port | SYNs (attempts) | achieved rate | connect slots | closed / filtered | open hosts |\n|---|---|---|---|---|---|---|---|\n", runs)
 	var base float64
 	for i, v := range vs {
-		var walls []float64
-		var rep *scanReport
-		for r := 0; r < runs; r++ {
-			out := b.file("fallback.json")
-			argv := slices.Concat([]string{v.bin, "scan", space, "--exclude", veth, "-q", "--checks", "none", "--json", out}, v.argv)
-			tr, err := b.inScan(0, []int{1}, argv...)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(os.Stderr, "sparsebench: fallback %s run %d: %.1f s\n", v.label, r+1, tr.wall.Seconds())
-			walls = append(walls, tr.wall.Seconds())
-			if rep, err = readScan(out); err != nil {
-				return err
-			}
+		walls, rep, err := b.discovery("fallback "+v.label, v.bin, v.argv, runs)
+		if err != nil {
+			return err
 		}
 		w := benchns.Median(walls)
 		if i == 0 {
@@ -256,4 +234,25 @@ func (b *bencher) fallback(md *strings.Builder, runs int) error {
 	}
 	md.WriteString("\n")
 	return nil
+}
+
+// discovery runs bin's `scan` of the /16 with `--checks none` and the extra flags, runs times:
+// the wall times and the last run's report.
+func (b *bencher) discovery(label, bin string, flags []string, runs int) ([]float64, *scanReport, error) {
+	var walls []float64
+	var rep *scanReport
+	for i := 0; i < runs; i++ {
+		out := b.file("discovery.json")
+		argv := slices.Concat([]string{bin, "scan", space, "--exclude", veth, "-q", "--checks", "none", "--json", out}, flags)
+		tr, err := b.inScan(0, []int{1}, argv...)
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(os.Stderr, "sparsebench: %s run %d: %.1f s\n", label, i+1, tr.wall.Seconds())
+		walls = append(walls, tr.wall.Seconds())
+		if rep, err = readScan(out); err != nil {
+			return nil, nil, err
+		}
+	}
+	return walls, rep, nil
 }

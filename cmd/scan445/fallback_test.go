@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -17,24 +15,22 @@ import (
 )
 
 // fallbackLab serves xp-sp2 with 445 closed and 139 open (the host-firewall case) and
-// xp-sp3-patched on both, at 127.3.2.first and the next address. As root it uses the real ports
-// 445 and 139, so a scan needs no port flag at all; otherwise two free ports, which the scan
-// names with --ports (the extra arguments returned).
-func fallbackLab(t *testing.T, first byte) (lab *smblab.Lab, nbOnly, both string, args []string) {
+// xp-sp3-patched on both, at 127.3.2.first and the next address, on the real ports 445 and 139:
+// a scan needs no port flag at all. (Binding them needs root; and only port 139 speaks the
+// NetBIOS session service, so other ports cannot stand in for it.)
+func fallbackLab(t *testing.T, first byte) (lab *smblab.Lab, nbOnly, both string) {
 	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("binding ports 445 and 139 needs root")
+	}
 	var ps []smblab.Personality
 	for _, p := range smblab.DefaultPersonalities() {
 		if p.Name == "xp-sp2" || p.Name == "xp-sp3-patched" {
 			ps = append(ps, p)
 		}
 	}
-	port, nbPort := 445, 139
-	if os.Geteuid() != 0 {
-		port, nbPort = 20000+rand.IntN(20000), 40000+rand.IntN(20000)
-		args = []string{"--ports", fmt.Sprintf("%d,%d", port, nbPort)}
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	lab, err := smblab.Start(ctx, smblab.Options{First: netip.AddrFrom4([4]byte{127, 3, 2, first}), Port: port, NetBIOSPort: nbPort,
+	lab, err := smblab.Start(ctx, smblab.Options{First: netip.AddrFrom4([4]byte{127, 3, 2, first}), Port: 445, NetBIOSPort: 139,
 		Personalities: ps, NetBIOSOnly: map[string]bool{"xp-sp2": true}})
 	if err != nil {
 		cancel()
@@ -51,7 +47,7 @@ func fallbackLab(t *testing.T, first byte) (lab *smblab.Lab, nbOnly, both string
 	if nbOnly == "" || both == "" {
 		t.Fatalf("lab hosts %+v: want one 139-only host and one on both ports", lab.Hosts())
 	}
-	return lab, nbOnly, both, args
+	return lab, nbOnly, both
 }
 
 // hostOn finds addr in a report.
@@ -89,22 +85,18 @@ func checkFoundOn(t *testing.T, h scanner.HostResult, lab *smblab.Lab, port int,
 // service, reported on 139 with 445 in ports_tried; the host open on 445 is never dialled on 139
 // (its result names no other port).
 func TestDefaultPortsFindA139OnlyHost(t *testing.T) {
-	lab, nbOnly, both, args := fallbackLab(t, 10)
+	lab, nbOnly, both := fallbackLab(t, 10)
 	out := filepath.Join(t.TempDir(), "r.json")
-	code, _, stderr := runCLI(t, "", append([]string{"scan", nbOnly, both, "--checks", "ms08-067", "--json", out, "--timeout", "2s"}, args...)...)
+	code, _, stderr := runCLI(t, "", "scan", nbOnly, both, "--checks", "ms08-067", "--json", out, "--timeout", "2s")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	doc := loadDoc(t, out)
-	first, second := lab.Hosts()[0].Port, lab.Hosts()[0].NetBIOSPort
-	if first == 0 {
-		first = lab.Hosts()[1].Port
+	if doc.Options["ports"] != "445,139" || doc.Options["fallback_on"] != "closed" {
+		t.Errorf("options ports=%q fallback_on=%q, want 445,139 and closed", doc.Options["ports"], doc.Options["fallback_on"])
 	}
-	if want := fmt.Sprintf("%d,%d", first, second); doc.Options["ports"] != want || doc.Options["fallback_on"] != "closed" {
-		t.Errorf("options ports=%q fallback_on=%q, want %q and closed", doc.Options["ports"], doc.Options["fallback_on"], want)
-	}
-	checkFoundOn(t, hostOn(t, doc, nbOnly), lab, second, []scanner.PortTry{{Port: first, Status: scanner.StatusClosed}})
-	checkFoundOn(t, hostOn(t, doc, both), lab, first, nil)
+	checkFoundOn(t, hostOn(t, doc, nbOnly), lab, 139, []scanner.PortTry{{Port: 445, Status: scanner.StatusClosed}})
+	checkFoundOn(t, hostOn(t, doc, both), lab, 445, nil)
 	if n := len(lab.Crashes()); n != 0 {
 		t.Errorf("%d crashes", n)
 	}
@@ -114,10 +106,10 @@ func TestDefaultPortsFindA139OnlyHost(t *testing.T) {
 // that result (port, ports_tried, findings) through a resumed run over both hosts, which skips
 // the address whatever port answered and scans only the other one.
 func TestResumeKeepsFallbackResults(t *testing.T) {
-	lab, nbOnly, both, args := fallbackLab(t, 20)
+	lab, nbOnly, both := fallbackLab(t, 20)
 	dir := t.TempDir()
 	journalPath, out := filepath.Join(dir, "journal.ndjson"), filepath.Join(dir, "r.json")
-	base := append([]string{"--checks", "ms08-067", "--timeout", "2s", "--resume", journalPath}, args...)
+	base := []string{"--checks", "ms08-067", "--timeout", "2s", "--resume", journalPath}
 	if code, _, stderr := runCLI(t, "", append([]string{"scan", nbOnly}, base...)...); code != exitOK {
 		t.Fatalf("first run: exit %d: %s", code, stderr)
 	}
@@ -129,12 +121,8 @@ func TestResumeKeepsFallbackResults(t *testing.T) {
 	if doc.Stats == nil || doc.Stats.Skipped != 1 || doc.Stats.Dispatched != 1 {
 		t.Errorf("stats %+v: want the 139 host skipped and one host scanned", doc.Stats)
 	}
-	first, second := lab.Hosts()[0].Port, lab.Hosts()[0].NetBIOSPort
-	if first == 0 {
-		first = lab.Hosts()[1].Port
-	}
-	checkFoundOn(t, hostOn(t, doc, nbOnly), lab, second, []scanner.PortTry{{Port: first, Status: scanner.StatusClosed}})
-	checkFoundOn(t, hostOn(t, doc, both), lab, first, nil)
+	checkFoundOn(t, hostOn(t, doc, nbOnly), lab, 139, []scanner.PortTry{{Port: 445, Status: scanner.StatusClosed}})
+	checkFoundOn(t, hostOn(t, doc, both), lab, 445, nil)
 }
 
 // TestPortFlags: --port keeps meaning one port; the two ways to name ports do not mix.

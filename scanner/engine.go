@@ -1,6 +1,6 @@
-// Package scanner sweeps targets on TCP 445 (then 139 for hosts that refuse 445) at a paced rate with a bounded number of hosts in
-// flight, and hands every open host to a Prober. Per-host failures are data in the host's result,
-// never errors that stop the sweep.
+// Package scanner sweeps targets on TCP 445 (then 139 for hosts that refuse 445, ports.go) at a
+// paced rate with a bounded number of hosts in flight, and hands every open host to a Prober.
+// Per-host failures are data in the host's result, never errors that stop the sweep.
 package scanner
 
 import (

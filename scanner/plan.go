@@ -9,7 +9,8 @@ import (
 // and from the number of file descriptors the process may hold.
 //
 // A dead address (dropped SYN) holds its connect slot for Timeout × (1+Retries) — on each port
-// it is dialled on, see deadPorts — while it costs only 1+Retries attempts, so a fixed number of hosts in flight caps the rate at
+// it is dialled on, see deadPorts — while it costs only 1+Retries attempts, so a fixed number
+// of hosts in flight caps the rate at
 // slots ÷ (Timeout × (1+Retries)): 64 hosts at 3 s and one retry is ~11 attempts/s, whatever
 // --rate says. The connect stage therefore gets Rate × Timeout × (1+Retries) slots (plus 10%) —
 // every host the pacer can start while the oldest is still waiting out its retries — and only

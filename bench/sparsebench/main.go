@@ -45,7 +45,7 @@ func main() {
 	nmapRuns := flag.Int("nmap-runs", 1, "nmap runs per measurement (a /16 at -T4 takes minutes)")
 	nmapCap := flag.Duration("nmap-cap", 6*time.Minute, "stop an nmap run after this long and report its own projection")
 	out := flag.String("out", "", "also write the Markdown to this file")
-	phases := flag.String("phases", "slash8,discovery,checks", "comma-separated phases to run (also: table, issue #11's other scan445 rows; fallback, the port policies of issue #12)")
+	phases := flag.String("phases", "slash8,discovery,checks,fallback", "comma-separated phases to run (also: table, issue #11's other scan445 rows)")
 	keep := flag.String("keep", "", "keep every report in this directory")
 	serveLabFirst := flag.String("serve-lab", "", "internal: serve the lab from this 127/8 address")
 	nsPrefix := flag.String("ns-prefix", "s445c", "the two network namespaces are PREFIX-scan and PREFIX-tgt")

@@ -273,7 +273,7 @@ func WriteDiff(w io.Writer, d DiffResult) error {
 				from = "-"
 			}
 			fmt.Fprintf(&b, "  %s  %-22s %-21s %-8s %s -> %s  %s\n",
-				c.ID, termSafe(hostLabel(c.Address, c.Port)), termSafe(c.Check), c.Severity, from, termSafe(c.To), termSafe(c.Title))
+				c.ID, TermSafe(hostLabel(c.Address, c.Port)), TermSafe(c.Check), c.Severity, from, TermSafe(c.To), TermSafe(c.Title))
 		}
 	}
 	section("NEW", d.New)
@@ -284,8 +284,9 @@ func WriteDiff(w io.Writer, d DiffResult) error {
 	return err
 }
 
-// termSafe replaces control characters (ESC, CR, BEL …) with '?'.
-func termSafe(s string) string {
+// TermSafe keeps wire strings from driving a terminal: control characters (ESC, CR, BEL …, C1
+// included) become '?'.
+func TermSafe(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return '?'

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scan445/scan445/report"
 	"github.com/scan445/scan445/smbprobe/smblab"
 	"github.com/scan445/scan445/smbprobe/smblab/labcheck"
 )
@@ -47,7 +48,7 @@ func labCheckCommand(env *environment) *cli.Command {
 				}
 				crashes = labcheck.Crashes(b)
 				for _, line := range crashes {
-					fmt.Fprintf(env.stdout, "lab logged: %s\n", termSafe(line))
+					fmt.Fprintf(env.stdout, "lab logged: %s\n", report.TermSafe(line))
 				}
 			}
 			mismatches := labcheck.Compare(env.stdout, doc, hosts)

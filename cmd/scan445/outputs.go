@@ -6,11 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -310,75 +307,4 @@ func (r *resultSinks) finish(ctxTimeout time.Duration) []string {
 	failures := r.webhook.Close(ctx)
 	reportWebhook(r.env.stderr, r.webhook, r.webhookURL)
 	return failures
-}
-
-// printSummary is the human view on stdout when no report goes there.
-func printSummary(w io.Writer, doc *report.Document) {
-	s := doc.Summary
-	state := "complete"
-	if !doc.Complete {
-		state = "INCOMPLETE"
-	}
-	fmt.Fprintf(w, "scan445: %d of %d targets scanned (%s), %d with port open\n",
-		s.Scanned, s.Targets, state, s.Statuses[string(scanner.StatusOpen)])
-	// One line per host, worst first; clear checks are left out, a host that could not be
-	// checked says why.
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for i, l := range report.HostLines(doc) {
-		if i == 0 {
-			fmt.Fprintln(tw, "VERDICT\tHOST\tNAME\tOS\tFINDINGS")
-		}
-		host := l.Address
-		if l.Port != 445 {
-			host += ":" + strconv.Itoa(l.Port)
-		}
-		osName := l.OS
-		if osName == "" {
-			osName = "unknown"
-		}
-		detail := strings.Join(l.Findings, " ")
-		if l.Reason != "" {
-			detail = strings.TrimSpace(detail + " — not checked: " + oneLineTerm(l.Reason))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Verdict, host, termSafe(l.Name), termSafe(osName), termSafe(detail))
-	}
-	tw.Flush()
-	var verdicts []string
-	for v, n := range s.Verdicts {
-		verdicts = append(verdicts, fmt.Sprintf("%s=%d", v, n))
-	}
-	sort.Strings(verdicts)
-	if len(verdicts) > 0 {
-		fmt.Fprintf(w, "findings: %s\n", strings.Join(verdicts, " "))
-	}
-	if doc.Options["credentialed_as"] != "" {
-		verified, still := report.CredentialedCoverage(doc)
-		fmt.Fprintf(w, "credentialed MS08-067 check as %s: %d hosts verified (netapi32.dll read), %d stayed exposed",
-			termSafe(doc.Options["credentialed_as"]), len(verified), len(still))
-		if len(still) > 0 {
-			fmt.Fprintf(w, ": %s", strings.Join(still, " "))
-		}
-		fmt.Fprintln(w)
-	}
-	if doc.Interrupted != "" {
-		fmt.Fprintf(w, "note: %s\n", doc.Interrupted)
-	}
-}
-
-// oneLineTerm caps a reason for a table cell.
-func oneLineTerm(s string) string {
-	if r := []rune(s); len(r) > 120 {
-		return string(r[:119]) + "…"
-	}
-	return s
-}
-
-// termSafe keeps wire strings from driving the terminal: control characters become '?'.
-func termSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
 }

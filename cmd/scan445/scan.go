@@ -405,7 +405,7 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	}
 	writeErr := errors.Join(spillErr, writeReports(env, s.outputs, doc, s.failOn, all))
 	if !s.quiet && !s.outputs.anyToStdout() { // a report on stdout stays parseable
-		printSummary(env.stdout, doc)
+		report.WriteConsole(env.stdout, doc)
 	}
 	log.Info("scan finished", "dispatched", stats.Dispatched, "attempts", stats.Attempts, "skipped", stats.Skipped,
 		"listed", len(doc.Hosts), "unlisted", doc.Unlisted.Total(), "interrupted", stats.Interrupted)

@@ -40,4 +40,3 @@ func TestCheckSMB2Frame(t *testing.T) {
 		}
 	}
 }
-

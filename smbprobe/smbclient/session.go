@@ -105,9 +105,9 @@ func OpenSession(ctx context.Context, conn net.Conn, cfg SessionConfig) (Session
 
 // smb1Session is an authenticated SMB1 session.
 type smb1Session struct {
-	c       *SMB1
-	host    string
-	ipc     bool // IPC$ is connected
+	c    *SMB1
+	host string
+	ipc  bool // IPC$ is connected
 }
 
 // AuthenticateSMB1 negotiates NT LM 0.12 with extended security and logs on with cred

@@ -161,8 +161,8 @@ type run struct {
 	links  []*smbclient.Link
 	// smb1Last is the SMB1 client's latest exchange report (was a reply received?).
 	smb1Last smbclient.Exchange
-	f      facts
-	judged bool
+	f        facts
+	judged   bool
 	// credTried: the credentialed check ran already (before the intrusive probe); it runs
 	// once per probe.
 	credTried bool

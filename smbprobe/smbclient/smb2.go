@@ -47,6 +47,8 @@ func ClassifySMB2(ctx context.Context, g *Guard, err error) error {
 		return ntstatus.AccessDenied
 	case errors.Is(err, os.ErrNotExist):
 		return ntstatus.ObjectNameNotFound
+	case errors.As(err, &ie) && g != nil && g.unsignedInterim.Load() && ie.Message == "signing required":
+		return fmt.Errorf("%w: go-smb2 refused the server's unsigned interim (STATUS_PENDING) response on a signing-required session; MS-SMB2 has interim responses unsigned: a limitation of go-smb2 v1.1.0", ErrProtocol)
 	case errors.As(err, &ie):
 		return fmt.Errorf("%w: %s", ErrProtocol, ie.Message)
 	case errors.As(err, &inte):

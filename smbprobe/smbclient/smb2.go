@@ -113,6 +113,9 @@ func (s *smb2Session) bounded(ctx context.Context, call func(context.Context) er
 func (s *smb2Session) Dialect() Dialect { return DialectSMB2 }
 
 func (s *smb2Session) OpenPipe(ctx context.Context, name string) (Pipe, error) {
+	if err := checkPipe(name); err != nil {
+		return nil, err
+	}
 	if s.share == nil {
 		path := `\\` + s.host + `\IPC$`
 		err := s.bounded(ctx, func(ctx context.Context) error {

@@ -46,7 +46,7 @@ func Example() {
 	stub := binary.LittleEndian.AppendUint32(nil, 0)          // ServerName: NULL
 	stub = binary.LittleEndian.AppendUint32(stub, 0x02000000) // samDesired: MAXIMUM_ALLOWED
 	reply, err := rpc.Call(ctx, 2, stub)                      // OpenHKLM; a fault is a *dcerpc.FaultError
-	if err == nil {
+	if err == nil && len(reply) == 24 {
 		fmt.Printf("handle % x, WERROR 0x%08x\n", reply[:20], binary.LittleEndian.Uint32(reply[20:]))
 	}
 }

@@ -145,6 +145,9 @@ type Personality struct {
 	Truth          map[string]Verdict // check id → verdict a correct scanner reaches
 	Nmap           NmapTruth
 	Notes          string
+	// SAM, when set, serves \samr to logged-on users and authenticates its accounts with a
+	// lockout policy (samr.go); nil: only Account logs on, and \samr does not exist.
+	SAM *SAMConfig
 }
 
 // Checks lists the check ids every truth table covers, in the scanner's report order

@@ -12,7 +12,8 @@ import (
 // NTSTATUS. err is for an exchange that failed (connection, timeout, protocol); the attempt
 // then counts as a failure, since the server may have counted it. Implementations must not
 // put the password in err.
-type Logon func(ctx context.Context, account, password string) (ntstatus.Status, error)
+// ref names the entry being tried, for the caller's evidence.
+type Logon func(ctx context.Context, account string, ref Ref, password string) (ntstatus.Status, error)
 
 // Config is one audit's input.
 type Config struct {
@@ -114,7 +115,7 @@ func tryAccount(ctx context.Context, ar AccountResult, cands []candidate, logon 
 		}
 		last = c.ref
 		ar.Attempts++
-		st, err := logon(ctx, ar.Account.Name, c.password)
+		st, err := logon(ctx, ar.Account.Name, c.ref, c.password)
 		if err != nil {
 			ar.Failures++
 			ar.Stopped = "logon exchange failed at " + c.ref.String() + ": " + err.Error()

@@ -117,7 +117,7 @@ type fakeSAM struct {
 	logons    int
 }
 
-func (f *fakeSAM) logon(_ context.Context, account, password string) (ntstatus.Status, error) {
+func (f *fakeSAM) logon(_ context.Context, account string, _ Ref, password string) (ntstatus.Status, error) {
 	f.logons++
 	if f.threshold > 0 && f.failures[account] >= f.threshold {
 		return ntstatus.AccountLockedOut, nil
@@ -177,7 +177,7 @@ func TestAttemptStopsAtLockoutSigns(t *testing.T) {
 	sam := SAM{Policy: Policy{Known: true}, Accounts: []Account{{Name: "u"}}}
 	for _, st := range []ntstatus.Status{ntstatus.AccountLockedOut, ntstatus.AccountDisabled, ntstatus.AccessDenied} {
 		n := 0
-		res := Attempt(context.Background(), sam, Config{Lists: []List{list}, Budget: NoBudget}, func(context.Context, string, string) (ntstatus.Status, error) {
+		res := Attempt(context.Background(), sam, Config{Lists: []List{list}, Budget: NoBudget}, func(context.Context, string, Ref, string) (ntstatus.Status, error) {
 			n++
 			if n == 2 {
 				return st, nil
@@ -190,7 +190,7 @@ func TestAttemptStopsAtLockoutSigns(t *testing.T) {
 		}
 	}
 	// An exchange that failed counts and stops; its error is reported.
-	res := Attempt(context.Background(), sam, Config{Lists: []List{list}, Budget: NoBudget}, func(context.Context, string, string) (ntstatus.Status, error) {
+	res := Attempt(context.Background(), sam, Config{Lists: []List{list}, Budget: NoBudget}, func(context.Context, string, Ref, string) (ntstatus.Status, error) {
 		return 0, errors.New("connection reset")
 	})
 	if a := res.Accounts[0]; a.Attempts != 1 || a.Failures != 1 || !strings.Contains(a.Stopped, "connection reset") {
@@ -198,7 +198,7 @@ func TestAttemptStopsAtLockoutSigns(t *testing.T) {
 	}
 	// No policy, no budget: nothing is sent.
 	res = Attempt(context.Background(), SAM{Policy: Policy{Reason: "denied"}, Accounts: sam.Accounts}, Config{Lists: []List{list}, Budget: NoBudget},
-		func(context.Context, string, string) (ntstatus.Status, error) {
+		func(context.Context, string, Ref, string) (ntstatus.Status, error) {
 			t.Fatal("logon without a policy")
 			return 0, nil
 		})
@@ -208,7 +208,7 @@ func TestAttemptStopsAtLockoutSigns(t *testing.T) {
 	// A cancelled context stops before the next logon.
 	ctx, cancel := context.WithCancel(context.Background())
 	res = Attempt(ctx, SAM{Policy: Policy{Known: true}, Accounts: []Account{{Name: "u"}, {Name: "v"}}}, Config{Lists: []List{list}, Budget: NoBudget},
-		func(context.Context, string, string) (ntstatus.Status, error) {
+		func(context.Context, string, Ref, string) (ntstatus.Status, error) {
 			cancel()
 			return ntstatus.LogonFailure, nil
 		})

@@ -387,3 +387,20 @@ func WithSAM(p Personality, name string, sam *SAMConfig) Personality {
 	p.SAM = sam
 	return p
 }
+
+// withAuditTruth gives every personality its weak-password truth: none of the default rack
+// has a SAM, so an audit can only say unknown (the check is not enabled, or \samr does not
+// exist); a hostile host may also end in error.
+func withAuditTruth(ps []Personality) []Personality {
+	for i := range ps {
+		if _, ok := ps[i].Truth[CheckWeakPassword]; ok {
+			continue
+		}
+		v := unk
+		if ps[i].Hostile != HostileNone {
+			v = errv
+		}
+		ps[i].Truth[CheckWeakPassword] = v
+	}
+	return ps
+}

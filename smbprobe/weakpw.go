@@ -15,7 +15,7 @@ import (
 	"github.com/scan445/scan445/smbprobe/smbclient"
 )
 
-// The weak-password audit (docs/checks.md §7, package pwaudit): opt-in only, its own class.
+// The weak-password audit (docs/checks.md §6b, package pwaudit): opt-in only, its own class.
 
 // CheckWeakPassword is the weak-password audit's check id.
 const CheckWeakPassword = "weak-password"
@@ -181,13 +181,13 @@ func (r *run) judgeWeakPassword() Finding {
 	af := r.f.audit
 	switch {
 	case r.opts.PasswordAudit == nil:
-		return r.finding(CheckWeakPassword, Unknown, "", "7.not-enabled", "the weak-password audit runs only with --password-audit", nil)
+		return r.finding(CheckWeakPassword, Unknown, "", "pw.not-enabled", "the weak-password audit runs only with --password-audit", nil)
 	case r.opts.Credentials == nil:
-		return r.finding(CheckWeakPassword, Unknown, "", "7.no-credentials", "the weak-password audit needs an administrator account (--user) to read the account list and lockout policy", nil)
+		return r.finding(CheckWeakPassword, Unknown, "", "pw.no-credentials", "the weak-password audit needs an administrator account (--user) to read the account list and lockout policy", nil)
 	case af == nil:
-		return r.failedVerdict(CheckWeakPassword, "7.no-smb", "no SMB session to audit", nil)
+		return r.failedVerdict(CheckWeakPassword, "pw.no-smb", "no SMB session to audit", nil)
 	case af.res == nil:
-		return r.finding(CheckWeakPassword, Unknown, "", "7.sam-unreadable", "could not read the account list and lockout policy over SAMR: "+errText(af.err), af.samEv)
+		return r.finding(CheckWeakPassword, Unknown, "", "pw.sam-unreadable", "could not read the account list and lockout policy over SAMR: "+errText(af.err), af.samEv)
 	}
 	res := af.res
 	var weak, none, stopped, skipped []string
@@ -220,16 +220,16 @@ func (r *run) judgeWeakPassword() Finding {
 	if len(weak) > 0 {
 		why := fmt.Sprintf("%d account(s) accepted a dictionary password: %s. %s%s", len(weak), strings.Join(weak, ", "), policy,
 			tail(prefixAll("no list password: ", none), stopped, skipped))
-		return r.finding(CheckWeakPassword, Exposed, SeverityHigh, "7a.password-accepted", why, ev, RemedyWeakPassword, RemedyPasswords)
+		return r.finding(CheckWeakPassword, Exposed, SeverityHigh, "pw1.password-accepted", why, ev, RemedyWeakPassword, RemedyPasswords)
 	}
 	if res.Budget == 0 {
-		return r.finding(CheckWeakPassword, Unknown, "", "7.no-budget", "no attempt made: "+policy, ev)
+		return r.finding(CheckWeakPassword, Unknown, "", "pw.no-budget", "no attempt made: "+policy, ev)
 	}
 	if len(stopped) > 0 && len(none) == 0 {
-		return r.finding(CheckWeakPassword, Unknown, "", "7.stopped", "every account was stopped early: "+policy+tail(stopped, skipped), ev)
+		return r.finding(CheckWeakPassword, Unknown, "", "pw.stopped", "every account was stopped early: "+policy+tail(stopped, skipped), ev)
 	}
 	why := fmt.Sprintf("no account accepted a list password within the budget (%d accounts tried). %s%s", len(none), policy, tail(prefixAll("tried ", none), stopped, skipped))
-	return r.finding(CheckWeakPassword, NotDetected, "", "7b.none-accepted", why, ev)
+	return r.finding(CheckWeakPassword, NotDetected, "", "pw2.none-accepted", why, ev)
 }
 
 func prefixAll(p string, in []string) []string {

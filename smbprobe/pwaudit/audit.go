@@ -92,7 +92,8 @@ func Attempt(ctx context.Context, sam SAM, cfg Config, logon Logon) Result {
 	return res
 }
 
-func tryAccount(ctx context.Context, ar AccountResult, cands []candidate, logon Logon) AccountResult {
+func tryAccount(ctx context.Context, in AccountResult, cands []candidate, logon Logon) (ar AccountResult) {
+	ar = in
 	var first, last Ref
 	defer func() {
 		if ar.Attempts > 0 {

@@ -165,6 +165,9 @@ func TestAttemptNeverLocks(t *testing.T) {
 			if budget < 2 && by["weak"].Weak != nil {
 				t.Errorf("weak found beyond the budget: %+v", by["weak"])
 			}
+			if budget > 0 && by["strong"].Tried != "mine#1.."+candidates([]List{mine, conf})[budget-1].ref.String() {
+				t.Errorf("strong tried %q", by["strong"].Tried)
+			}
 			if got := by["strong"].Failures; got != budget {
 				t.Errorf("strong: %d failures, budget %d", got, budget)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 	"github.com/scan445/scan445/smbprobe/samr"
@@ -168,7 +169,8 @@ func ReadSAM(ctx context.Context, c Caller) (SAM, error) {
 			sam.Policy.Reason = "SamrQueryInformationDomain: " + q.Status.String()
 		default:
 			l := q.Lockout
-			sam.Policy = Policy{Known: true, Threshold: int(l.Threshold), Window: l.WindowTime(), Duration: l.DurationTime()}
+			// Samba stores minutes as 60·10⁷·m + 1: round to the second for the report.
+			sam.Policy = Policy{Known: true, Threshold: int(l.Threshold), Window: l.WindowTime().Round(time.Second), Duration: l.DurationTime().Round(time.Second)}
 			st.Status, st.Response = q.Status.String(), sam.Policy.String()
 		}
 	}

@@ -147,18 +147,18 @@ func (r ConnectRequest) Encode() ([]byte, error) {
 		return nil, err
 	}
 	e := newEncoder()
-	e.pointer(false) // ServerName: NULL
-	e.u32(r.Access)  // DesiredAccess
-	return e.b, nil
+	e.Pointer(false) // ServerName: NULL
+	e.U32(r.Access)  // DesiredAccess
+	return e.B, nil
 }
 
 // DecodeConnectRequest decodes a SamrConnect request stub.
 func DecodeConnectRequest(stub []byte) (ConnectRequest, error) {
-	d := &decoder{b: stub}
-	if d.u32("ServerName referent") != 0 {
-		d.u16("ServerName")
+	d := newDecoder(stub)
+	if d.U32("ServerName referent") != 0 {
+		d.U16("ServerName")
 	}
-	r := ConnectRequest{Access: d.u32("DesiredAccess")}
+	r := ConnectRequest{Access: d.U32("DesiredAccess")}
 	return finish(r, d, "SamrConnect request")
 }
 
@@ -173,15 +173,15 @@ type HandleResponse struct {
 func (r HandleResponse) Encode() ([]byte, error) {
 	e := newEncoder()
 	e.handle(r.Handle)
-	e.u32(uint32(r.Status))
-	return e.b, nil
+	e.U32(uint32(r.Status))
+	return e.B, nil
 }
 
 // DecodeHandleResponse decodes a SamrConnect, SamrConnect2 or SamrOpenDomain response stub.
 func DecodeHandleResponse(stub []byte) (HandleResponse, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	r := HandleResponse{Handle: d.handle("handle")}
-	r.Status = ntstatus.Status(d.u32("return value"))
+	r.Status = ntstatus.Status(d.U32("return value"))
 	return finish(r, d, "samr handle response")
 }
 
@@ -197,23 +197,23 @@ type Connect2Request struct {
 func (Connect2Request) Opnum() uint16 { return OpSamrConnect2 }
 func (Connect2Request) readOnly()     {}
 
-func encodeServerName(e *encoder, s *string) error {
-	e.pointer(s != nil)
+func encodeServerName(e encoder, s *string) error {
+	e.Pointer(s != nil)
 	if s == nil {
 		return nil
 	}
 	if err := checkString(*s); err != nil {
 		return err
 	}
-	e.wstringZ(*s)
+	e.WStringZ(*s)
 	return nil
 }
 
-func decodeServerName(d *decoder) *string {
-	if d.u32("ServerName referent") == 0 || d.err != nil {
+func decodeServerName(d decoder) *string {
+	if d.U32("ServerName referent") == 0 || d.Err() != nil {
 		return nil
 	}
-	s := d.wstringZ("ServerName")
+	s := d.WStringZ("ServerName")
 	return &s
 }
 
@@ -226,15 +226,15 @@ func (r Connect2Request) Encode() ([]byte, error) {
 	if err := encodeServerName(e, r.ServerName); err != nil {
 		return nil, err
 	}
-	e.u32(r.Access) // DesiredAccess
-	return e.b, nil
+	e.U32(r.Access) // DesiredAccess
+	return e.B, nil
 }
 
 // DecodeConnect2Request decodes a SamrConnect2 request stub.
 func DecodeConnect2Request(stub []byte) (Connect2Request, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	r := Connect2Request{ServerName: decodeServerName(d)}
-	r.Access = d.u32("DesiredAccess")
+	r.Access = d.U32("DesiredAccess")
 	return finish(r, d, "SamrConnect2 request")
 }
 
@@ -260,26 +260,26 @@ func (r Connect5Request) Encode() ([]byte, error) {
 	if err := encodeServerName(e, r.ServerName); err != nil {
 		return nil, err
 	}
-	e.u32(r.Access) // DesiredAccess
-	e.u32(1)        // InVersion
-	e.u32(1)        // InRevisionInfo union discriminant
-	e.u32(3)        // V1.Revision
-	e.u32(0)        // V1.SupportedFeatures
-	return e.b, nil
+	e.U32(r.Access) // DesiredAccess
+	e.U32(1)        // InVersion
+	e.U32(1)        // InRevisionInfo union discriminant
+	e.U32(3)        // V1.Revision
+	e.U32(0)        // V1.SupportedFeatures
+	return e.B, nil
 }
 
 // DecodeConnect5Request decodes a SamrConnect5 request stub; only revision info version 1 is
 // understood.
 func DecodeConnect5Request(stub []byte) (Connect5Request, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	r := Connect5Request{ServerName: decodeServerName(d)}
-	r.Access = d.u32("DesiredAccess")
-	v := d.u32("InVersion")
-	tag := d.u32("InRevisionInfo discriminant")
-	d.u32("Revision")
-	d.u32("SupportedFeatures")
-	if d.err == nil && (v != 1 || tag != 1) {
-		d.malformed("InVersion %d, discriminant %d", v, tag)
+	r.Access = d.U32("DesiredAccess")
+	v := d.U32("InVersion")
+	tag := d.U32("InRevisionInfo discriminant")
+	d.U32("Revision")
+	d.U32("SupportedFeatures")
+	if d.Err() == nil && (v != 1 || tag != 1) {
+		d.Malformed("InVersion %d, discriminant %d", v, tag)
 	}
 	return finish(r, d, "SamrConnect5 request")
 }
@@ -294,25 +294,25 @@ type Connect5Response struct {
 // Encode encodes the SamrConnect5 response stub.
 func (r Connect5Response) Encode() ([]byte, error) {
 	e := newEncoder()
-	e.u32(1) // OutVersion
-	e.u32(1) // OutRevisionInfo discriminant
-	e.u32(r.Revision)
-	e.u32(r.SupportedFeatures)
+	e.U32(1) // OutVersion
+	e.U32(1) // OutRevisionInfo discriminant
+	e.U32(r.Revision)
+	e.U32(r.SupportedFeatures)
 	e.handle(r.Handle)
-	e.u32(uint32(r.Status))
-	return e.b, nil
+	e.U32(uint32(r.Status))
+	return e.B, nil
 }
 
 // DecodeConnect5Response decodes a SamrConnect5 response stub.
 func DecodeConnect5Response(stub []byte) (Connect5Response, error) {
-	d := &decoder{b: stub}
-	v := d.u32("OutVersion")
-	tag := d.u32("OutRevisionInfo discriminant")
-	r := Connect5Response{Revision: d.u32("Revision"), SupportedFeatures: d.u32("SupportedFeatures")}
+	d := newDecoder(stub)
+	v := d.U32("OutVersion")
+	tag := d.U32("OutRevisionInfo discriminant")
+	r := Connect5Response{Revision: d.U32("Revision"), SupportedFeatures: d.U32("SupportedFeatures")}
 	r.Handle = d.handle("ServerHandle")
-	r.Status = ntstatus.Status(d.u32("return value"))
-	if d.err == nil && (v != 1 || tag != 1) {
-		d.malformed("OutVersion %d, discriminant %d", v, tag)
+	r.Status = ntstatus.Status(d.U32("return value"))
+	if d.Err() == nil && (v != 1 || tag != 1) {
+		d.Malformed("OutVersion %d, discriminant %d", v, tag)
 	}
 	return finish(r, d, "SamrConnect5 response")
 }
@@ -330,12 +330,12 @@ func (CloseHandleRequest) readOnly()     {}
 func (r CloseHandleRequest) Encode() ([]byte, error) {
 	e := newEncoder()
 	e.handle(r.Handle)
-	return e.b, nil
+	return e.B, nil
 }
 
 // DecodeCloseHandleRequest decodes a SamrCloseHandle request stub.
 func DecodeCloseHandleRequest(stub []byte) (CloseHandleRequest, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	r := CloseHandleRequest{Handle: d.handle("SamHandle")}
 	return finish(r, d, "SamrCloseHandle request")
 }
@@ -363,12 +363,12 @@ func (r LookupDomainRequest) Encode() ([]byte, error) {
 	e.handle(r.Handle)
 	e.unicodeStringHeader(r.Name) // Name (a [ref] pointer: the structure is in line)
 	e.unicodeStringBody(r.Name)   // its deferred Buffer
-	return e.b, nil
+	return e.B, nil
 }
 
 // DecodeLookupDomainRequest decodes a SamrLookupDomainInSamServer request stub.
 func DecodeLookupDomainRequest(stub []byte) (LookupDomainRequest, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	r := LookupDomainRequest{Handle: d.handle("ServerHandle")}
 	n, ok := d.unicodeStringHeader("Name")
 	if ok {
@@ -389,23 +389,23 @@ func (r LookupDomainResponse) Encode() ([]byte, error) {
 		return nil, fmt.Errorf("%w: SID with %d sub-authorities", ErrMalformed, len(r.SID.SubAuthorities))
 	}
 	e := newEncoder()
-	e.pointer(r.SID != nil)
+	e.Pointer(r.SID != nil)
 	if r.SID != nil {
 		e.sid(*r.SID)
 	}
-	e.u32(uint32(r.Status))
-	return e.b, nil
+	e.U32(uint32(r.Status))
+	return e.B, nil
 }
 
 // DecodeLookupDomainResponse decodes a SamrLookupDomainInSamServer response stub.
 func DecodeLookupDomainResponse(stub []byte) (LookupDomainResponse, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	var r LookupDomainResponse
-	if d.u32("DomainId referent") != 0 && d.err == nil {
+	if d.U32("DomainId referent") != 0 && d.Err() == nil {
 		s := d.sid("DomainId")
 		r.SID = &s
 	}
-	r.Status = ntstatus.Status(d.u32("return value"))
+	r.Status = ntstatus.Status(d.U32("return value"))
 	return finish(r, d, "SamrLookupDomainInSamServer response")
 }
 
@@ -432,15 +432,15 @@ func (r OpenDomainRequest) Encode() ([]byte, error) {
 	}
 	e := newEncoder()
 	e.handle(r.Handle)
-	e.u32(r.Access)
+	e.U32(r.Access)
 	e.sid(r.SID) // a [ref] pointer: in line
-	return e.b, nil
+	return e.B, nil
 }
 
 // DecodeOpenDomainRequest decodes a SamrOpenDomain request stub.
 func DecodeOpenDomainRequest(stub []byte) (OpenDomainRequest, error) {
-	d := &decoder{b: stub}
-	r := OpenDomainRequest{Handle: d.handle("ServerHandle"), Access: d.u32("DesiredAccess")}
+	d := newDecoder(stub)
+	r := OpenDomainRequest{Handle: d.handle("ServerHandle"), Access: d.U32("DesiredAccess")}
 	r.SID = d.sid("DomainId")
 	return finish(r, d, "SamrOpenDomain request")
 }
@@ -468,14 +468,14 @@ func (QueryInformationDomainRequest) readOnly()     {}
 func (r QueryInformationDomainRequest) Encode() ([]byte, error) {
 	e := newEncoder()
 	e.handle(r.Handle)
-	e.u16(r.Class)
-	return e.b, nil
+	e.U16(r.Class)
+	return e.B, nil
 }
 
 // DecodeQueryInformationDomainRequest decodes a SamrQueryInformationDomain request stub.
 func DecodeQueryInformationDomainRequest(stub []byte) (QueryInformationDomainRequest, error) {
-	d := &decoder{b: stub}
-	r := QueryInformationDomainRequest{Handle: d.handle("DomainHandle"), Class: d.u16("DomainInformationClass")}
+	d := newDecoder(stub)
+	r := QueryInformationDomainRequest{Handle: d.handle("DomainHandle"), Class: d.U16("DomainInformationClass")}
 	return finish(r, d, "SamrQueryInformationDomain request")
 }
 
@@ -531,52 +531,52 @@ func (r QueryInformationDomainResponse) Encode() ([]byte, error) {
 	case r.Lockout != nil && r.Class != DomainLockoutInformation, r.Password != nil && r.Class != DomainPasswordInformation:
 		return nil, fmt.Errorf("%w: class %d with the wrong arm", ErrUnsupportedClass, r.Class)
 	}
-	e.pointer(r.Lockout != nil || r.Password != nil) // Buffer referent
+	e.Pointer(r.Lockout != nil || r.Password != nil) // Buffer referent
 	switch {
 	case r.Lockout != nil:
-		e.u16(r.Class)
+		e.U16(r.Class)
 		e.oldLargeInteger(r.Lockout.Duration) // 4-aligned
 		e.oldLargeInteger(r.Lockout.Window)
-		e.u16(r.Lockout.Threshold)
+		e.U16(r.Lockout.Threshold)
 	case r.Password != nil:
 		p := r.Password
-		e.u16(r.Class)
-		e.align(4) // the arm is 4-aligned
-		e.u16(p.MinLength)
-		e.u16(p.HistoryLength)
-		e.u32(p.Properties)
+		e.U16(r.Class)
+		e.Align(4) // the arm is 4-aligned
+		e.U16(p.MinLength)
+		e.U16(p.HistoryLength)
+		e.U32(p.Properties)
 		e.oldLargeInteger(p.MaxAge)
 		e.oldLargeInteger(p.MinAge)
 	}
-	e.u32(uint32(r.Status))
-	return e.b, nil
+	e.U32(uint32(r.Status))
+	return e.B, nil
 }
 
 // DecodeQueryInformationDomainResponse decodes a SamrQueryInformationDomain response stub.
 func DecodeQueryInformationDomainResponse(stub []byte) (QueryInformationDomainResponse, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	var r QueryInformationDomainResponse
-	if d.u32("Buffer referent") != 0 && d.err == nil {
-		r.Class = d.u16("Buffer discriminant")
-		d.align(4)
+	if d.U32("Buffer referent") != 0 && d.Err() == nil {
+		r.Class = d.U16("Buffer discriminant")
+		d.Align(4)
 		switch r.Class {
 		case DomainLockoutInformation:
 			l := LockoutInfo{Duration: d.oldLargeInteger("LockoutDuration"), Window: d.oldLargeInteger("LockoutObservationWindow")}
-			l.Threshold = d.u16("LockoutThreshold")
+			l.Threshold = d.U16("LockoutThreshold")
 			r.Lockout = &l
 		case DomainPasswordInformation:
-			p := PasswordInfo{MinLength: d.u16("MinPasswordLength"), HistoryLength: d.u16("PasswordHistoryLength")}
-			p.Properties = d.u32("PasswordProperties")
+			p := PasswordInfo{MinLength: d.U16("MinPasswordLength"), HistoryLength: d.U16("PasswordHistoryLength")}
+			p.Properties = d.U32("PasswordProperties")
 			p.MaxAge = d.oldLargeInteger("MaxPasswordAge")
 			p.MinAge = d.oldLargeInteger("MinPasswordAge")
 			r.Password = &p
 		default:
-			if d.err == nil {
+			if d.Err() == nil {
 				return r, fmt.Errorf("SamrQueryInformationDomain response: %w: %d", ErrUnsupportedClass, r.Class)
 			}
 		}
 	}
-	r.Status = ntstatus.Status(d.u32("return value"))
+	r.Status = ntstatus.Status(d.U32("return value"))
 	return finish(r, d, "SamrQueryInformationDomain response")
 }
 
@@ -598,16 +598,16 @@ func (EnumerateDomainsRequest) readOnly()     {}
 func (r EnumerateDomainsRequest) Encode() ([]byte, error) {
 	e := newEncoder()
 	e.handle(r.Handle)
-	e.u32(r.Context)
-	e.u32(r.MaxLength)
-	return e.b, nil
+	e.U32(r.Context)
+	e.U32(r.MaxLength)
+	return e.B, nil
 }
 
 // DecodeEnumerateDomainsRequest decodes a SamrEnumerateDomainsInSamServer request stub.
 func DecodeEnumerateDomainsRequest(stub []byte) (EnumerateDomainsRequest, error) {
-	d := &decoder{b: stub}
-	r := EnumerateDomainsRequest{Handle: d.handle("ServerHandle"), Context: d.u32("EnumerationContext")}
-	r.MaxLength = d.u32("PreferedMaximumLength")
+	d := newDecoder(stub)
+	r := EnumerateDomainsRequest{Handle: d.handle("ServerHandle"), Context: d.U32("EnumerationContext")}
+	r.MaxLength = d.U32("PreferedMaximumLength")
 	return finish(r, d, "SamrEnumerateDomainsInSamServer request")
 }
 
@@ -628,18 +628,18 @@ func (EnumerateUsersRequest) readOnly()     {}
 func (r EnumerateUsersRequest) Encode() ([]byte, error) {
 	e := newEncoder()
 	e.handle(r.Handle)
-	e.u32(r.Context)
-	e.u32(r.UserAccountControl)
-	e.u32(r.MaxLength)
-	return e.b, nil
+	e.U32(r.Context)
+	e.U32(r.UserAccountControl)
+	e.U32(r.MaxLength)
+	return e.B, nil
 }
 
 // DecodeEnumerateUsersRequest decodes a SamrEnumerateUsersInDomain request stub.
 func DecodeEnumerateUsersRequest(stub []byte) (EnumerateUsersRequest, error) {
-	d := &decoder{b: stub}
-	r := EnumerateUsersRequest{Handle: d.handle("DomainHandle"), Context: d.u32("EnumerationContext")}
-	r.UserAccountControl = d.u32("UserAccountControl")
-	r.MaxLength = d.u32("PreferedMaximumLength")
+	d := newDecoder(stub)
+	r := EnumerateUsersRequest{Handle: d.handle("DomainHandle"), Context: d.U32("EnumerationContext")}
+	r.UserAccountControl = d.U32("UserAccountControl")
+	r.MaxLength = d.U32("PreferedMaximumLength")
 	return finish(r, d, "SamrEnumerateUsersInDomain request")
 }
 
@@ -670,15 +670,15 @@ func (r EnumerationResponse) Encode() ([]byte, error) {
 		}
 	}
 	e := newEncoder()
-	e.u32(r.Context)
-	e.pointer(r.Entries != nil) // Buffer
+	e.U32(r.Context)
+	e.Pointer(r.Entries != nil) // Buffer
 	if r.Entries != nil {
-		e.u32(uint32(len(r.Entries))) // EntriesRead
-		e.pointer(len(r.Entries) > 0) // Buffer.Buffer
+		e.U32(uint32(len(r.Entries))) // EntriesRead
+		e.Pointer(len(r.Entries) > 0) // Buffer.Buffer
 		if len(r.Entries) > 0 {
-			e.u32(uint32(len(r.Entries))) // MaxCount
+			e.U32(uint32(len(r.Entries))) // MaxCount
 			for _, en := range r.Entries {
-				e.u32(en.RID)
+				e.U32(en.RID)
 				e.unicodeStringHeader(en.Name)
 			}
 			for _, en := range r.Entries {
@@ -686,9 +686,9 @@ func (r EnumerationResponse) Encode() ([]byte, error) {
 			}
 		}
 	}
-	e.u32(r.Count)
-	e.u32(uint32(r.Status))
-	return e.b, nil
+	e.U32(r.Count)
+	e.U32(uint32(r.Status))
+	return e.B, nil
 }
 
 // minEntryBytes is the fixed part of one SAMPR_RID_ENUMERATION: it bounds EntriesRead by the
@@ -698,22 +698,22 @@ const minEntryBytes = 12
 // DecodeEnumerationResponse decodes a SamrEnumerateDomainsInSamServer or
 // SamrEnumerateUsersInDomain response stub.
 func DecodeEnumerationResponse(stub []byte) (EnumerationResponse, error) {
-	d := &decoder{b: stub}
-	r := EnumerationResponse{Context: d.u32("EnumerationContext")}
-	if d.u32("Buffer referent") != 0 && d.err == nil {
-		n := d.u32("EntriesRead")
+	d := newDecoder(stub)
+	r := EnumerationResponse{Context: d.U32("EnumerationContext")}
+	if d.U32("Buffer referent") != 0 && d.Err() == nil {
+		n := d.U32("EntriesRead")
 		r.Entries = []Entry{}
-		if d.u32("Buffer.Buffer referent") != 0 && d.err == nil {
-			maxCount := d.u32("entries MaxCount")
-			if d.err == nil && (maxCount != n || uint64(n)*minEntryBytes > uint64(len(d.b)-d.off)) {
-				d.malformed("EntriesRead %d, MaxCount %d in %d bytes", n, maxCount, len(d.b)-d.off)
+		if d.U32("Buffer.Buffer referent") != 0 && d.Err() == nil {
+			maxCount := d.U32("entries MaxCount")
+			if d.Err() == nil && (maxCount != n || uint64(n)*minEntryBytes > uint64(d.Remaining())) {
+				d.Malformed("EntriesRead %d, MaxCount %d in %d bytes", n, maxCount, d.Remaining())
 			}
-			if d.err == nil {
+			if d.Err() == nil {
 				lengths := make([]uint16, n)
 				present := make([]bool, n)
 				r.Entries = make([]Entry, n)
 				for i := range r.Entries {
-					r.Entries[i].RID = d.u32("RelativeId")
+					r.Entries[i].RID = d.U32("RelativeId")
 					lengths[i], present[i] = d.unicodeStringHeader("Name")
 				}
 				for i := range r.Entries {
@@ -722,11 +722,11 @@ func DecodeEnumerationResponse(stub []byte) (EnumerationResponse, error) {
 					}
 				}
 			}
-		} else if n != 0 && d.err == nil {
-			d.malformed("EntriesRead %d with a NULL array", n)
+		} else if n != 0 && d.Err() == nil {
+			d.Malformed("EntriesRead %d with a NULL array", n)
 		}
 	}
-	r.Count = d.u32("CountReturned")
-	r.Status = ntstatus.Status(d.u32("return value"))
+	r.Count = d.U32("CountReturned")
+	r.Status = ntstatus.Status(d.U32("return value"))
 	return finish(r, d, "samr enumeration response")
 }

@@ -19,17 +19,6 @@ import (
 // carol's password.
 const auditUserList = "Winter-Lab-2026\nNot-Carol-1\nNot-Carol-2\nNot-Carol-3\nNot-Carol-4\nNot-Carol-5\nNot-Carol-6\n"
 
-func labPersonality(t *testing.T, name string) smblab.Personality {
-	t.Helper()
-	for _, p := range smblab.DefaultPersonalities() {
-		if p.Name == name {
-			return p
-		}
-	}
-	t.Fatalf("no personality %s", name)
-	return smblab.Personality{}
-}
-
 // secretLike reports whether a tried password can be looked for in a report without false
 // alarms: at least 5 characters, not made only of hex digits (stub hex and hashes are), and
 // not a plain lower-case word (the dictionary holds "password", "domain", "windows", which
@@ -85,7 +74,7 @@ func TestLabPasswordAudit(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := smblab.WithSAM(labPersonality(t, tt.base), "audit", tt.sam)
+			p := smblab.WithSAM(personality(t, tt.base), "audit", tt.sam)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			lab, err := smblab.Start(ctx, smblab.Options{First: netip.AddrFrom4([4]byte{127, 3, 6, byte(10 + i)}), Personalities: []smblab.Personality{p}, IdleTimeout: 10 * time.Second})

@@ -42,25 +42,31 @@ type impacketSAMR struct {
 	Logons    []string `json:"logons"`
 }
 
-func runImpacketSAMR(t *testing.T, h Host, proto string, pairs ...string) impacketSAMR {
+// impacketJSON runs one of testdata's impacket client scripts (python3 from Debian, where
+// impacket is installed) with args and decodes the JSON object it prints into out.
+func impacketJSON(t *testing.T, out any, args ...string) {
 	t.Helper()
 	const py = "/usr/bin/python3"
 	testpeer.Need(t, "python3-impacket", exec.Command(py, "-c", "import impacket").Run() == nil)
-	script, _ := filepath.Abs(filepath.Join("testdata", "impacket_samr.py"))
+	script, _ := filepath.Abs(filepath.Join("testdata", args[0]))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	args := append([]string{script, h.Addr.String(), fmt.Sprint(h.Port), proto, h.Account.User, h.Account.Password}, pairs...)
-	cmd := exec.CommandContext(ctx, py, args...)
+	cmd := exec.CommandContext(ctx, py, append([]string{script}, args[1:]...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	b, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("impacket: %v\n%s", err, stderr.String())
 	}
-	var r impacketSAMR
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("%v: %s", err, out)
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("%v: %s", err, b)
 	}
+}
+
+func runImpacketSAMR(t *testing.T, h Host, proto string, pairs ...string) impacketSAMR {
+	t.Helper()
+	var r impacketSAMR
+	impacketJSON(t, &r, append([]string{"impacket_samr.py", h.Addr.String(), fmt.Sprint(h.Port), proto, h.Account.User, h.Account.Password}, pairs...)...)
 	return r
 }
 

@@ -1,7 +1,6 @@
 package samr
 
 import (
-	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -10,42 +9,35 @@ import (
 	"github.com/scan445/scan445/internal/testpeer"
 )
 
+// sentinels are the errors every decoder failure must wrap.
+func sentinels() []error {
+	return []error{ErrTruncated, ErrMalformed, ErrUnsupportedClass, ErrUnknownOpnum}
+}
+
+// sentinel asserts err wraps one of this package's sentinels.
 func sentinel(t *testing.T, err error) {
 	t.Helper()
-	for _, s := range []error{ErrTruncated, ErrMalformed, ErrUnsupportedClass, ErrUnknownOpnum} {
-		if errors.Is(err, s) {
-			return
-		}
-	}
-	t.Fatalf("error without a sentinel: %v", err)
+	testpeer.WrapsOne(t, err, sentinels()...)
 }
 
 // check asserts decode(encode(v)) == v for every value a decoder accepts.
 func check[T interface{ Encode() ([]byte, error) }](t *testing.T, v T, err error, dec func([]byte) (T, error)) {
 	t.Helper()
-	if err != nil {
-		sentinel(t, err)
-		return
-	}
-	b, err := v.Encode()
-	if err != nil {
-		return // e.g. a decoded request asking for write access: we decode it, never send it
-	}
-	back, err := dec(b)
-	if err != nil || !reflect.DeepEqual(back, v) {
-		t.Fatalf("round trip\n got %+v (%v)\nwant %+v", back, err, v)
-	}
+	testpeer.RoundTrip(t, v, err, dec, sentinels()...)
 }
 
-var requestFixtures = map[string]uint16{
-	"samrconnect2": OpSamrConnect2, "samrconnect5": OpSamrConnect5, "samrconnect-": OpSamrConnect,
-	"samrenumeratedomains": OpSamrEnumerateDomainsInSamServer, "samrlookupdomain": OpSamrLookupDomainInSamServer,
-	"samropendomain": OpSamrOpenDomain, "samrqueryinformationdomain": OpSamrQueryInformationDomain,
-	"samrenumerateusers": OpSamrEnumerateUsersInDomain, "samrclosehandle": OpSamrCloseHandle,
+// requestFixtures maps a fixture name's part to the opnum of its request.
+func requestFixtures() map[string]uint16 {
+	return map[string]uint16{
+		"samrconnect2": OpSamrConnect2, "samrconnect5": OpSamrConnect5, "samrconnect-": OpSamrConnect,
+		"samrenumeratedomains": OpSamrEnumerateDomainsInSamServer, "samrlookupdomain": OpSamrLookupDomainInSamServer,
+		"samropendomain": OpSamrOpenDomain, "samrqueryinformationdomain": OpSamrQueryInformationDomain,
+		"samrenumerateusers": OpSamrEnumerateUsersInDomain, "samrclosehandle": OpSamrCloseHandle,
+	}
 }
 
 func opnumOf(name string) uint16 {
-	for k, op := range requestFixtures {
+	for k, op := range requestFixtures() {
 		if strings.Contains(name, k) {
 			return op
 		}

@@ -75,6 +75,9 @@ type checkDef struct {
 	needs need
 	steps step
 	judge func(*run) Finding
+	// judgeAll, when set, replaces judge for a check that reports one finding per subject
+	// (Finding.Subject): weak-password's per account.
+	judgeAll func(*run) []Finding
 }
 
 // needSession is what every check reading the anonymous session needs: a NEGOTIATE, SMB1 where

@@ -44,6 +44,7 @@ func weakPasswordRow() checkDef {
 		needs:     needSMB | needCredentials,
 		steps:     stepPasswordAudit,
 		judge:     (*run).judgeWeakPassword,
+		judgeAll:  (*run).judgeWeakPasswords,
 	}
 }
 
@@ -177,6 +178,36 @@ func (r *run) auditLogon(ctx context.Context, dialect smbclient.Dialect, account
 	return 0, err
 }
 
+// judgeWeakPasswords is one exposed finding per account that accepted a list entry, its
+// Subject the account, its evidence the SAMR read and that account's logons; where none did,
+// the single host-wide verdict of judgeWeakPassword.
+func (r *run) judgeWeakPasswords() []Finding {
+	af := r.f.audit
+	if af == nil || af.res == nil || r.opts.PasswordAudit == nil || r.opts.Credentials == nil {
+		return []Finding{r.judgeWeakPassword()}
+	}
+	res := af.res
+	policy := res.SAM.Policy.String() + "; budget " + res.BudgetWhy
+	var out []Finding
+	for _, a := range res.Accounts {
+		if a.Weak == nil {
+			continue
+		}
+		why := fmt.Sprintf("account %s accepted %s, a dictionary entry (logon %d: %s). %s", a.Account.Name, a.Weak, a.Attempts, a.WeakStatus, policy)
+		ev := append(append([]int(nil), af.samEv...), af.attempts[a.Account.Name]...)
+		f := r.finding(CheckWeakPassword, Exposed, SeverityHigh, "pw1.password-accepted", why, ev, RemedyWeakPassword, RemedyPasswords)
+		f.Subject = a.Account.Name
+		out = append(out, f)
+	}
+	if len(out) == 0 {
+		return []Finding{r.judgeWeakPassword()}
+	}
+	return out
+}
+
+// judgeWeakPassword is the host-wide verdict: why the audit could not run, or that no
+// account accepted an entry within the budget (or, used alone, a summary naming the weak
+// accounts).
 func (r *run) judgeWeakPassword() Finding {
 	af := r.f.audit
 	switch {

@@ -46,7 +46,7 @@ func TestSambaPasswordAudit(t *testing.T) {
 			res := probeAddr(ctx, t, pr, s.Addr)
 			f := findingOf(t, res, smbprobe.CheckWeakPassword)
 			t.Logf("Samba %s: %s %s: %s", mode.name, f.Verdict, f.Rule, f.Reason)
-			if f.Verdict != smbprobe.Exposed || !strings.Contains(f.Reason, "s3pweak (conficker#2)") || strings.Contains(strings.SplitN(f.Reason, ". ", 2)[0], "s3pstrong") {
+			if f.Verdict != smbprobe.Exposed || f.Subject != "s3pweak" || !strings.HasPrefix(f.Reason, "account s3pweak accepted conficker#2,") || len(res.Findings) != 1 {
 				t.Errorf("finding %s: %s\n%s", f.Verdict, f.Reason, dump(t, res))
 			}
 			if !strings.Contains(f.Reason, "locks after 4 failed logons within 30m0s") {

@@ -20,7 +20,9 @@ var realRequestFiles = []struct {
 }
 
 // sentinels are the errors every decoder failure must wrap.
-func sentinels() []error { return []error{ErrTruncated, ErrMalformed, ErrUnsupportedLevel, ErrUnknownOpnum} }
+func sentinels() []error {
+	return []error{ErrTruncated, ErrMalformed, ErrUnsupportedLevel, ErrUnknownOpnum}
+}
 
 // sentinel asserts err wraps one of this package's sentinels.
 func sentinel(t *testing.T, err error) {

@@ -1,9 +1,17 @@
 package smbclient
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
+
+	"github.com/hirochachacha/go-smb2"
+
+	"github.com/scan445/scan445/smbprobe/ntstatus"
 )
 
 // TestCheckSMB2Frame: the guard passes sound (compound) SMB2 frames and refuses every header
@@ -37,6 +45,38 @@ func TestCheckSMB2Frame(t *testing.T) {
 		err := CheckSMB2Frame(tc.b)
 		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrProtocol)) {
 			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+// TestClassifySMB2 maps go-smb2's errors to the package's: statuses to ntstatus, the guard's
+// violation first, go-smb2's refusal of an unsigned interim response named as such.
+func TestClassifySMB2(t *testing.T) {
+	ctx := context.Background()
+	interim := NewGuard(nil)
+	interim.unsignedInterim.Store(true)
+	violated := NewGuard(nil)
+	violated.refuse(fmt.Errorf("%w: bad frame", ErrProtocol))
+	cases := []struct {
+		name string
+		g    *Guard
+		err  error
+		want error
+		text string
+	}{
+		{"status", nil, &smb2.ResponseError{Code: uint32(ntstatus.LogonFailure)}, ntstatus.LogonFailure, ""},
+		{"permission", nil, os.ErrPermission, ntstatus.AccessDenied, ""},
+		{"not exist", nil, os.ErrNotExist, ntstatus.ObjectNameNotFound, ""},
+		{"violation first", violated, &smb2.ResponseError{Code: 0}, ErrProtocol, "bad frame"},
+		{"invalid", nil, &smb2.InvalidResponseError{Message: "broken"}, ErrProtocol, "broken"},
+		{"unsigned interim", interim, &smb2.InvalidResponseError{Message: "signing required"}, ErrProtocol, "unsigned interim"},
+		{"other", nil, errors.New("boom"), ErrDropped, "boom"},
+		{"ours", nil, ErrTimeout, ErrTimeout, ""},
+	}
+	for _, tc := range cases {
+		got := ClassifySMB2(ctx, tc.g, tc.err)
+		if !errors.Is(got, tc.want) || !strings.Contains(got.Error(), tc.text) {
+			t.Errorf("%s: %v, want %v containing %q", tc.name, got, tc.want, tc.text)
 		}
 	}
 }

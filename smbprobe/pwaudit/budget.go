@@ -32,8 +32,11 @@ func (p Policy) String() string {
 	return fmt.Sprintf("an account locks after %d failed logons within %s, %s", p.Threshold, p.Window, dur)
 }
 
-// LockoutMargin is how many failed attempts below the threshold the audit always stays: room
-// for failures it cannot see (the user's own typing, another tool) within the same window.
+// LockoutMargin is how many failed attempts below the threshold the audit's budget stays. An
+// account locks when its count reaches the threshold, so the audit alone ends two below it,
+// and one failure it cannot see within the same window (the user's own typo, another tool)
+// still leaves it one below. Two or more unseen failures are not covered: the audit does
+// not read the accounts' badPwdCount (see docs/checks.md §6b).
 const LockoutMargin = 2
 
 // NoLockoutCap is the default budget where accounts never lock (threshold 0): enough to find

@@ -175,3 +175,46 @@ func confickerEntries(t *testing.T) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// BenchmarkLabPasswordAudit is one whole audit of a lab host without lockout and a budget of
+// 20: the SAMR read, then 20 logons for each of four accounts but the one that is found
+// first (each a new connection and an NTLMv2 session setup), over SMB1 (XP) or SMB2 (Vista).
+// It reports logons per second.
+func BenchmarkLabPasswordAudit(b *testing.B) {
+	for _, base := range []string{"xp-sp3-patched", "vista-sp1"} {
+		b.Run(base, func(b *testing.B) {
+			var p smblab.Personality
+			for _, q := range smblab.DefaultPersonalities() {
+				if q.Name == base {
+					p = smblab.WithSAM(q, "bench", smblab.WeakPasswordSAM(0, 0, 0))
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			lab, err := smblab.Start(ctx, smblab.Options{First: netip.MustParseAddr("127.3.6.60"), Personalities: []smblab.Personality{p}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer lab.Close()
+			h := lab.Hosts()[0]
+			cred := credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}
+			pr, err := smbprobe.New(smbprobe.Options{Checks: []string{smbprobe.CheckWeakPassword}, Credentials: &cred, ReadTimeout: 3 * time.Second,
+				PasswordAudit: &smbprobe.PasswordAudit{Lists: []pwaudit.List{pwaudit.ConfickerList()}, Budget: 20}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			logons := 0
+			b.ResetTimer()
+			for range b.N {
+				res := probeAddr(ctx, b, pr, h.AddrPort())
+				for _, e := range res.Exchanges {
+					if e.Class == smbprobe.ClassAuthAttempts {
+						logons++
+					}
+				}
+			}
+			b.ReportMetric(float64(logons)/b.Elapsed().Seconds(), "logons/s")
+			b.ReportMetric(float64(logons)/float64(b.N), "logons/op")
+		})
+	}
+}

@@ -82,7 +82,7 @@ func (r *run) passwordAudit(ctx context.Context) {
 	res := pwaudit.Attempt(ctx, sam, pwaudit.Config{Lists: cfg.Lists, Budget: cfg.Budget, Skip: []string{cred.User}},
 		func(ctx context.Context, account string, ref pwaudit.Ref, password string) (ntstatus.Status, error) {
 			x := r.begin("auth.ntlmv2-logon", ClassAuthAttempts,
-				fmt.Sprintf("%s NTLMv2 session setup as %s with %s", dialect, account, ref))
+				fmt.Sprintf("%s NTLMv2 session setup as %s with %s", dialect, clean(account), ref))
 			st, err := r.auditLogon(ctx, dialect, account, password)
 			switch {
 			case err != nil:
@@ -193,10 +193,12 @@ func (r *run) judgeWeakPasswords() []Finding {
 		if a.Weak == nil {
 			continue
 		}
-		why := fmt.Sprintf("account %s accepted %s, a dictionary entry (logon %d: %s). %s", a.Account.Name, a.Weak, a.Attempts, a.WeakStatus, policy)
+		// Account names came off the wire: cleaned like every other wire string.
+		name := clean(a.Account.Name)
+		why := fmt.Sprintf("account %s accepted %s, a dictionary entry (logon %d: %s). %s", name, a.Weak, a.Attempts, a.WeakStatus, policy)
 		ev := append(append([]int(nil), af.samEv...), af.attempts[a.Account.Name]...)
 		f := r.finding(CheckWeakPassword, Exposed, SeverityHigh, "pw1.password-accepted", why, ev, RemedyWeakPassword, RemedyPasswords)
-		f.Subject = a.Account.Name
+		f.Subject = name
 		out = append(out, f)
 	}
 	if len(out) == 0 {
@@ -226,15 +228,15 @@ func (r *run) judgeWeakPassword() Finding {
 	for _, a := range res.Accounts {
 		switch {
 		case a.Weak != nil:
-			weak = append(weak, fmt.Sprintf("%s (%s)", a.Account.Name, a.Weak))
+			weak = append(weak, fmt.Sprintf("%s (%s)", clean(a.Account.Name), a.Weak))
 			ev = append(ev, af.attempts[a.Account.Name]...)
 		case a.Skipped != "":
-			skipped = append(skipped, a.Account.Name+": "+a.Skipped)
+			skipped = append(skipped, clean(a.Account.Name)+": "+a.Skipped)
 		case a.Stopped != "" && !strings.HasPrefix(a.Stopped, "budget"):
-			stopped = append(stopped, a.Account.Name+": "+a.Stopped)
+			stopped = append(stopped, clean(a.Account.Name)+": "+clean(a.Stopped))
 			ev = append(ev, af.attempts[a.Account.Name]...)
 		default:
-			none = append(none, fmt.Sprintf("%s (%d tried: %s)", a.Account.Name, a.Attempts, a.Tried))
+			none = append(none, fmt.Sprintf("%s (%d tried: %s)", clean(a.Account.Name), a.Attempts, a.Tried))
 		}
 	}
 	policy := res.SAM.Policy.String() + "; budget " + res.BudgetWhy

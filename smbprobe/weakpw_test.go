@@ -74,21 +74,10 @@ func TestLabPasswordAudit(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := smblab.WithSAM(personality(t, tt.base), "audit", tt.sam)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			lab, err := smblab.Start(ctx, smblab.Options{First: netip.AddrFrom4([4]byte{127, 3, 6, byte(10 + i)}), Personalities: []smblab.Personality{p}, IdleTimeout: 10 * time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer lab.Close()
-			h := lab.Hosts()[0]
-			cred := credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}
-			pr, err := smbprobe.New(smbprobe.Options{Checks: []string{smbprobe.CheckWeakPassword}, Credentials: &cred, ReadTimeout: 3 * time.Second,
-				PasswordAudit: &smbprobe.PasswordAudit{Lists: lists, Budget: tt.budget}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			lab, h, pr := auditHost(ctx, t, netip.AddrFrom4([4]byte{127, 3, 6, byte(10 + i)}), personality(t, tt.base), tt.sam,
+				smbprobe.PasswordAudit{Lists: lists, Budget: tt.budget})
 			pctx, pcancel := context.WithTimeout(ctx, 60*time.Second)
 			res := probeAddr(pctx, t, pr, h.AddrPort())
 			pcancel()
@@ -156,6 +145,24 @@ func TestLabPasswordAudit(t *testing.T) {
 	}
 }
 
+// auditHost serves base with sam at addr until ctx ends, and returns the lab, its host and a
+// prober that audits it as the lab's administrator.
+func auditHost(ctx context.Context, t testing.TB, addr netip.Addr, base smblab.Personality, sam *smblab.SAMConfig, audit smbprobe.PasswordAudit) (*smblab.Lab, smblab.Host, *smbprobe.Prober) {
+	t.Helper()
+	lab, err := smblab.Start(ctx, smblab.Options{First: addr, Personalities: []smblab.Personality{smblab.WithSAM(base, "audit", sam)}, IdleTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lab.Close() })
+	h := lab.Hosts()[0]
+	cred := credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}
+	pr, err := smbprobe.New(smbprobe.Options{Checks: []string{smbprobe.CheckWeakPassword}, Credentials: &cred, ReadTimeout: 3 * time.Second, PasswordAudit: &audit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lab, h, pr
+}
+
 // confickerEntries is the embedded list's text, read back through its file for the secrecy
 // check (package pwaudit never hands out its entries).
 func confickerEntries(t *testing.T) string {
@@ -186,23 +193,13 @@ func BenchmarkLabPasswordAudit(b *testing.B) {
 			var p smblab.Personality
 			for _, q := range smblab.DefaultPersonalities() {
 				if q.Name == base {
-					p = smblab.WithSAM(q, "bench", smblab.WeakPasswordSAM(0, 0, 0))
+					p = q
 				}
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			lab, err := smblab.Start(ctx, smblab.Options{First: netip.MustParseAddr("127.3.6.60"), Personalities: []smblab.Personality{p}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer lab.Close()
-			h := lab.Hosts()[0]
-			cred := credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}
-			pr, err := smbprobe.New(smbprobe.Options{Checks: []string{smbprobe.CheckWeakPassword}, Credentials: &cred, ReadTimeout: 3 * time.Second,
-				PasswordAudit: &smbprobe.PasswordAudit{Lists: []pwaudit.List{pwaudit.ConfickerList()}, Budget: 20}})
-			if err != nil {
-				b.Fatal(err)
-			}
+			_, h, pr := auditHost(ctx, b, netip.MustParseAddr("127.3.6.60"), p, smblab.WeakPasswordSAM(0, 0, 0),
+				smbprobe.PasswordAudit{Lists: []pwaudit.List{pwaudit.ConfickerList()}, Budget: 20})
 			logons := 0
 			b.ResetTimer()
 			for range b.N {

@@ -33,6 +33,7 @@ func requestFixtures() map[string]uint16 {
 		"samrenumeratedomains": OpSamrEnumerateDomainsInSamServer, "samrlookupdomain": OpSamrLookupDomainInSamServer,
 		"samropendomain": OpSamrOpenDomain, "samrqueryinformationdomain": OpSamrQueryInformationDomain,
 		"samrenumerateusers": OpSamrEnumerateUsersInDomain, "samrclosehandle": OpSamrCloseHandle,
+		"samropenuser": OpSamrOpenUser, "samrqueryinformationuser": OpSamrQueryInformationUser,
 	}
 }
 
@@ -83,5 +84,7 @@ func FuzzDecodeResponse(f *testing.F) {
 		check(t, q, err, DecodeQueryInformationDomainResponse)
 		en, err := DecodeEnumerationResponse(stub)
 		check(t, en, err, DecodeEnumerationResponse)
+		qu, err := DecodeQueryInformationUserResponse(stub)
+		check(t, qu, err, DecodeQueryInformationUserResponse)
 	})
 }

@@ -19,6 +19,8 @@ const (
 	OpSamrOpenDomain                  uint16 = 7
 	OpSamrQueryInformationDomain      uint16 = 8
 	OpSamrEnumerateUsersInDomain      uint16 = 13
+	OpSamrOpenUser                    uint16 = 34
+	OpSamrQueryInformationUser        uint16 = 36
 	OpSamrConnect2                    uint16 = 57
 	OpSamrConnect5                    uint16 = 64
 )
@@ -29,7 +31,7 @@ const (
 func ReadOnlyOpnums() []uint16 {
 	return []uint16{OpSamrConnect, OpSamrCloseHandle, OpSamrLookupDomainInSamServer,
 		OpSamrEnumerateDomainsInSamServer, OpSamrOpenDomain, OpSamrQueryInformationDomain,
-		OpSamrEnumerateUsersInDomain, OpSamrConnect2, OpSamrConnect5}
+		OpSamrEnumerateUsersInDomain, OpSamrOpenUser, OpSamrQueryInformationUser, OpSamrConnect2, OpSamrConnect5}
 }
 
 // Access rights the audit asks for (MS-SAMR 2.2.1.3, 2.2.1.4): connect, enumerate and look
@@ -53,6 +55,15 @@ const ServerWriteAccess uint32 = genericWriteAccess | 0x00000002 | 0x00000004 | 
 // and genericWriteAccess. SamrOpenDomain refuses it. (The same bit values mean different
 // rights on the two kinds of handle, hence two masks.)
 const DomainWriteAccess uint32 = genericWriteAccess | 0x00000002 | 0x00000008 | 0x00000010 | 0x00000020 | 0x00000040 | 0x00000400
+
+// UserReadAccess is what reading UserAccountInformation needs (MS-SAMR 2.2.1.7, 3.1.5.5.5):
+// USER_READ_GENERAL | USER_READ_PREFERENCES | USER_READ_LOGON | USER_READ_ACCOUNT.
+const UserReadAccess uint32 = 0x00000001 | 0x00000002 | 0x00000004 | 0x00000010
+
+// UserWriteAccess is every right on a user handle beyond reading: USER_WRITE_PREFERENCES,
+// USER_CHANGE_PASSWORD, USER_FORCE_PASSWORD_CHANGE, USER_WRITE_ACCOUNT,
+// USER_WRITE_GROUP_INFORMATION, and genericWriteAccess. SamrOpenUser refuses it.
+const UserWriteAccess uint32 = genericWriteAccess | 0x00000008 | 0x00000040 | 0x00000080 | 0x00000400 | 0x00002000
 
 // USER_NORMAL_ACCOUNT, the UserAccountControl filter of SamrEnumerateUsersInDomain for
 // ordinary (not machine, not trust) accounts.
@@ -116,6 +127,10 @@ func DecodeRequest(opnum uint16, stub []byte) (Request, error) {
 		return DecodeQueryInformationDomainRequest(stub)
 	case OpSamrEnumerateUsersInDomain:
 		return DecodeEnumerateUsersRequest(stub)
+	case OpSamrOpenUser:
+		return DecodeOpenUserRequest(stub)
+	case OpSamrQueryInformationUser:
+		return DecodeQueryInformationUserRequest(stub)
 	case OpSamrConnect2:
 		return DecodeConnect2Request(stub)
 	case OpSamrConnect5:
@@ -729,4 +744,201 @@ func DecodeEnumerationResponse(stub []byte) (EnumerationResponse, error) {
 	r.Count = d.U32("CountReturned")
 	r.Status = ntstatus.Status(d.U32("return value"))
 	return finish(r, d, "samr enumeration response")
+}
+
+// ---- SamrOpenUser (34), SamrQueryInformationUser (36) ----
+
+// OpenUserRequest: [in] DomainHandle, [in] ACCESS_MASK DesiredAccess, [in] UserId. The
+// answer is a HandleResponse.
+type OpenUserRequest struct {
+	Handle Handle
+	Access uint32
+	RID    uint32
+}
+
+// Opnum is the operation number of SamrOpenUser.
+func (OpenUserRequest) Opnum() uint16 { return OpSamrOpenUser }
+func (OpenUserRequest) readOnly()     {}
+
+// Encode encodes the SamrOpenUser request stub.
+func (r OpenUserRequest) Encode() ([]byte, error) {
+	if err := accessError("SamrOpenUser", r.Access, UserWriteAccess); err != nil {
+		return nil, err
+	}
+	e := newEncoder()
+	e.handle(r.Handle)
+	e.U32(r.Access)
+	e.U32(r.RID)
+	return e.B, nil
+}
+
+// DecodeOpenUserRequest decodes a SamrOpenUser request stub.
+func DecodeOpenUserRequest(stub []byte) (OpenUserRequest, error) {
+	d := newDecoder(stub)
+	r := OpenUserRequest{Handle: d.handle("DomainHandle"), Access: d.U32("DesiredAccess")}
+	r.RID = d.U32("UserId")
+	return finish(r, d, "SamrOpenUser request")
+}
+
+// UserAccountInformation is the USER_INFORMATION_CLASS this package marshals.
+const UserAccountInformation uint16 = 5
+
+// UserAccountControl bits the audit reads (MS-SAMR 2.2.1.12).
+const (
+	UserAccountDisabled   uint32 = 0x00000001
+	UserAccountAutoLocked uint32 = 0x00000400
+)
+
+// QueryInformationUserRequest: [in] UserHandle, [in] USER_INFORMATION_CLASS (16 bits).
+type QueryInformationUserRequest struct {
+	Handle Handle
+	Class  uint16
+}
+
+// Opnum is the operation number of SamrQueryInformationUser.
+func (QueryInformationUserRequest) Opnum() uint16 { return OpSamrQueryInformationUser }
+func (QueryInformationUserRequest) readOnly()     {}
+
+// Encode encodes the SamrQueryInformationUser request stub.
+func (r QueryInformationUserRequest) Encode() ([]byte, error) {
+	e := newEncoder()
+	e.handle(r.Handle)
+	e.U16(r.Class)
+	return e.B, nil
+}
+
+// DecodeQueryInformationUserRequest decodes a SamrQueryInformationUser request stub.
+func DecodeQueryInformationUserRequest(stub []byte) (QueryInformationUserRequest, error) {
+	d := newDecoder(stub)
+	r := QueryInformationUserRequest{Handle: d.handle("UserHandle"), Class: d.U16("UserInformationClass")}
+	return finish(r, d, "SamrQueryInformationUser request")
+}
+
+// UserAccountInfo is SAMPR_USER_ACCOUNT_INFORMATION. LogonHours nil encodes a NULL pointer.
+type UserAccountInfo struct {
+	UserName, FullName                                         string
+	UserID, PrimaryGroupID                                     uint32
+	HomeDirectory, HomeDirectoryDrive, ScriptPath, ProfilePath string
+	AdminComment, WorkStations                                 string
+	LastLogon, LastLogoff                                      int64
+	UnitsPerWeek                                               uint16
+	LogonHours                                                 []byte
+	BadPasswordCount, LogonCount                               uint16
+	PasswordLastSet, AccountExpires                            int64
+	UserAccountControl                                         uint32
+}
+
+// maxLogonHours is SAMPR_LOGON_HOURS' size_is(1260).
+const maxLogonHours = 1260
+
+func (u *UserAccountInfo) strings() []*string {
+	return []*string{&u.UserName, &u.FullName, &u.HomeDirectory, &u.HomeDirectoryDrive, &u.ScriptPath, &u.ProfilePath, &u.AdminComment, &u.WorkStations}
+}
+
+// QueryInformationUserResponse: [out, switch_is] PSAMPR_USER_INFO_BUFFER* Buffer, NTSTATUS;
+// the discriminant is 16 bits and the arm 4-aligned, as Samba sends it.
+type QueryInformationUserResponse struct {
+	Class   uint16
+	Account *UserAccountInfo
+	Status  ntstatus.Status
+}
+
+// Encode encodes the SamrQueryInformationUser response stub.
+func (r QueryInformationUserResponse) Encode() ([]byte, error) {
+	e := newEncoder()
+	e.Pointer(r.Account != nil)
+	if a := r.Account; a != nil {
+		if r.Class != UserAccountInformation {
+			return nil, fmt.Errorf("%w: class %d with the account arm", ErrUnsupportedClass, r.Class)
+		}
+		if len(a.LogonHours) > maxLogonHours {
+			return nil, fmt.Errorf("%w: %d logon-hours bytes", ErrMalformed, len(a.LogonHours))
+		}
+		s := a.strings()
+		for _, p := range s {
+			if err := checkString(*p); err != nil {
+				return nil, err
+			}
+		}
+		e.U16(r.Class)
+		e.Align(4)
+		e.unicodeStringHeader(a.UserName)
+		e.unicodeStringHeader(a.FullName)
+		e.U32(a.UserID)
+		e.U32(a.PrimaryGroupID)
+		for _, p := range s[2:] {
+			e.unicodeStringHeader(*p)
+		}
+		e.oldLargeInteger(a.LastLogon)
+		e.oldLargeInteger(a.LastLogoff)
+		e.U16(a.UnitsPerWeek)
+		e.Pointer(a.LogonHours != nil)
+		e.U16(a.BadPasswordCount)
+		e.U16(a.LogonCount)
+		e.oldLargeInteger(a.PasswordLastSet)
+		e.oldLargeInteger(a.AccountExpires)
+		e.U32(a.UserAccountControl)
+		for _, p := range s {
+			e.unicodeStringBody(*p)
+		}
+		if a.LogonHours != nil {
+			e.U32(maxLogonHours)             // MaxCount
+			e.U32(0)                         // Offset
+			e.U32(uint32(len(a.LogonHours))) // ActualCount
+			e.B = append(e.B, a.LogonHours...)
+		}
+	}
+	e.U32(uint32(r.Status))
+	return e.B, nil
+}
+
+// DecodeQueryInformationUserResponse decodes a SamrQueryInformationUser response stub; only
+// UserAccountInformation is understood.
+func DecodeQueryInformationUserResponse(stub []byte) (QueryInformationUserResponse, error) {
+	d := newDecoder(stub)
+	var r QueryInformationUserResponse
+	if d.U32("Buffer referent") != 0 && d.Err() == nil {
+		r.Class = d.U16("Buffer discriminant")
+		if d.Err() == nil && r.Class != UserAccountInformation {
+			return r, fmt.Errorf("SamrQueryInformationUser response: %w: %d", ErrUnsupportedClass, r.Class)
+		}
+		d.Align(4)
+		a := &UserAccountInfo{}
+		s := a.strings()
+		var lengths [8]uint16
+		var present [8]bool
+		lengths[0], present[0] = d.unicodeStringHeader("UserName")
+		lengths[1], present[1] = d.unicodeStringHeader("FullName")
+		a.UserID = d.U32("UserId")
+		a.PrimaryGroupID = d.U32("PrimaryGroupId")
+		for i := 2; i < len(s); i++ {
+			lengths[i], present[i] = d.unicodeStringHeader("string")
+		}
+		a.LastLogon = d.oldLargeInteger("LastLogon")
+		a.LastLogoff = d.oldLargeInteger("LastLogoff")
+		a.UnitsPerWeek = d.U16("UnitsPerWeek")
+		hoursRef := d.U32("LogonHours referent")
+		a.BadPasswordCount = d.U16("BadPasswordCount")
+		a.LogonCount = d.U16("LogonCount")
+		a.PasswordLastSet = d.oldLargeInteger("PasswordLastSet")
+		a.AccountExpires = d.oldLargeInteger("AccountExpires")
+		a.UserAccountControl = d.U32("UserAccountControl")
+		for i, p := range s {
+			if present[i] {
+				*p = d.unicodeStringBody("string", lengths[i])
+			}
+		}
+		if hoursRef != 0 {
+			n := d.Varying("LogonHours")
+			if d.Err() == nil && n > maxLogonHours {
+				d.Malformed("LogonHours: %d bytes", n)
+			}
+			if d.Err() == nil {
+				a.LogonHours = d.Bytes("LogonHours", int(n))
+			}
+		}
+		r.Account = a
+	}
+	r.Status = ntstatus.Status(d.U32("return value"))
+	return finish(r, d, "SamrQueryInformationUser response")
 }

@@ -12,9 +12,11 @@ import (
 )
 
 var (
-	sambaServer = Handle{0, 0, 0, 0, 0xe4, 0x2c, 0x9a, 0x95, 0xfc, 0x1d, 0xa3, 0x4e, 0x8c, 0xe5, 0x48, 0x1f, 0xe5, 0x8e, 0x87, 0x32}
-	sambaDomain = Handle{0x01, 0, 0, 0, 0x65, 0x09, 0x61, 0x37, 0x79, 0x87, 0x0a, 0x4e, 0x88, 0x0a, 0x7c, 0x12, 0xe9, 0xd4, 0x40, 0x04}
-	sambaSID    = SID{Revision: 1, Authority: [6]byte{0, 0, 0, 0, 0, 5}, SubAuthorities: []uint32{21, 0xc343bfc1, 0x63ea9147, 0x67685765}}
+	sambaServer  = Handle{0, 0, 0, 0, 0xe4, 0x2c, 0x9a, 0x95, 0xfc, 0x1d, 0xa3, 0x4e, 0x8c, 0xe5, 0x48, 0x1f, 0xe5, 0x8e, 0x87, 0x32}
+	sambaDomain  = Handle{0x01, 0, 0, 0, 0x65, 0x09, 0x61, 0x37, 0x79, 0x87, 0x0a, 0x4e, 0x88, 0x0a, 0x7c, 0x12, 0xe9, 0xd4, 0x40, 0x04}
+	sambaDomain2 = Handle{0x01, 0, 0, 0, 0x85, 0xf9, 0xca, 0xdd, 0x62, 0xd7, 0x5b, 0x40, 0xad, 0x34, 0x9c, 0x75, 0x11, 0xbb, 0x78, 0xa2}
+	sambaUser    = Handle{0x02, 0, 0, 0, 0x83, 0xce, 0x4f, 0x42, 0x39, 0x1d, 0x2b, 0x46, 0x94, 0xea, 0x78, 0x79, 0x00, 0xd1, 0xa2, 0x3d}
+	sambaSID     = SID{Revision: 1, Authority: [6]byte{0, 0, 0, 0, 0, 5}, SubAuthorities: []uint32{21, 0xc343bfc1, 0x63ea9147, 0x67685765}}
 )
 
 // Our SamrConnect2: ServerName NULL, the three read rights.
@@ -63,6 +65,8 @@ func TestRequestsGolden(t *testing.T) {
 		// impacket adds 4 zero bytes after the handle; the IDL has none.
 		{"close", CloseHandleRequest{Handle: sambaDomain}, "01000000 6509613779870a4e880a7c12e9d44004", ""},
 		{"connect", ConnectRequest{Access: ServerReadAccess}, "00000000 31000000", ""},
+		{"openuser", OpenUserRequest{Handle: sambaDomain2, Access: UserReadAccess, RID: 1000}, "", "impacket-client-samropenuser-request.hex"},
+		{"queryuser", QueryInformationUserRequest{Handle: sambaUser, Class: UserAccountInformation}, "", "impacket-client-samrqueryinformationuser-account-request.hex"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,6 +155,16 @@ func TestSambaResponses(t *testing.T) {
 		t.Errorf("close %+v %v", cl, err)
 	}
 
+	qu, err := DecodeQueryInformationUserResponse(stub("samba-server-samrqueryinformationuser-account-response.hex"))
+	if a := qu.Account; err != nil || a == nil || a.UserName != "s3pweak" || a.UserID != 1000 || a.BadPasswordCount != 4 ||
+		a.UserAccountControl != UserNormalAccount || a.ProfilePath != `\\SAMRLAB\s3pweak\profile` || len(a.LogonHours) != 21 || a.UnitsPerWeek != 168 {
+		t.Errorf("query user %+v %+v %v", qu, qu.Account, err)
+	}
+	ou, err := DecodeHandleResponse(stub("samba-server-samropenuser-response.hex"))
+	if err != nil || ou.Handle != sambaUser {
+		t.Errorf("open user %+v %v", ou, err)
+	}
+
 	// Samba numbers referents from 0x00020000 as we do: re-encoding gives its bytes back.
 	for _, tt := range []struct {
 		file string
@@ -164,6 +178,7 @@ func TestSambaResponses(t *testing.T) {
 		{"samba-server-samrqueryinformationdomain-password-response.hex", pw.Encode},
 		{"samba-server-samrenumerateusers-response.hex", users.Encode},
 		{"samba-server-samrclosehandle-response.hex", cl.Encode},
+		{"samba-server-samrqueryinformationuser-account-response.hex", qu.Encode},
 	} {
 		got, err := tt.enc()
 		if want := stub(tt.file); err != nil || !bytes.Equal(got, want) {
@@ -194,7 +209,8 @@ func TestNoWriteOpnumCanBeProduced(t *testing.T) {
 	}
 	// Every Request implementation (the interface is sealed, so this list is all of them).
 	all := []Request{ConnectRequest{}, Connect2Request{}, Connect5Request{}, CloseHandleRequest{},
-		LookupDomainRequest{}, EnumerateDomainsRequest{}, OpenDomainRequest{}, QueryInformationDomainRequest{}, EnumerateUsersRequest{}}
+		LookupDomainRequest{}, EnumerateDomainsRequest{}, OpenDomainRequest{}, QueryInformationDomainRequest{}, EnumerateUsersRequest{},
+		OpenUserRequest{}, QueryInformationUserRequest{}}
 	if len(all) != len(ReadOnlyOpnums()) {
 		t.Errorf("%d request types, %d read-only opnums", len(all), len(ReadOnlyOpnums()))
 	}
@@ -224,8 +240,12 @@ func TestNoWriteOpnumCanBeProduced(t *testing.T) {
 		if (DomainWriteAccess&bit != 0) != (err != nil) {
 			t.Errorf("SamrOpenDomain access 0x%08x: %v", bit, err)
 		}
+		_, err = OpenUserRequest{Access: bit}.Encode()
+		if (UserWriteAccess&bit != 0) != (err != nil) {
+			t.Errorf("SamrOpenUser access 0x%08x: %v", bit, err)
+		}
 	}
-	if ServerReadAccess&ServerWriteAccess != 0 || DomainReadAccess&DomainWriteAccess != 0 {
+	if ServerReadAccess&ServerWriteAccess != 0 || DomainReadAccess&DomainWriteAccess != 0 || UserReadAccess&UserWriteAccess != 0 {
 		t.Error("the read masks overlap the write masks")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/scan445/scan445/smbprobe"
 	"github.com/scan445/scan445/smbprobe/credcheck"
+	"github.com/scan445/scan445/smbprobe/ntlmssp"
 	"github.com/scan445/scan445/smbprobe/pwaudit"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 	"github.com/scan445/scan445/smbprobe/smblab"
 )
 
@@ -22,14 +25,14 @@ const auditUserList = "Winter-Lab-2026\nNot-Carol-1\nNot-Carol-2\nNot-Carol-3\nN
 
 // secretLike reports whether a tried password can be looked for in a report without false
 // alarms: at least 5 characters, not made only of hex digits (stub hex and hashes are), and
-// not a plain lower-case word (the dictionary holds "password", "domain", "windows", which
-// any English reason may contain). What is left — "Winter-Lab-2026", "qwe123", "1q2w3e",
+// not a plain word (the dictionary holds "password", "Password", "domain", which any English
+// reason, or a field name like BadPasswordCount, may contain). What is left — "Winter-Lab-2026", "qwe123", "1q2w3e",
 // "qweasdzxc" — can only be in a report if the audit leaked it.
 func secretLike(p string, words bool) bool {
 	if len(p) < 5 || strings.Trim(strings.ToLower(p), "0123456789abcdef") == "" {
 		return false
 	}
-	return words || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz") != "" || p == "qweasdzxc"
+	return words || strings.Trim(strings.ToLower(p), "abcdefghijklmnopqrstuvwxyz") != "" || p == "qweasdzxc"
 }
 
 // TestLabPasswordAudit runs the audit against lab hosts whose SAM locks accounts: with low
@@ -213,5 +216,48 @@ func BenchmarkLabPasswordAudit(b *testing.B) {
 			b.ReportMetric(float64(logons)/b.Elapsed().Seconds(), "logons/s")
 			b.ReportMetric(float64(logons)/float64(b.N), "logons/op")
 		})
+	}
+}
+
+// TestLabPasswordAuditCountsEarlierFailures: accounts that already have failed logons in the
+// window (a user's typos) get less budget, so the audit still stops two below the threshold;
+// an account with threshold − 2 failures already is not tried. With the threshold − 2 budget
+// alone, bob (2 earlier failures + 3) would lock.
+func TestLabPasswordAuditCountsEarlierFailures(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mine, _ := pwaudit.ParseList("mine", strings.NewReader(auditUserList))
+	lab, h, pr := auditHost(ctx, t, netip.MustParseAddr("127.3.6.40"), personality(t, "xp-sp3-patched"),
+		smblab.WeakPasswordSAM(5, time.Hour, time.Hour), smbprobe.PasswordAudit{Lists: []pwaudit.List{mine, pwaudit.ConfickerList()}, Budget: pwaudit.NoBudget})
+	for user, n := range map[string]int{"bob": 2, "carol": 3} {
+		for range n {
+			conn, err := net.Dial("tcp", h.AddrPort().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = smbclient.OpenSession(ctx, conn, smbclient.SessionConfig{Host: h.Addr.String(), Dialect: smbclient.DialectSMB1,
+				Cred: ntlmssp.Credentials{User: user, Hash: ntlmssp.NTHash("a typo")}})
+			if err == nil {
+				t.Fatal("a wrong password logged on")
+			}
+		}
+	}
+	res := probeAddr(ctx, t, pr, h.AddrPort())
+	if lo := lab.Lockouts(); len(lo) != 0 {
+		t.Errorf("locked: %+v", lo)
+	}
+	for acct, n := range lab.BadLogonPeaks(h.Addr) {
+		if n > 3 {
+			t.Errorf("%s: %d failed logons in the window, threshold 5", acct, n)
+		}
+	}
+	f := findingOf(t, res, smbprobe.CheckWeakPassword)
+	for _, want := range []string{"carol: no budget", "olduser: disabled", "bob (1 tried: mine#1..mine#1)", "alice (3 tried"} {
+		if !strings.Contains(f.Reason, want) {
+			t.Errorf("reason lacks %q: %s", want, f.Reason)
+		}
+	}
+	if f.Verdict != smbprobe.NotDetected {
+		t.Errorf("verdict %s: %s", f.Verdict, f.Reason)
 	}
 }

@@ -27,10 +27,12 @@ type Config struct {
 
 // AccountResult is the audit of one account. It never holds a password.
 type AccountResult struct {
-	Account  Account `json:"account"`
-	Budget   int     `json:"budget"`   // failed attempts allowed
-	Attempts int     `json:"attempts"` // logons made
-	Failures int     `json:"failures"` // attempts that count against the lockout threshold
+	Account Account `json:"account"`
+	Budget  int     `json:"budget"` // failed attempts allowed
+	// BudgetWhy says how Budget follows from the policy and the account's own counter.
+	BudgetWhy string `json:"budget_reason"`
+	Attempts  int    `json:"attempts"` // logons made
+	Failures  int    `json:"failures"` // attempts that count against the lockout threshold
 	// Weak is the list entry the account accepted; nil when none did.
 	Weak *Ref `json:"weak,omitempty"`
 	// WeakStatus is the status of the accepted logon (success, or an expired password).
@@ -50,7 +52,9 @@ func (a AccountResult) Exhausted(total int) bool {
 
 // Result is a whole audit of one host.
 type Result struct {
-	SAM         SAM             `json:"sam"`
+	SAM SAM `json:"sam"`
+	// BudgetWhy and Budget are the budget of an account whose counter is unknown; accounts
+	// with a known counter have their own (AccountResult.Budget).
 	BudgetWhy   string          `json:"budget_reason"`
 	Budget      int             `json:"budget"`
 	Candidates  int             `json:"candidates"` // entries in all lists
@@ -72,12 +76,17 @@ func Attempt(ctx context.Context, sam SAM, cfg Config, logon Logon) Result {
 		skip[strings.ToLower(s)] = true
 	}
 	for _, acct := range sam.Accounts {
-		ar := AccountResult{Account: acct, Budget: res.Budget}
+		ar := AccountResult{Account: acct}
+		ar.Budget, ar.BudgetWhy = Budget(sam.Policy, cfg.Budget, acct.BadPasswordCount)
 		switch {
 		case skip[strings.ToLower(acct.Name)]:
 			ar.Skipped = "the audit's own account"
-		case res.Budget == 0:
-			ar.Skipped = "no budget: " + res.BudgetWhy
+		case acct.Locked:
+			ar.Skipped = "locked out already"
+		case acct.Disabled:
+			ar.Skipped = "disabled"
+		case ar.Budget == 0:
+			ar.Skipped = "no budget: " + ar.BudgetWhy
 		case ctx.Err() != nil:
 			ar.Skipped = "interrupted"
 			res.Interrupted = true

@@ -138,7 +138,7 @@ func TestAttemptNeverLocks(t *testing.T) {
 				"weak": "Summer-2026!", "weakfirst": "x", "strong": "correct horse battery staple", "admin": "Adm1n!",
 			}}
 			sam := SAM{Policy: Policy{Known: true, Threshold: th, Window: time.Hour},
-				Accounts: []Account{{"admin", 500}, {"weak", 1000}, {"weakfirst", 1001}, {"strong", 1002}}}
+				Accounts: []Account{{Name: "admin", RID: 500}, {Name: "weak", RID: 1000}, {Name: "weakfirst", RID: 1001}, {Name: "strong", RID: 1002, BadPasswordCount: -1}}}
 			res := Attempt(context.Background(), sam, Config{Lists: []List{mine, conf}, Budget: NoBudget, Skip: []string{"ADMIN"}}, f.logon)
 			for acct, n := range f.failures {
 				if th > 0 && n > th-LockoutMargin {
@@ -217,5 +217,29 @@ func TestAttemptStopsAtLockoutSigns(t *testing.T) {
 		})
 	if !res.Interrupted || res.Accounts[0].Attempts != 1 || res.Accounts[1].Attempts != 0 {
 		t.Errorf("cancel: %+v", res)
+	}
+}
+
+// An account's own counter lowers its budget, so failures it already has plus the audit's stay
+// below the threshold; locked and disabled accounts are not tried at all.
+func TestAttemptUsesAccountCounters(t *testing.T) {
+	list, _ := ParseList("l", strings.NewReader("a\nb\nc\nd\ne\n"))
+	f := &fakeSAM{threshold: 5, passwords: map[string]string{}, failures: map[string]int{"typo2": 2, "typo1": 1}}
+	sam := SAM{Policy: Policy{Known: true, Threshold: 5, Window: time.Hour}, Accounts: []Account{
+		{Name: "typo2", BadPasswordCount: 2}, {Name: "typo1", BadPasswordCount: 1}, {Name: "unknown", BadPasswordCount: -1},
+		{Name: "locked", BadPasswordCount: 5, Locked: true}, {Name: "off", Disabled: true},
+	}}
+	res := Attempt(context.Background(), sam, Config{Lists: []List{list}, Budget: NoBudget}, f.logon)
+	want := map[string]int{"typo2": 1, "typo1": 2, "unknown": 3, "locked": 0, "off": 0}
+	for _, a := range res.Accounts {
+		if a.Attempts != want[a.Account.Name] {
+			t.Errorf("%s: %d attempts (budget %d: %s), want %d", a.Account.Name, a.Attempts, a.Budget, a.BudgetWhy, want[a.Account.Name])
+		}
+		if f.failures[a.Account.Name] >= 5-1 {
+			t.Errorf("%s: %d failures reach the margin", a.Account.Name, f.failures[a.Account.Name])
+		}
+	}
+	if f.failures["locked"] != 0 || f.failures["off"] != 0 {
+		t.Errorf("locked or disabled accounts tried: %v", f.failures)
 	}
 }

@@ -31,6 +31,14 @@ type Step struct {
 type Account struct {
 	Name string `json:"name"`
 	RID  uint32 `json:"rid"`
+	// BadPasswordCount is the account's failed logons the SAM has counted (badPwdCount), or
+	// -1 when it could not be read. The SAM resets it lazily, at the next logon after the
+	// window: a count from an older window still counts here, which only errs on the safe side.
+	BadPasswordCount int `json:"bad_password_count"`
+	// Disabled and Locked come from UserAccountControl; a locked or disabled account is not
+	// tried.
+	Disabled bool `json:"disabled,omitempty"`
+	Locked   bool `json:"locked,omitempty"`
 }
 
 // SAM is what the read-only SAMR pass learned.
@@ -190,19 +198,65 @@ func ReadSAM(ctx context.Context, c Caller) (SAM, error) {
 			return sam, failStep(st, err)
 		}
 		for _, u := range users.Entries {
-			sam.Accounts = append(sam.Accounts, Account{Name: u.Name, RID: u.RID})
+			sam.Accounts = append(sam.Accounts, Account{Name: u.Name, RID: u.RID, BadPasswordCount: -1})
 		}
 		if err := status(st, users.Status, fmt.Sprintf("%d accounts", len(users.Entries))); err != nil {
 			return sam, err
 		}
 		if users.Status != samr.StatusMoreEntries {
-			return sam, nil
+			break
 		}
 		if users.Context == ctxNo && len(users.Entries) == 0 {
 			return sam, fmt.Errorf("pwaudit: account enumeration does not advance")
 		}
 		ctxNo = users.Context
 	}
+	// Each account's counter, so that its budget leaves room for the failures it already has.
+	// A refusal (Samba refuses a non-administrator) leaves the count unknown: the budget then
+	// falls back to threshold − 2.
+	for i := range sam.Accounts {
+		if err := readAccount(ctx, c, call, dom.Handle, &sam.Accounts[i]); err != nil {
+			return sam, err
+		}
+	}
+	return sam, nil
+}
+
+// readAccount reads one account's UserAccountInformation into a; a refused call leaves a's
+// count unknown and is not an error, a failed exchange is.
+func readAccount(ctx context.Context, c Caller, call func(samr.Request, string) ([]byte, *Step, error), dom samr.Handle, a *Account) error {
+	resp, st, err := call(samr.OpenUserRequest{Handle: dom, Access: samr.UserReadAccess, RID: a.RID}, fmt.Sprintf("open account %d to read its bad-password count", a.RID))
+	if err != nil {
+		return err
+	}
+	u, err := samr.DecodeHandleResponse(resp)
+	if err != nil {
+		failStep(st, err)
+		return nil
+	}
+	st.Status = u.Status.String()
+	if u.Status != ntstatus.Success {
+		return nil
+	}
+	defer closeHandle(ctx, c, u.Handle)
+	resp, st, err = call(samr.QueryInformationUserRequest{Handle: u.Handle, Class: samr.UserAccountInformation}, fmt.Sprintf("read account %d (UserAccountInformation)", a.RID))
+	if err != nil {
+		return err
+	}
+	q, err := samr.DecodeQueryInformationUserResponse(resp)
+	switch {
+	case err != nil:
+		failStep(st, err)
+	case q.Status != ntstatus.Success || q.Account == nil:
+		st.Status = q.Status.String()
+	default:
+		a.BadPasswordCount = int(q.Account.BadPasswordCount)
+		a.Disabled = q.Account.UserAccountControl&samr.UserAccountDisabled != 0
+		a.Locked = q.Account.UserAccountControl&samr.UserAccountAutoLocked != 0
+		st.Status = q.Status.String()
+		st.Response = fmt.Sprintf("BadPasswordCount %d, UserAccountControl 0x%08x", a.BadPasswordCount, q.Account.UserAccountControl)
+	}
+	return nil
 }
 
 func failStep(st *Step, err error) error {
@@ -233,6 +287,10 @@ func opName(op uint16) string {
 		return "SamrEnumerateUsersInDomain"
 	case samr.OpSamrCloseHandle:
 		return "SamrCloseHandle"
+	case samr.OpSamrOpenUser:
+		return "SamrOpenUser"
+	case samr.OpSamrQueryInformationUser:
+		return "SamrQueryInformationUser"
 	}
 	return fmt.Sprintf("opnum%d", op)
 }

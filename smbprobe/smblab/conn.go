@@ -60,8 +60,8 @@ type session struct {
 
 	netapi []byte // ADMIN$\system32\netapi32.dll, built on first use
 
-	sam        *samState           // the host's SAM (Personality.SAM), shared by its connections
-	samHandles map[samr.Handle]int // open \samr handles of this connection, by kind
+	sam        *samState                 // the host's SAM (Personality.SAM), shared by its connections
+	samHandles map[samr.Handle]samHandle // open \samr handles of this connection
 }
 
 type user struct {

@@ -134,6 +134,27 @@ func (st *samState) logon(now time.Time, a SAMAccount, ok bool) ntstatus.Status 
 	return ntstatus.Success
 }
 
+func (st *samState) byRID(rid uint32) (SAMAccount, bool) {
+	for _, a := range st.accounts {
+		if a.RID == rid {
+			return a, true
+		}
+	}
+	return SAMAccount{}, false
+}
+
+// counter is a's badPwdCount as the SAM stores it (reset lazily, at the next logon after the
+// window, as Windows does) and whether a is locked out at now.
+func (st *samState) counter(now time.Time, a SAMAccount) (int, bool) {
+	locked := st.locked(now, a)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if c := st.counters[strings.ToLower(a.User)]; c != nil {
+		return c.count, locked
+	}
+	return 0, locked
+}
+
 // locked reports whether a is locked out at now, without counting anything.
 func (st *samState) locked(now time.Time, a SAMAccount) bool {
 	st.mu.Lock()
@@ -205,8 +226,15 @@ func (s *session) samLogon(u *user, auth *ntlmssp.Authenticate, done []byte) ([]
 const (
 	samServerHandle = 1
 	samDomainHandle = 2
+	samUserHandle   = 3
 	maxSAMHandles   = 64
 )
+
+// samHandle is one open \samr handle: its kind, and for a user handle the account's RID.
+type samHandle struct {
+	kind int
+	rid  uint32
+}
 
 var uuidSamr = []byte{0x78, 0x57, 0x34, 0x12, 0x34, 0x12, 0xcd, 0xab, 0xef, 0x00, 0x01, 0x23, 0x45, 0x67, 0x89, 0xac}
 
@@ -241,14 +269,14 @@ func builtinSID() samr.SID {
 // statusNoSuchDomain is STATUS_NO_SUCH_DOMAIN.
 const statusNoSuchDomain ntstatus.Status = 0xC00000DF
 
-func (s *session) newSAMHandle(kind int) (samr.Handle, bool) {
+func (s *session) newSAMHandle(kind int, rid uint32) (samr.Handle, bool) {
 	if len(s.samHandles) >= maxSAMHandles {
 		return samr.Handle{}, false
 	}
 	var h samr.Handle
 	le.PutUint32(h[4:], s.newID())
 	copy(h[8:], s.guid[:12])
-	s.samHandles[h] = kind
+	s.samHandles[h] = samHandle{kind: kind, rid: rid}
 	return h, true
 }
 
@@ -256,7 +284,7 @@ func (s *session) newSAMHandle(kind int) (samr.Handle, bool) {
 // opnum is nca_op_rng_error, as Windows answers an opnum it does not implement.
 func (s *session) samr(opnum uint16, stub []byte) rpcResult {
 	if s.samHandles == nil {
-		s.samHandles = map[samr.Handle]int{}
+		s.samHandles = map[samr.Handle]samHandle{}
 	}
 	req, err := samr.DecodeRequest(opnum, stub)
 	if err != nil {
@@ -265,9 +293,9 @@ func (s *session) samr(opnum uint16, stub []byte) rpcResult {
 		}
 		return rpcResult{fault: faultBadStub}
 	}
-	handle := func(h samr.Handle, want int) bool { return s.samHandles[h] == want }
+	handle := func(h samr.Handle, want int) bool { return s.samHandles[h].kind == want }
 	connect := func() rpcResult {
-		h, ok := s.newSAMHandle(samServerHandle)
+		h, ok := s.newSAMHandle(samServerHandle, 0)
 		if !ok {
 			return marshal(samr.HandleResponse{Status: ntstatus.InsufficientResources})
 		}
@@ -312,7 +340,7 @@ func (s *session) samr(opnum uint16, stub []byte) rpcResult {
 		if r.SID.String() != s.domainSID().String() && r.SID.String() != builtinSID().String() {
 			return marshal(samr.HandleResponse{Status: statusNoSuchDomain})
 		}
-		h, ok := s.newSAMHandle(samDomainHandle)
+		h, ok := s.newSAMHandle(samDomainHandle, 0)
 		if !ok {
 			return marshal(samr.HandleResponse{Status: ntstatus.InsufficientResources})
 		}
@@ -351,6 +379,37 @@ func (s *session) samr(opnum uint16, stub []byte) rpcResult {
 			resp.Status = samr.StatusMoreEntries
 		}
 		return marshal(resp)
+	case samr.OpenUserRequest:
+		if !handle(r.Handle, samDomainHandle) {
+			return marshal(samr.HandleResponse{Status: ntstatus.InvalidHandle})
+		}
+		if _, ok := s.sam.byRID(r.RID); !ok {
+			return marshal(samr.HandleResponse{Status: ntstatus.NoSuchUser})
+		}
+		h, ok := s.newSAMHandle(samUserHandle, r.RID)
+		if !ok {
+			return marshal(samr.HandleResponse{Status: ntstatus.InsufficientResources})
+		}
+		return marshal(samr.HandleResponse{Handle: h})
+	case samr.QueryInformationUserRequest:
+		if !handle(r.Handle, samUserHandle) {
+			return marshal(samr.QueryInformationUserResponse{Status: ntstatus.InvalidHandle})
+		}
+		if r.Class != samr.UserAccountInformation {
+			return marshal(samr.QueryInformationUserResponse{Status: ntstatus.InvalidInfoClass})
+		}
+		a, _ := s.sam.byRID(s.samHandles[r.Handle].rid)
+		bad, locked := s.sam.counter(s.now(), a)
+		uac := samr.UserNormalAccount
+		if a.Disabled {
+			uac |= samr.UserAccountDisabled
+		}
+		if locked {
+			uac |= samr.UserAccountAutoLocked
+		}
+		return marshal(samr.QueryInformationUserResponse{Class: r.Class, Account: &samr.UserAccountInfo{
+			UserName: a.User, UserID: a.RID, PrimaryGroupID: 513, UnitsPerWeek: 168, LogonHours: bytes.Repeat([]byte{0xff}, 21),
+			BadPasswordCount: uint16(bad), UserAccountControl: uac}})
 	}
 	return rpcResult{fault: faultOpRngError}
 }

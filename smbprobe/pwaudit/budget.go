@@ -32,11 +32,11 @@ func (p Policy) String() string {
 	return fmt.Sprintf("an account locks after %d failed logons within %s, %s", p.Threshold, p.Window, dur)
 }
 
-// LockoutMargin is how many failed attempts below the threshold the audit's budget stays. An
-// account locks when its count reaches the threshold, so the audit alone ends two below it,
-// and one failure it cannot see within the same window (the user's own typo, another tool)
-// still leaves it one below. Two or more unseen failures are not covered: the audit does
-// not read the accounts' badPwdCount (see docs/checks.md §6b).
+// LockoutMargin is how many failed attempts below the threshold the audit's budget stays,
+// after the account's own counter (badPwdCount, read over SAMR) where it could be read. An
+// account locks when its count reaches the threshold, so the audit ends two below it, and
+// one failure it cannot see (a typo between the read and the attempts, or any earlier one
+// where the counter could not be read) still leaves it one below.
 const LockoutMargin = 2
 
 // NoLockoutCap is the default budget where accounts never lock (threshold 0): enough to find

@@ -6,9 +6,10 @@
 // Three rules make it safe to run on a production network:
 //
 //   - The lockout policy is read first, and Budget caps the failed attempts per account at
-//     threshold − 2 within one observation window (an account locks when its count reaches
-//     the threshold: one failure the audit cannot see, a user's own typo, still leaves it
-//     below). No policy, no attempts, unless the
+//     threshold − 2 − the account's own failed logons (badPwdCount, read over SAMR first)
+//     within one observation window. An account locks when its count reaches the threshold:
+//     one failure the audit cannot see still leaves it below. Locked and disabled accounts
+//     are not tried. No policy, no attempts, unless the
 //     administrator gives an explicit budget. No lockout (threshold 0) still caps at
 //     NoLockoutCap, so an audit never floods a security log.
 //   - An account stops at its first success and at any sign of lockout or restriction

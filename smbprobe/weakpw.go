@@ -15,7 +15,7 @@ import (
 	"github.com/scan445/scan445/smbprobe/smbclient"
 )
 
-// The weak-password audit (docs/checks.md §6b, package pwaudit): opt-in only, its own class.
+// The weak-password audit (docs/checks.md §6c, package pwaudit): opt-in only, its own class.
 
 // CheckWeakPassword is the weak-password audit's check id.
 const CheckWeakPassword = "weak-password"

@@ -159,7 +159,7 @@ func (p *rpcPipe) pdu(pdu []byte) string {
 			p.fault(callID, p.reqCtx, faultProtoError, true) // nca_proto_error: unknown context
 			return ""
 		}
-		res := p.call(p.reqOpnum, p.reqStub)
+		res := p.dispatch(p.reqOpnum, p.reqStub)
 		if res.crash != "" {
 			return res.crash
 		}

@@ -247,8 +247,8 @@ func (p *rpcPipe) servesInterface(abstract []byte) bool {
 	return bytes.Equal(abstract[:16], uuidSrvsvc) && le.Uint16(abstract[16:]) == 3
 }
 
-// call runs one request on the pipe's server.
-func (p *rpcPipe) call(opnum uint16, stub []byte) rpcResult {
+// dispatch answers a reassembled request by the pipe's interface.
+func (p *rpcPipe) dispatch(opnum uint16, stub []byte) rpcResult {
 	if p.name == "samr" {
 		return p.s.samr(opnum, stub)
 	}

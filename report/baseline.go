@@ -81,7 +81,7 @@ func index(doc *Document) (byID map[string]located, byCheck map[string][]located
 		for j := range h.SMB.Findings {
 			f := &h.SMB.Findings[j]
 			l := located{h, f}
-			byID[FindingID(h.Address, f.Check, f.Verdict)] = l
+			byID[FindingID(h.Address, findingKey(*f), f.Verdict)] = l
 			byCheck[k+"\x00"+f.Check] = append(byCheck[k+"\x00"+f.Check], l)
 		}
 	}
@@ -90,7 +90,7 @@ func index(doc *Document) (byID map[string]located, byCheck map[string][]located
 
 func changeOf(l located, from smbprobe.Verdict, to string) Change {
 	return Change{
-		ID:       FindingID(l.host.Address, l.f.Check, l.f.Verdict),
+		ID:       FindingID(l.host.Address, findingKey(*l.f), l.f.Verdict),
 		Address:  l.host.Address,
 		Port:     l.host.Port,
 		Check:    l.f.Check,
@@ -233,7 +233,7 @@ func (b *HostBaseline) mark(h *scanner.HostResult) (added, unchanged int) {
 	}
 	for j := range h.SMB.Findings {
 		f := &h.SMB.Findings[j]
-		if _, ok := b.ids[FindingID(h.Address, f.Check, f.Verdict)]; ok {
+		if _, ok := b.ids[FindingID(h.Address, findingKey(*f), f.Verdict)]; ok {
 			f.Baseline = BaselineUnchanged
 			unchanged++
 		} else {

@@ -64,7 +64,11 @@ func HostLines(doc *Document) []HostLine {
 				if l.Reason != "" && Undetermined(f.Verdict) {
 					continue // the reason says why, once
 				}
-				l.Findings = append(l.Findings, f.Check+"="+string(f.Verdict))
+				name := f.Check
+				if f.Subject != "" {
+					name += "(" + f.Subject + ")" // which account, for a per-account finding
+				}
+				l.Findings = append(l.Findings, name+"="+string(f.Verdict))
 				if Actionable(f.Verdict) {
 					l.severity = min(l.severity, severityRank(f.Severity))
 				}

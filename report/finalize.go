@@ -67,6 +67,16 @@ func FindingID(address, check string, v smbprobe.Verdict) string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
+// findingKey is what a finding's id is keyed on besides host and verdict class: the check, and
+// for a per-subject finding (a weak-password account) the subject too. Host-wide findings keep
+// the ids they always had.
+func findingKey(f smbprobe.Finding) string {
+	if f.Subject == "" {
+		return f.Check
+	}
+	return f.Check + "\x00" + f.Subject
+}
+
 // Finalize makes a Document ready to write: hosts in address order, empty lists instead of
 // nulls, finding ids and the summary recomputed. It is idempotent.
 func Finalize(doc *Document) {
@@ -99,7 +109,7 @@ func Finalize(doc *Document) {
 			if f.Evidence == nil {
 				f.Evidence = []int{}
 			}
-			f.ID = FindingID(h.Address, f.Check, f.Verdict)
+			f.ID = FindingID(h.Address, findingKey(*f), f.Verdict)
 		}
 	}
 	doc.Summary = Summarize(doc.Summary.Targets, doc.Hosts)

@@ -239,7 +239,7 @@ func TestWriteFileAtomic(t *testing.T) {
 func TestRemedyCatalogueCoversIDs(t *testing.T) {
 	ids := []string{smbprobe.RemedyKB958644, smbprobe.RemedyBlock445, smbprobe.RemedyPasswords, smbprobe.RemedyAutoRun,
 		smbprobe.RemedyConfickerClean, smbprobe.RemedyMS17010, smbprobe.RemedyDisableSMBv1, smbprobe.RemedyRequireSigning,
-		smbprobe.RemedyRestrictAnon, smbprobe.RemedyUpgradeOS, smbprobe.RemedyVerifyManually}
+		smbprobe.RemedyRestrictAnon, smbprobe.RemedyUpgradeOS, smbprobe.RemedyVerifyManually, smbprobe.RemedyWeakPassword}
 	if len(Remedies()) != len(ids) {
 		t.Errorf("catalogue has %d entries, smbprobe defines %d ids", len(Remedies()), len(ids))
 	}

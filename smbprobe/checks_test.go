@@ -35,6 +35,7 @@ func TestNeedsMatchTheFlow(t *testing.T) {
 		{id: CheckNullSession, smb: true, smb1: true, ipc: true},
 		{id: CheckSrvsvcAnon, smb: true, smb1: true, ipc: true, pipe: true, info: true},
 		{id: CheckOSUnsupported, smb: true, smb1: true, ipc: true, pipe: true, info: true},
+		{id: CheckWeakPassword, smb: true},
 	}
 	if len(tests) != len(checkTable()) {
 		t.Fatalf("%d rows pinned, table has %d", len(tests), len(checkTable()))

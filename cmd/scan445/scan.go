@@ -104,7 +104,7 @@ func scanFlags(verbosity *int, formats []reportFormat) []cli.Flag {
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more logging (-v info, -v -v debug)", Count: verbosity},
 	)
 	flags = append(flags, formatFlags(formats, true, true)...)
-	return append(append(flags, probeFlags()...), opsFlags()...)
+	return append(append(append(flags, probeFlags()...), passwordAuditFlags()...), opsFlags()...)
 }
 
 func scanCommand(env *environment) *cli.Command {
@@ -206,6 +206,9 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 		return nil, usageError{err}
 	}
 	if err := refuseIntrusiveElsewhere(c.String("config")); err != nil {
+		return nil, err
+	}
+	if err := refusePasswordAuditElsewhere(); err != nil {
 		return nil, err
 	}
 	if s.outputs, err = readOutputs(c, env.formats(), true); err != nil {

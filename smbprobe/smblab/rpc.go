@@ -165,7 +165,7 @@ func (p *rpcPipe) pdu(pdu []byte) string {
 			p.fault(callID, p.reqCtx, faultProtoError, true) // nca_proto_error: unknown context
 			return ""
 		}
-		res := p.s.srvsvc(p.reqOpnum, p.reqStub)
+		res := p.dispatch(p.reqOpnum, p.reqStub)
 		if res.crash != "" {
 			return res.crash
 		}
@@ -226,7 +226,7 @@ func (p *rpcPipe) bind(pdu []byte, ptype byte, callID uint32) {
 				btfn = true
 			}
 		}
-		isSrvsvc := bytes.Equal(abstract[:16], uuidSrvsvc) && le.Uint16(abstract[16:]) == 3
+		isSrvsvc := p.servesInterface(abstract) // srvsvc, or samr on \samr (samr.go)
 		switch {
 		case isSrvsvc && accepted:
 			p.ctxs[ctxID] = true

@@ -143,7 +143,9 @@ func (c Credentials) ntHash() [16]byte {
 	return ntlmssp.NTHash(c.Password)
 }
 
-func (c Credentials) ntlm() ntlmssp.Credentials {
+// NTLM is the account as an NTLMv2 logon needs it (smbclient.SessionConfig.Cred): the user,
+// the domain and the NT hash, never the password. The hash is a secret: never print it.
+func (c Credentials) NTLM() ntlmssp.Credentials {
 	return ntlmssp.Credentials{User: c.User, Domain: c.Domain, Hash: c.ntHash()}
 }
 

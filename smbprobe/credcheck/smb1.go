@@ -292,7 +292,7 @@ func (c *smb1Client) logon(ctx context.Context, cred Credentials, opt smb1Option
 	c.uid = m.Header.UID
 	c.out.step(step, statusText(m.Header.Status), fmt.Sprintf("NTLMSSP CHALLENGE received; Native OS %q, LAN Manager %q", resp.NativeOS, resp.NativeLanMan))
 
-	res, err := ntlmssp.NewAuthenticateNTLMv2(cred.ntlm(), negMsg, chal, opt.auth)
+	res, err := ntlmssp.NewAuthenticateNTLMv2(cred.NTLM(), negMsg, chal, opt.auth)
 	if err != nil {
 		return c.transportFail(ctx, step, fmt.Errorf("%w: %v", ErrProtocol, err))
 	}

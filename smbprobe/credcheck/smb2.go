@@ -12,6 +12,7 @@ import (
 	"github.com/hirochachacha/go-smb2"
 
 	"github.com/scan445/scan445/smbprobe/ntstatus"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 )
 
 // smb2MaxRead keeps each SMB2 READ to one credit (64 KiB); the parser never needs more.
@@ -39,7 +40,7 @@ func ReadNetapiVersionSMB2(ctx context.Context, conn net.Conn, host string, cred
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
-	guard := &smb2Guard{Conn: conn}
+	guard := smbclient.NewGuard(conn)
 	out.guard = guard
 	d := &smb2.Dialer{Initiator: cred.initiator()}
 	s, err := d.DialContext(ctx, guard)
@@ -97,12 +98,12 @@ func adminPath(host string) string { return `\\` + host + `\ADMIN$\` + AdminFile
 // (nil error); everything else is an error.
 func (o *Outcome) smb2Error(ctx context.Context, step, stage string, err error) error {
 	var re *smb2.ResponseError
-	if o.guard != nil && o.guard.violation() != nil {
+	if o.guard != nil && o.guard.Violation() != nil {
 		// go-smb2 wraps transport errors without Unwrap: ask the guard what it refused.
-		verr := o.guard.violation()
+		verr := o.guard.Violation()
 		o.fail(ReasonProtocol, step+": "+verr.Error())
 		o.step(step, "", o.Detail)
-		return fmt.Errorf("%s: %w", step, verr)
+		return fmt.Errorf("%w: %s: %v", ErrProtocol, step, verr)
 	}
 	switch {
 	case ctx.Err() != nil:

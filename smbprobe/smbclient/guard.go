@@ -1,4 +1,4 @@
-package credcheck
+package smbclient
 
 import (
 	"bytes"
@@ -9,14 +9,14 @@ import (
 	"sync"
 )
 
-// smb2MaxFrame bounds an SMB2 frame handed to go-smb2: the largest reply the check provokes is
-// a 64 KiB READ plus headers.
+// smb2MaxFrame bounds an SMB2 frame handed to go-smb2: the largest reply we provoke is a
+// 64 KiB READ plus headers.
 const smb2MaxFrame = 256 << 10
 
 // smb2HeaderLen is the SMB2 sync/async header size.
 const smb2HeaderLen = 64
 
-// smb2Guard sits between the TCP conn and go-smb2 and passes on only frames whose SMB2 headers
+// Guard sits between the TCP conn and go-smb2 and passes on only frames whose SMB2 headers
 // are sound. go-smb2 v1.1.0's receiver goroutine slices packets by their NextCommand field and
 // reads header fields before checking the length, so one hostile reply (a short frame, a
 // NextCommand past the end) panics in a goroutine nobody can recover, killing the scanner.
@@ -24,7 +24,7 @@ const smb2HeaderLen = 64
 // compound chain the 0xFE 'SMB' magic, StructureSize 64 and a NextCommand that is 8-aligned
 // and inside the frame. SMB3 transform (encrypted) frames are refused: the check never asks
 // for encryption.
-type smb2Guard struct {
+type Guard struct {
 	net.Conn
 	buf bytes.Buffer // validated bytes not yet read; only go-smb2's receiver goroutine reads
 
@@ -34,9 +34,13 @@ type smb2Guard struct {
 	err error // the first violation, reported as ErrProtocol
 }
 
-func (g *smb2Guard) Read(p []byte) (int, error) {
+// NewGuard wraps conn for go-smb2; the Guard owns conn from now on.
+func NewGuard(conn net.Conn) *Guard { return &Guard{Conn: conn} }
+
+// Read hands go-smb2 only bytes of frames that passed the checks.
+func (g *Guard) Read(p []byte) (int, error) {
 	for g.buf.Len() == 0 {
-		if err := g.violation(); err != nil {
+		if err := g.Violation(); err != nil {
 			return 0, err
 		}
 		if err := g.fill(); err != nil {
@@ -46,7 +50,7 @@ func (g *smb2Guard) Read(p []byte) (int, error) {
 	return g.buf.Read(p)
 }
 
-func (g *smb2Guard) refuse(err error) error {
+func (g *Guard) refuse(err error) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.err == nil {
@@ -55,14 +59,15 @@ func (g *smb2Guard) refuse(err error) error {
 	return err
 }
 
-// violation reports the first protocol violation seen, or nil.
-func (g *smb2Guard) violation() error {
+// Violation reports the first protocol violation seen (wrapping ErrProtocol), or nil. go-smb2
+// wraps transport errors without Unwrap, so this is how a caller learns why a call failed.
+func (g *Guard) Violation() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.err
 }
 
-func (g *smb2Guard) fill() error {
+func (g *Guard) fill() error {
 	var hdr [4]byte
 	if _, err := io.ReadFull(g.Conn, hdr[:]); err != nil {
 		return err
@@ -78,7 +83,7 @@ func (g *smb2Guard) fill() error {
 	if _, err := io.ReadFull(g.Conn, body); err != nil {
 		return err
 	}
-	if err := checkSMB2Frame(body); err != nil {
+	if err := CheckSMB2Frame(body); err != nil {
 		return g.refuse(err)
 	}
 	g.buf.Write(hdr[:])
@@ -86,8 +91,8 @@ func (g *smb2Guard) fill() error {
 	return nil
 }
 
-// checkSMB2Frame validates the headers of every packet in a (possibly compound) SMB2 frame.
-func checkSMB2Frame(b []byte) error {
+// CheckSMB2Frame validates the headers of every packet in a (possibly compound) SMB2 frame.
+func CheckSMB2Frame(b []byte) error {
 	for off := 0; ; {
 		rest := b[off:]
 		if len(rest) < smb2HeaderLen {

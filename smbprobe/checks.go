@@ -20,6 +20,7 @@ const (
 	CheckNullSession   = "anonymous-ipc"
 	CheckSrvsvcAnon    = "srvsvc-anonymous"
 	CheckOSUnsupported = "os-unsupported"
+	CheckAutorun       = "autorun-enabled"
 )
 
 // CheckInfo describes one check: what it is, how risky, what it is about. It is the public
@@ -64,6 +65,7 @@ const (
 	stepP2P                         // the Conficker P2P hello on the derived ports
 	stepCredRead                    // the credentialed netapi32.dll version read over ADMIN$
 	stepIntrusive                   // the classic NetprPathCompare probe, only with Options.Intrusive
+	stepRegistry                    // the credentialed winreg read (registry.go), only with Options.Credentials
 )
 
 // checkDef is one row of the check table: the check's metadata, what it needs from the
@@ -91,6 +93,7 @@ func checkTable() []checkDef {
 	return []checkDef{
 		ms08Row(), confickerRow(), p2pRow(), ms17Row(),
 		smbv1Row(), signingRow(), anonIPCRow(), srvsvcAnonRow(), osUnsupportedRow(),
+		autorunRow(),
 	}
 }
 

@@ -85,6 +85,8 @@ type facts struct {
 	cred    *credcheck.Outcome // the credentialed netapi32.dll read, when credentials were given
 	credIdx int
 
+	reg *regFacts // the credentialed registry read (registry.go), nil when it did not run
+
 	os osInfo
 }
 

@@ -79,6 +79,9 @@ type Host struct {
 	Netapi32 string `json:"netapi32,omitempty"`
 	// CredTruth is the ms08-067 verdict a correct scanner reaches with Account (docs/checks.md §3b).
 	CredTruth Verdict `json:"cred_truth,omitempty"`
+	// RegTruth is the autorun-enabled verdict a correct scanner reaches with Account, reading
+	// the registry over \winreg (docs/checks.md §7); empty when the host serves no registry.
+	RegTruth Verdict `json:"reg_truth,omitempty"`
 }
 
 // AddrPort is the host's SMB endpoint.
@@ -217,7 +220,7 @@ func (l *Lab) Hosts() []Host {
 			Addr: h.addr, Port: h.port, Personality: h.p.Name, Description: h.p.Description,
 			Hostile: h.p.Hostile != HostileNone || h.p.Nmap.Unreliable, Truth: h.p.Truth, Nmap: h.p.Nmap,
 			P2PTCP: h.p2pTCP, P2PUDP: h.p2pUDP, Notes: h.p.Notes,
-			CredTruth: h.p.CredTruth,
+			CredTruth: h.p.CredTruth, RegTruth: h.p.RegTruth,
 		})
 		hh := &out[len(out)-1]
 		if h.nb != nil {

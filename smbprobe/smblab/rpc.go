@@ -45,6 +45,7 @@ type rpcPipe struct {
 	reqStub  []byte // request fragments reassembled so far
 	reqOpnum uint16
 	reqCtx   uint16
+	reg      *regState // the open registry keys of a \winreg pipe (winreg.go)
 }
 
 func newRPCPipe(s *session, name string) *rpcPipe {
@@ -159,7 +160,7 @@ func (p *rpcPipe) pdu(pdu []byte) string {
 			p.fault(callID, p.reqCtx, faultProtoError, true) // nca_proto_error: unknown context
 			return ""
 		}
-		res := p.s.srvsvc(p.reqOpnum, p.reqStub)
+		res := p.dispatch(p.reqOpnum, p.reqStub)
 		if res.crash != "" {
 			return res.crash
 		}
@@ -220,7 +221,7 @@ func (p *rpcPipe) bind(pdu []byte, ptype byte, callID uint32) {
 				btfn = true
 			}
 		}
-		isSrvsvc := bytes.Equal(abstract[:16], uuidSrvsvc) && le.Uint16(abstract[16:]) == 3
+		isSrvsvc := p.servesInterface(abstract) // srvsvc, or winreg on \winreg (winreg.go)
 		switch {
 		case isSrvsvc && accepted:
 			p.ctxs[ctxID] = true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Pipe carries one DCE/RPC call on a \winreg pipe already bound to Interface(): it sends stub
@@ -43,6 +44,7 @@ type Call struct {
 	Replied bool   // a response stub was decoded
 	Result  string // the decoded answer in words
 	Err     error  // transport, fault or decoding failure
+	Elapsed time.Duration
 }
 
 // Client sends the four read-only MS-RRP calls over a Pipe and keeps a transcript.
@@ -81,7 +83,9 @@ func (c *Client) do(ctx context.Context, req Request, args string) (*Call, []byt
 		return call, nil
 	}
 	call.Stub = stub
+	t0 := time.Now()
 	resp, err := c.pipe.Call(ctx, req.Opnum(), stub)
+	call.Elapsed = time.Since(t0)
 	if err != nil {
 		call.Err = err
 		return call, nil
@@ -136,6 +140,20 @@ func (c *Client) OpenLocalMachine(ctx context.Context) (Handle, error) {
 // OpenKey opens path below parent (HKLM) for KEY_QUERY_VALUE.
 func (c *Client) OpenKey(ctx context.Context, parent Handle, path string) (Handle, error) {
 	return c.handleCall(ctx, OpenKeyRequest{Key: parent, SubKey: path, Access: KeyQueryValue}, `HKLM\`+path+", "+accessNames(KeyQueryValue))
+}
+
+// KeyExists opens path below parent and closes it again: whether the key is there (and
+// readable). A key that is absent is (false, nil); any other failure is the error.
+func (c *Client) KeyExists(ctx context.Context, parent Handle, path string) (bool, error) {
+	h, err := c.OpenKey(ctx, parent, path)
+	if st, ok := Status(err); ok && st == WerrFileNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	c.CloseKey(ctx, h)
+	return true, nil
 }
 
 // CloseKey closes h.

@@ -1,0 +1,100 @@
+package smbprobe_test
+
+import (
+	"context"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scan445/scan445/smbprobe"
+	"github.com/scan445/scan445/smbprobe/credcheck"
+)
+
+// TestLabAutorun reads the lab's registries with the admin account: every personality that
+// serves one (AutoRun on, off, partial, the null mapping, Remote Registry stopped, access
+// denied) gets its RegTruth with the reason naming what decided; every winreg request is one
+// of the four read-only opnums; the OS record gains the registry's ProductName/CSDVersion/
+// build; and without credentials the check says so.
+func TestLabAutorun(t *testing.T) {
+	var crash syncBuffer
+	lab := startLab(t, "127.3.5.64", &crash)
+	wantRule := map[string]string{
+		"xp-sp3-patched":        "autorun-enabled/7.default",
+		"xp-no-browser":         "autorun-enabled/7.not-honoured",
+		"w2003-sp2-patched":     "autorun-enabled/7.removable-off",
+		"vista-sp1-ldr-patched": "autorun-enabled/7.null-mapping",
+		"vista-sp1":             "autorun-enabled/7.remote-registry-off",
+		"w2008-sp2":             "autorun-enabled/7.access-denied",
+	}
+	n := 0
+	for _, h := range lab.Hosts() {
+		if h.RegTruth == "" {
+			continue
+		}
+		n++
+		t.Run(h.Personality, func(t *testing.T) {
+			cred := credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}
+			p, err := smbprobe.New(smbprobe.Options{Checks: []string{smbprobe.CheckAutorun}, Credentials: &cred, ReadTimeout: 3 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			res := probeAddr(ctx, t, p, h.AddrPort())
+			if len(res.Findings) != 1 {
+				t.Fatalf("findings %+v", res.Findings)
+			}
+			f := res.Findings[0]
+			if string(f.Verdict) != string(h.RegTruth) || f.Rule != wantRule[h.Personality] || f.Class != smbprobe.ClassCredentialed || len(f.Evidence) == 0 {
+				t.Errorf("got %s %s (%s), want %s %s\n%s", f.Verdict, f.Rule, f.Reason, h.RegTruth, wantRule[h.Personality], dump(t, res))
+			}
+			t.Logf("%s %s: %s", f.Verdict, f.Rule, f.Reason)
+			calls := 0
+			for _, e := range res.Exchanges {
+				if !strings.HasPrefix(e.Step, "winreg.") || e.Step == "winreg.connect" {
+					continue
+				}
+				calls++
+				ok := false
+				for _, op := range []string{"OpenLocalMachine", "BaseRegOpenKey", "BaseRegQueryValue", "BaseRegCloseKey"} {
+					ok = ok || e.Step == "winreg."+op
+				}
+				if _, err := hex.DecodeString(e.SentHex); !ok || err != nil || e.SentHex == "" {
+					t.Errorf("winreg exchange %+v", e)
+				}
+			}
+			if f.Verdict != smbprobe.Unknown && calls < 8 {
+				t.Errorf("only %d winreg calls recorded", calls)
+			}
+			reg := res.Fingerprint.Registry
+			switch h.Personality {
+			case "xp-sp3-patched":
+				if reg == nil || reg.CSDVersion != "Service Pack 3" || reg.CurrentBuildNumber != "2600" || !strings.HasPrefix(reg.KB958644, "registered") ||
+					!strings.Contains(res.Fingerprint.OS, "Service Pack 3") || res.Fingerprint.OSEvidence[0].Source != smbprobe.SignalRegistry || !res.Fingerprint.OSEvidence[0].Credible {
+					t.Errorf("OS record: %+v, OS %q, evidence %+v", reg, res.Fingerprint.OS, res.Fingerprint.OSEvidence)
+				}
+			case "vista-sp1", "w2008-sp2":
+				if reg != nil {
+					t.Errorf("a registry record from a registry that could not be read: %+v", reg)
+				}
+			}
+		})
+	}
+	if n != len(wantRule) {
+		t.Errorf("%d personalities serve a registry, want %d", n, len(wantRule))
+	}
+	// Without credentials the check cannot run, and says so.
+	p, err := smbprobe.New(smbprobe.Options{Checks: []string{smbprobe.CheckAutorun}, ReadTimeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := lab.Hosts()[0]
+	res := probeAddr(context.Background(), t, p, h.AddrPort())
+	if f := res.Findings[0]; f.Verdict != smbprobe.Unknown || !strings.Contains(f.Reason, "--user") {
+		t.Errorf("no credentials: %s %q", f.Verdict, f.Reason)
+	}
+	if c := lab.Crashes(); len(c) != 0 {
+		t.Fatalf("crashes: %v", c)
+	}
+}

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// The autorun-enabled check (docs/checks.md §7): whether Windows would run autorun.inf from a
+// The autorun-enabled check (docs/checks.md §6a): whether Windows would run autorun.inf from a
 // USB drive — Conficker's second way in — judged from the registry over the credentialed
 // winreg read.
 
@@ -28,30 +28,30 @@ const (
 	autorunNullMapping  = "@SYS:DoesNotExist"
 )
 
-// autorunVerdict is the §7 rule over what the registry read established, a pure function of
+// autorunVerdict is the §6a rule over what the registry read established, a pure function of
 // the facts and the OS reading.
 func autorunVerdict(g *regFacts, os osInfo, credsGiven bool) (v Verdict, sev Severity, rule, why string, ev []int) {
 	switch {
 	case !credsGiven:
-		return Unknown, "", "7.no-credentials", "the registry is read only with --user (an administrator account): no credentials were given", nil
+		return Unknown, "", "6a.no-credentials", "the registry is read only with --user (an administrator account): no credentials were given", nil
 	case g == nil:
-		return Unknown, "", "7.not-read", "the registry was not read (no SMB session to log on to)", nil
+		return Unknown, "", "6a.not-read", "the registry was not read (no SMB session to log on to)", nil
 	case g.blocked != "":
-		return Unknown, "", "7." + g.blockKind, g.blocked, g.blockEv
+		return Unknown, "", "6a." + g.blockKind, g.blocked, g.blockEv
 	}
 	product := g.value(regCurrentVersion, "ProductName")
 	build := g.value(regCurrentVersion, "CurrentBuildNumber")
 	if os.family == FamilySamba {
-		return NotAffected, "", "7.samba", "Samba has no AutoRun (its winreg serves a synthetic registry)", product.ev
+		return NotAffected, "", "6a.samba", "Samba has no AutoRun (its winreg serves a synthetic registry)", product.ev
 	}
 	if !product.found && !build.found {
-		return Unknown, "", "7.not-windows-registry", "the registry has neither ProductName nor CurrentBuildNumber under HKLM\\" + regCurrentVersion + ": not a Windows registry (Samba's winreg answers only CurrentVersion)", product.ev
+		return Unknown, "", "6a.not-windows-registry", "the registry has neither ProductName nor CurrentBuildNumber under HKLM\\" + regCurrentVersion + ": not a Windows registry (Samba's winreg answers only CurrentVersion)", product.ev
 	}
 
 	// Microsoft's strongest mitigation first: autorun.inf mapped to nowhere, for every drive.
 	inf := g.value(regAutorunInf, "")
 	if s, ok := inf.val.String(); inf.found && ok && strings.EqualFold(strings.TrimSpace(s), autorunNullMapping) {
-		return NotAffected, "", "7.null-mapping", "IniFileMapping\\Autorun.inf is mapped to " + autorunNullMapping + ": Windows ignores autorun.inf on every drive", inf.ev
+		return NotAffected, "", "6a.null-mapping", "IniFileMapping\\Autorun.inf is mapped to " + autorunNullMapping + ": Windows ignores autorun.inf on every drive", inf.ev
 	}
 	ev = append(append([]int(nil), inf.ev...), g.value(regExplorerPolicy, "NoDriveTypeAutoRun").ev...)
 	infNote := "no IniFileMapping\\Autorun.inf null mapping (" + inf.why + ")"
@@ -95,16 +95,16 @@ func autorunVerdict(g *regFacts, os osInfo, credsGiven bool) (v Verdict, sev Sev
 
 	switch {
 	case mask&autorunRemovableBit != 0 && honored:
-		return NotAffected, "", "7.removable-off", ndtNote + " (bit 0x04 set: removable drives off) and " + honorWhy + "; " + infNote, ev
+		return NotAffected, "", "6a.removable-off", ndtNote + " (bit 0x04 set: removable drives off) and " + honorWhy + "; " + infNote, ev
 	case limited:
-		return NotAffected, "", "7.cd-only", limitWhy + "; " + ndtNote + "; " + infNote, ev
+		return NotAffected, "", "6a.cd-only", limitWhy + "; " + ndtNote + "; " + infNote, ev
 	case mask&autorunRemovableBit != 0:
-		return Exposed, SeverityMedium, "7.not-honoured", ndtNote + " turns removable drives off, but KB967715 is not registered and HonorAutorunSetting is not 1: " +
+		return Exposed, SeverityMedium, "6a.not-honoured", ndtNote + " turns removable drives off, but KB967715 is not registered and HonorAutorunSetting is not 1: " +
 			"without that update Windows XP/2000/2003 still run autorun.inf (double-click, context menu); " + infNote, ev
 	case hasMask:
-		return Exposed, SeverityMedium, "7.removable-on", ndtNote + " (bit 0x04 clear): AutoRun stays on for removable drives, and neither KB971029 nor the null mapping is in place; " + infNote, ev
+		return Exposed, SeverityMedium, "6a.removable-on", ndtNote + " (bit 0x04 clear): AutoRun stays on for removable drives, and neither KB971029 nor the null mapping is in place; " + infNote, ev
 	}
-	return Exposed, SeverityMedium, "7.default", ndtNote + ", and neither KB971029 nor the null mapping is in place; " + infNote, ev
+	return Exposed, SeverityMedium, "6a.default", ndtNote + ", and neither KB971029 nor the null mapping is in place; " + infNote, ev
 }
 
 // registryVersion is the NT version the registry states (CurrentBuildNumber first: Windows

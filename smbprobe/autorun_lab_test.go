@@ -20,12 +20,12 @@ func TestLabAutorun(t *testing.T) {
 	var crash syncBuffer
 	lab := startLab(t, "127.3.5.64", &crash)
 	wantRule := map[string]string{
-		"xp-sp3-patched":        "autorun-enabled/7.default",
-		"xp-no-browser":         "autorun-enabled/7.not-honoured",
-		"w2003-sp2-patched":     "autorun-enabled/7.removable-off",
-		"vista-sp1-ldr-patched": "autorun-enabled/7.null-mapping",
-		"vista-sp1":             "autorun-enabled/7.remote-registry-off",
-		"w2008-sp2":             "autorun-enabled/7.access-denied",
+		"xp-sp3-patched":        "autorun-enabled/6a.default",
+		"xp-no-browser":         "autorun-enabled/6a.not-honoured",
+		"w2003-sp2-patched":     "autorun-enabled/6a.removable-off",
+		"vista-sp1-ldr-patched": "autorun-enabled/6a.null-mapping",
+		"vista-sp1":             "autorun-enabled/6a.remote-registry-off",
+		"w2008-sp2":             "autorun-enabled/6a.access-denied",
 	}
 	n := 0
 	for _, h := range lab.Hosts() {

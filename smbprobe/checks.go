@@ -136,6 +136,23 @@ func defaultIDs(table []checkDef) []string {
 	return ids
 }
 
+// WithCredentialed returns ids plus every credentialed-only check of the table (class
+// credentialed), in report order: what the default selection becomes when the admin gives an
+// account, so --user alone turns the registry checks on.
+func WithCredentialed(ids []string) []string {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []string
+	for _, c := range checkTable() {
+		if want[c.ID] || c.Class == ClassCredentialed {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
 // CheckIDs returns every check id in report order.
 func CheckIDs() []string { return ids(checkTable()) }
 

@@ -80,7 +80,7 @@ type Host struct {
 	// CredTruth is the ms08-067 verdict a correct scanner reaches with Account (docs/checks.md §3b).
 	CredTruth Verdict `json:"cred_truth,omitempty"`
 	// RegTruth is the autorun-enabled verdict a correct scanner reaches with Account, reading
-	// the registry over \winreg (docs/checks.md §7); empty when the host serves no registry.
+	// the registry over \winreg (docs/checks.md §6a); empty when the host serves no registry.
 	RegTruth Verdict `json:"reg_truth,omitempty"`
 }
 

@@ -135,7 +135,7 @@ type Personality struct {
 	CredTruth Verdict
 	// Registry is what \winreg serves to Account (winreg.go); nil: the Remote Registry pipe
 	// does not exist. RegTruth is the autorun-enabled verdict a correct scanner reaches with
-	// Account's credentials (docs/checks.md §7); empty without a registry.
+	// Account's credentials (docs/checks.md §6a); empty without a registry.
 	Registry        *Registry
 	RegTruth        Verdict
 	ServerInfo      ServerInfo101 // NetrServerGetInfo level 101

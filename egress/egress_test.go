@@ -49,7 +49,9 @@ func TestParseTarget(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	op := func(e error) error { return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", e)} }
+	op := func(e error) error {
+		return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", e)}
+	}
 	for _, tc := range []struct {
 		err  error
 		want Outcome

@@ -41,11 +41,12 @@ func autorunVerdict(g *regFacts, os osInfo, credsGiven bool) (v Verdict, sev Sev
 	}
 	product := g.value(regCurrentVersion, "ProductName")
 	build := g.value(regCurrentVersion, "CurrentBuildNumber")
+	osEv := append(append(append([]int(nil), product.ev...), build.ev...), g.value(regCurrentVersion, "CurrentVersion").ev...)
 	if os.family == FamilySamba {
-		return NotAffected, "", "6a.samba", "Samba has no AutoRun (its winreg serves a synthetic registry)", product.ev
+		return NotAffected, "", "6a.samba", "Samba has no AutoRun (its winreg serves a synthetic registry)", osEv
 	}
 	if !product.found && !build.found {
-		return Unknown, "", "6a.not-windows-registry", "the registry has neither ProductName nor CurrentBuildNumber under HKLM\\" + regCurrentVersion + ": not a Windows registry (Samba's winreg answers only CurrentVersion)", product.ev
+		return Unknown, "", "6a.not-windows-registry", "the registry has neither ProductName nor CurrentBuildNumber under HKLM\\" + regCurrentVersion + ": not a Windows registry (Samba's winreg answers only CurrentVersion)", osEv
 	}
 
 	// Microsoft's strongest mitigation first: autorun.inf mapped to nowhere, for every drive.

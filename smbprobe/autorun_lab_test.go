@@ -81,6 +81,26 @@ func TestLabAutorun(t *testing.T) {
 			}
 		})
 	}
+	// The KB958644 registration is a hint next to the file version, never the verdict: on XP
+	// SP3 without the patched file it would say "registered" — here the file is patched too.
+	for _, h := range lab.Hosts() {
+		if h.Personality != "xp-sp3-patched" {
+			continue
+		}
+		cred := credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}
+		p, err := smbprobe.New(smbprobe.Options{Checks: smbprobe.WithCredentialed([]string{smbprobe.CheckMS08067}), Credentials: &cred, ReadTimeout: 3 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := probeAddr(context.Background(), t, p, h.AddrPort())
+		f := findingOf(t, res, smbprobe.CheckMS08067)
+		if string(f.Verdict) != string(h.CredTruth) || !strings.Contains(f.Reason, `registry hint (not used for the verdict): KB958644 registered at HKLM\SOFTWARE\Microsoft\Updates\Windows XP\SP4\KB958644`) {
+			t.Errorf("ms08-067 with the registry hint: %s %q", f.Verdict, f.Reason)
+		}
+		if a := findingOf(t, res, smbprobe.CheckAutorun); string(a.Verdict) != string(h.RegTruth) {
+			t.Errorf("autorun next to ms08-067: %s", a.Verdict)
+		}
+	}
 	if n != len(wantRule) {
 		t.Errorf("%d personalities serve a registry, want %d", n, len(wantRule))
 	}

@@ -86,9 +86,32 @@ func (g *Guard) fill() error {
 	if err := CheckSMB2Frame(body); err != nil {
 		return g.refuse(err)
 	}
+	if unsignedInterim(body) {
+		return nil // Read asks for the next frame
+	}
 	g.buf.Write(hdr[:])
 	g.buf.Write(body)
 	return nil
+}
+
+// SMB2 header fields unsignedInterim reads (MS-SMB2 2.2.1).
+const (
+	smb2StatusPending = 0x00000103
+	smb2FlagsAsync    = 0x00000002
+	smb2FlagsSigned   = 0x00000008
+)
+
+// unsignedInterim reports whether b (a checked frame) is a lone, unsigned interim response:
+// STATUS_PENDING on an async header. Servers do not sign interim responses (Samba's RPC pipes
+// answer a READ with one while samba-dcerpcd works), and go-smb2 v1.1.0 refuses any unsigned
+// packet on a session that requires signing ("signing required"), failing the call. The
+// interim carries nothing go-smb2 needs: the final response, signed, follows with the same
+// MessageId. So the guard drops it.
+func unsignedInterim(b []byte) bool {
+	flags := binary.LittleEndian.Uint32(b[16:20])
+	return binary.LittleEndian.Uint32(b[20:24]) == 0 && // NextCommand: not compound
+		binary.LittleEndian.Uint32(b[8:12]) == smb2StatusPending && // Status
+		flags&smb2FlagsAsync != 0 && flags&smb2FlagsSigned == 0
 }
 
 // CheckSMB2Frame validates the headers of every packet in a (possibly compound) SMB2 frame.

@@ -1,9 +1,13 @@
 package smbclient
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"net"
 	"testing"
+
+	"github.com/scan445/scan445/smbprobe/netbios"
 )
 
 // TestCheckSMB2Frame: the guard passes sound (compound) SMB2 frames and refuses every header
@@ -38,5 +42,45 @@ func TestCheckSMB2Frame(t *testing.T) {
 		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrProtocol)) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
+	}
+}
+
+// TestGuardDropsUnsignedInterim: an unsigned async STATUS_PENDING response never reaches
+// go-smb2; a signed one, a sync one and the final response do.
+func TestGuardDropsUnsignedInterim(t *testing.T) {
+	pkt := func(status, flags uint32) []byte {
+		b := make([]byte, 64)
+		copy(b, "\xfeSMB")
+		binary.LittleEndian.PutUint16(b[4:6], 64)
+		binary.LittleEndian.PutUint32(b[8:12], status)
+		binary.LittleEndian.PutUint32(b[16:20], flags)
+		return b
+	}
+	cases := []struct {
+		name string
+		b    []byte
+		pass bool
+	}{
+		{"unsigned interim", pkt(smb2StatusPending, smb2FlagsAsync), false},
+		{"signed interim", pkt(smb2StatusPending, smb2FlagsAsync|smb2FlagsSigned), true},
+		{"sync pending", pkt(smb2StatusPending, 0), true},
+		{"final async", pkt(0, smb2FlagsAsync), true},
+	}
+	for _, tc := range cases {
+		cli, srv := net.Pipe()
+		g := NewGuard(cli)
+		go func() {
+			netbios.WriteFrame(srv, tc.b)
+			netbios.WriteFrame(srv, pkt(0, 0)) // a final response always follows
+			srv.Close()
+		}()
+		_, first, err := netbios.ReadFrame(g, 1<<16)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := bytes.Equal(first, tc.b); got != tc.pass {
+			t.Errorf("%s: passed %t, want %t", tc.name, got, tc.pass)
+		}
+		cli.Close()
 	}
 }

@@ -21,17 +21,20 @@ const MaxFrame = 64 << 10
 
 // Errors an exchange can fail with. Callers quote them in verdict reasons and test them with
 // errors.Is; an NTSTATUS refusal is not one of them (it comes back as an ntstatus.Status).
+// The four transport errors keep the "smbprobe:" prefix they had before this package was
+// split out of the prober: reports quote them, and a scan's report should not change wording
+// because the code moved.
 var (
 	// ErrProtocol means the host answered something that is not the protocol reply expected.
-	ErrProtocol = errors.New("smbclient: protocol error")
+	ErrProtocol = errors.New("smbprobe: protocol error")
 	// ErrDropped means the host closed or reset the connection.
-	ErrDropped = errors.New("smbclient: connection dropped")
+	ErrDropped = errors.New("smbprobe: connection dropped")
 	// ErrTimeout means a reply did not arrive within the exchange's deadline or the caller's
 	// budget (its context).
-	ErrTimeout = errors.New("smbclient: timeout")
+	ErrTimeout = errors.New("smbprobe: timeout")
 	// ErrNotSent marks a failure before the request was completely written: the host never
 	// received it, so nothing it did can be blamed on it.
-	ErrNotSent = errors.New("smbclient: request not sent")
+	ErrNotSent = errors.New("smbprobe: request not sent")
 	// ErrRefused is the client refusing a request itself: an interface that only a safety gate
 	// may speak (srvsvc), or an operation the session is not in a state for.
 	ErrRefused = errors.New("smbclient: request refused")

@@ -110,12 +110,15 @@ type smb1Session struct {
 	ipc  bool // IPC$ is connected
 }
 
-// AuthenticateSMB1 negotiates NT LM 0.12 with extended security and logs on with cred
-// (NTLMv2, raw NTLMSSP, signing when the server requires it). It is the start of every
-// credentialed SMB1 use: OpenSession's and the netapi32.dll check's. A server without NT LM
-// 0.12 or without extended security is a RefusedError at stage "negotiate"; a refused logon
-// one at stage "logon"; a guest logon wraps ErrGuest.
-func AuthenticateSMB1(ctx context.Context, c *SMB1, cred ntlmssp.Credentials, auth ntlmssp.AuthOptions) (Negotiated, LogonResult, error) {
+// AuthenticateSMB1 negotiates NT LM 0.12 with extended security and logs on with lo.Cred
+// (NTLMv2, raw NTLMSSP unless lo.SPNEGO, signing when the server requires it). It is the start
+// of every credentialed SMB1 use: OpenSession's and the netapi32.dll check's. A server without
+// NT LM 0.12 or without extended security is a RefusedError at stage "negotiate"; a refused
+// logon one at stage "logon"; a guest logon wraps ErrGuest.
+func AuthenticateSMB1(ctx context.Context, c *SMB1, lo Logon) (Negotiated, LogonResult, error) {
+	if lo.Cred == nil {
+		return Negotiated{}, LogonResult{}, fmt.Errorf("%w: no account to log on with", ErrRefused)
+	}
 	dialects := []string{smb1.DialectNTLM012}
 	neg, err := c.Negotiate(ctx, dialects)
 	switch {
@@ -130,7 +133,7 @@ func AuthenticateSMB1(ctx context.Context, c *SMB1, cred ntlmssp.Credentials, au
 	case !neg.Resp.ExtendedSecurity():
 		return neg, LogonResult{}, &RefusedError{Stage: StageNegotiate, What: "the host does not offer extended security (NTLMSSP)"}
 	}
-	lr, err := c.LogonNTLM(ctx, Logon{Cred: &cred, Auth: auth})
+	lr, err := c.LogonNTLM(ctx, lo)
 	switch {
 	case err != nil:
 		return neg, lr, err
@@ -138,11 +141,11 @@ func AuthenticateSMB1(ctx context.Context, c *SMB1, cred ntlmssp.Credentials, au
 		st := lr.Challenge.Status()
 		what := "NTLMSSP NEGOTIATE refused"
 		if lr.Legs == 2 {
-			st, what = lr.Final.Status(), "NTLMv2 logon as "+account(cred)+" refused"
+			st, what = lr.Final.Status(), "NTLMv2 logon as "+account(*lo.Cred)+" refused"
 		}
 		return neg, lr, &RefusedError{Stage: StageLogon, Status: st, What: what}
 	case lr.Guest:
-		return neg, lr, fmt.Errorf("%w: the host logged %s on as guest: the credentials were not accepted", ErrGuest, account(cred))
+		return neg, lr, fmt.Errorf("%w: the host logged %s on as guest: the credentials were not accepted", ErrGuest, account(*lo.Cred))
 	}
 	return neg, lr, nil
 }
@@ -183,7 +186,8 @@ func (e *RefusedError) Unwrap() error {
 func openSMB1(ctx context.Context, conn net.Conn, cfg SessionConfig) (Session, error) {
 	l := NewLink(ctx, conn, cfg.Timeout)
 	c := NewSMB1(l, cfg.OnExchange)
-	if _, _, err := AuthenticateSMB1(ctx, c, cfg.Cred, cfg.Auth); err != nil {
+	cred := cfg.Cred
+	if _, _, err := AuthenticateSMB1(ctx, c, Logon{Cred: &cred, Auth: cfg.Auth}); err != nil {
 		if c.UID() != 0 && l.Usable(ctx) {
 			c.Logoff(ctx)
 		}

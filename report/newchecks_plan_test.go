@@ -21,6 +21,7 @@ func TestHTMLPlanShowsAutorunAndEgress(t *testing.T) {
 			Class: smbprobe.ClassCredentialed, Verdict: smbprobe.Exposed, Severity: smbprobe.SeverityMedium, Rule: "autorun-enabled/6a.default",
 			Reason: "NoDriveTypeAutoRun not set", Evidence: []int{0}, Remediation: []string{smbprobe.RemedyAutoRun}}},
 	}}
+	xp.SMB.Fingerprint.Registry = &smbprobe.RegistryOS{ProductName: "Microsoft Windows XP <b>", CSDVersion: "Service Pack 3", CurrentBuildNumber: "2600", KB958644: "not found: not registered"}
 	out := egress.HostResult(egress.Result{Target: egress.Target{Host: "198.51.100.7", Port: 445}, Outcome: egress.Open}, now)
 	doc := &Document{Started: now, Finished: now, Complete: true, Hosts: []scanner.HostResult{xp, out}}
 	doc.Summary = Summarize(2, doc.Hosts)
@@ -37,7 +38,7 @@ func TestHTMLPlanShowsAutorunAndEgress(t *testing.T) {
 			t.Errorf("the plan lacks %q", want)
 		}
 	}
-	for _, want := range []string{"KB967715", "@SYS:DoesNotExist", "scan445 egress --to HOST"} {
+	for _, want := range []string{"KB967715", "@SYS:DoesNotExist", "scan445 egress --to HOST", "Microsoft Windows XP &lt;b&gt;, Service Pack 3", "KB958644 not found"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks the remediation step naming %q", want)
 		}

@@ -3,6 +3,8 @@ package smbprobe_test
 import (
 	"context"
 	"encoding/hex"
+	"github.com/scan445/scan445/smbprobe/smblab"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +118,44 @@ func TestLabAutorun(t *testing.T) {
 	}
 	if c := lab.Crashes(); len(c) != 0 {
 		t.Fatalf("crashes: %v", c)
+	}
+}
+
+// BenchmarkLabRegistryRead is the cost of the credentialed registry read on one lab host:
+// the autorun-enabled check alone (logon, \winreg, bind, the reads), over SMB1 (XP) and SMB2
+// (Vista). It reports round trips and connections per probe next to the time.
+func BenchmarkLabRegistryRead(b *testing.B) {
+	var crash syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	lab, err := smblab.Start(ctx, smblab.Options{First: netip.MustParseAddr("127.3.5.128"), CrashLog: &crash, IdleTimeout: 10 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer lab.Close()
+	for _, name := range []string{"xp-sp3-patched", "vista-sp1-ldr-patched"} {
+		for _, h := range lab.Hosts() {
+			if h.Personality != name {
+				continue
+			}
+			b.Run(name, func(b *testing.B) {
+				cred := credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}
+				p, err := smbprobe.New(smbprobe.Options{Checks: []string{smbprobe.CheckAutorun}, Credentials: &cred, ReadTimeout: 3 * time.Second})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var rt, conns int
+				for i := 0; i < b.N; i++ {
+					res := probeAddr(ctx, b, p, h.AddrPort())
+					if string(res.Findings[0].Verdict) != string(h.RegTruth) {
+						b.Fatalf("verdict %s", res.Findings[0].Verdict)
+					}
+					rt += res.RoundTrips
+					conns += res.Connections
+				}
+				b.ReportMetric(float64(rt)/float64(b.N), "roundtrips/op")
+				b.ReportMetric(float64(conns)/float64(b.N), "conns/op")
+			})
+		}
 	}
 }

@@ -105,6 +105,9 @@ func runEgress(ctx context.Context, dial egress.Dialer, targets []egress.Target,
 		}
 		doc.Hosts = append(doc.Hosts, h)
 	}
+	if ctx.Err() != nil && doc.Complete {
+		doc.Complete, doc.Interrupted = false, "interrupted"
+	}
 	doc.Finished = time.Now().UTC()
 	doc.Summary = report.Summarize(uint64(len(targets)), doc.Hosts)
 	report.Finalize(doc)

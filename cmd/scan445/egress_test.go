@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/scan445/scan445/egress"
 	"github.com/scan445/scan445/report"
 )
 
@@ -55,5 +59,23 @@ func TestEgressCommand(t *testing.T) {
 	code, stdout, _ = runCLI(t, "", "egress", "--to", "127.3.5.31:445")
 	if code != 0 || !strings.Contains(stdout, "not-affected") || !strings.Contains(stdout, "reset (RST)") {
 		t.Errorf("refused: exit %d, %q", code, stdout)
+	}
+}
+
+// TestEgressInterrupted: Ctrl-C before or during the run leaves an incomplete report, exit 3,
+// and no port reported as blocked for want of an answer.
+func TestEgressInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var d net.Dialer
+	targets, _ := egress.ParseTarget("127.3.5.32")
+	doc, code := runEgress(ctx, d.DialContext, targets, time.Second)
+	if code != exitIncomplete || doc.Complete || doc.Interrupted == "" {
+		t.Errorf("exit %d, complete %v, interrupted %q", code, doc.Complete, doc.Interrupted)
+	}
+	for _, h := range doc.Hosts {
+		if v := h.SMB.Findings[0].Verdict; v != "unknown" {
+			t.Errorf("%s:%d judged %s after the interrupt", h.Address, h.Port, v)
+		}
 	}
 }

@@ -45,6 +45,9 @@ func autorunVerdict(g *regFacts, os osInfo, credsGiven bool) (v Verdict, sev Sev
 	if os.family == FamilySamba {
 		return NotAffected, "", "6a.samba", "Samba has no AutoRun (its winreg serves a synthetic registry)", osEv
 	}
+	if product.failed || build.failed {
+		return Unknown, "", "6a.read-failed", "HKLM\\" + regCurrentVersion + " could not be read (" + firstNonEmpty(product.why, build.why) + ")", osEv
+	}
 	if !product.found && !build.found {
 		return Unknown, "", "6a.not-windows-registry", "the registry has neither ProductName nor CurrentBuildNumber under HKLM\\" + regCurrentVersion + ": not a Windows registry (Samba's winreg answers only CurrentVersion)", osEv
 	}
@@ -53,6 +56,20 @@ func autorunVerdict(g *regFacts, os osInfo, credsGiven bool) (v Verdict, sev Sev
 	inf := g.value(regAutorunInf, "")
 	if s, ok := inf.val.String(); inf.found && ok && strings.EqualFold(strings.TrimSpace(s), autorunNullMapping) {
 		return NotAffected, "", "6a.null-mapping", "IniFileMapping\\Autorun.inf is mapped to " + autorunNullMapping + ": Windows ignores autorun.inf on every drive", inf.ev
+	}
+	// Every other rule reads absences as defaults: a value that could not be read (not
+	// WERR_FILE_NOT_FOUND) leaves the answer unknown rather than guessed.
+	for _, n := range []struct {
+		name string
+		v    regValue
+	}{
+		{"IniFileMapping\\Autorun.inf", inf}, {"NoDriveTypeAutoRun", g.value(regExplorerPolicy, "NoDriveTypeAutoRun")},
+		{"HonorAutorunSetting", g.value(regExplorerPolicy, "HonorAutorunSetting")},
+		{kbAutorunFix, g.updates[kbAutorunFix]}, {kbAutorunLimit, g.updates[kbAutorunLimit]},
+	} {
+		if n.v.failed {
+			return Unknown, "", "6a.read-failed", n.name + " could not be read (" + n.v.why + "): its absence is not known", n.v.ev
+		}
 	}
 	ev = append(append([]int(nil), inf.ev...), g.value(regExplorerPolicy, "NoDriveTypeAutoRun").ev...)
 	infNote := "no IniFileMapping\\Autorun.inf null mapping (" + inf.why + ")"

@@ -34,6 +34,17 @@ func regOf(values map[string]winreg.Value, kbs ...string) *regFacts {
 	return g
 }
 
+// failed marks value key of g as unreadable (not absent).
+func failed(g *regFacts, key, why string) *regFacts {
+	g.values[key] = regValue{why: why, failed: true, ev: []int{5}}
+	return g
+}
+
+func failedUpdate(g *regFacts, kb string) *regFacts {
+	g.updates[kb] = regValue{why: "smbprobe: connection dropped", failed: true, ev: []int{6}}
+	return g
+}
+
 func xp(extra map[string]winreg.Value) map[string]winreg.Value {
 	m := map[string]winreg.Value{
 		regCurrentVersion + `\ProductName`:        sz("Microsoft Windows XP"),
@@ -87,6 +98,10 @@ func TestAutorunVerdict(t *testing.T) {
 		{"vista 0xff honoured by itself", regOf(winReg("Windows Vista (TM) Business", "6.0", "6001", map[string]winreg.Value{ndtKey: dword(0xff)})), winXP, true, NotAffected, "6a.removable-off", "Vista and later"},
 		{"vista default", regOf(winReg("Windows Vista (TM) Business", "6.0", "6001", nil)), winXP, true, Exposed, "6a.default", ""},
 		{"windows 7 default: CD/DVD only", regOf(winReg("Windows 7 Professional", "6.1", "7601", nil)), winXP, true, NotAffected, "6a.cd-only", "Windows 7"},
+		{"policy key unreadable: unknown, not the default", failed(regOf(xp(nil)), ndtKey, "key not readable: winreg BaseRegOpenKey: WERR_ACCESS_DENIED (0x00000005)"), winXP, true, Unknown, "6a.read-failed", "NoDriveTypeAutoRun could not be read"},
+		{"update key lookup dropped: unknown", failedUpdate(regOf(xp(map[string]winreg.Value{ndtKey: dword(0xff)})), kbAutorunFix), winXP, true, Unknown, "6a.read-failed", "KB967715"},
+		{"CurrentVersion unreadable", failed(regOf(map[string]winreg.Value{}), regCurrentVersion+`\ProductName`, "key not readable: dropped"), winXP, true, Unknown, "6a.read-failed", "could not be read"},
+		{"null mapping decides even when the policy key failed", failed(regOf(xp(map[string]winreg.Value{infKey: sz("@SYS:DoesNotExist")})), ndtKey, "dropped"), winXP, true, NotAffected, "6a.null-mapping", ""},
 		{"windows 10 states 6.3 but its build says 10", regOf(winReg("Windows 10 Pro", "6.3", "19045", nil)), winXP, true, NotAffected, "6a.cd-only", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -40,7 +40,10 @@ type regValue struct {
 	found bool
 	val   winreg.Value
 	why   string // why not found: "absent", "key absent", the status or error
-	ev    []int
+	// failed: not found for another reason than WERR_FILE_NOT_FOUND (access denied, a fault,
+	// a dropped connection): absence is then not known, and no rule may read it as absent.
+	failed bool
+	ev     []int
 }
 
 // regFacts is what the registry read established.
@@ -202,7 +205,7 @@ func (r *run) registry(ctx context.Context) {
 			if val, ok := k.Found(n); ok {
 				v.found, v.val = true, val
 			} else {
-				v.why = regWhy(k.Err, k.Errs[n])
+				v.why, v.failed = regWhy(k.Err, k.Errs[n]), !absent(k.Err, k.Errs[n])
 			}
 			g.values[path+`\`+n] = v
 		}
@@ -227,7 +230,7 @@ func (r *run) registry(ctx context.Context) {
 				break
 			}
 			if err != nil {
-				v.why = regWhy(err, nil)
+				v.why, v.failed = regWhy(err, nil), true
 				break
 			}
 		}
@@ -236,6 +239,17 @@ func (r *run) registry(ctx context.Context) {
 	c.CloseKey(ctx, hklm)
 	rec.flush()
 	r.absorbRegistry(g)
+}
+
+// absent reports whether a value that was not read is known to be absent: its key, or the
+// value itself, answered WERR_FILE_NOT_FOUND.
+func absent(keyErr, valErr error) bool {
+	err := keyErr
+	if err == nil {
+		err = valErr
+	}
+	st, ok := winreg.Status(err)
+	return ok && st == winreg.WerrFileNotFound
 }
 
 // regWhy says why a value was not read: its key is absent, the value is, or the error.

@@ -106,6 +106,29 @@ func TestLabAutorun(t *testing.T) {
 	if n != len(wantRule) {
 		t.Errorf("%d personalities serve a registry, want %d", n, len(wantRule))
 	}
+	// A refused logon is not repeated: with a wrong password the netapi32.dll read fails its
+	// logon, and the registry read does not try again (one failed logon per host, not two).
+	for _, h := range lab.Hosts() {
+		if h.Personality != "xp-sp3-patched" {
+			continue
+		}
+		cred := credcheck.Credentials{User: h.Account.User, Password: h.Account.Password + "x"}
+		p, err := smbprobe.New(smbprobe.Options{Checks: smbprobe.WithCredentialed([]string{smbprobe.CheckMS08067}), Credentials: &cred, ReadTimeout: 3 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := probeAddr(context.Background(), t, p, h.AddrPort())
+		f := findingOf(t, res, smbprobe.CheckAutorun)
+		logons := 0
+		for _, e := range res.Exchanges {
+			if e.Step == "winreg.connect" {
+				logons++
+			}
+		}
+		if f.Verdict != smbprobe.Unknown || f.Rule != "autorun-enabled/6a.logon" || !strings.Contains(f.Reason, "not repeated") || logons != 0 {
+			t.Errorf("wrong password: %s %s %q, %d registry logons", f.Verdict, f.Rule, f.Reason, logons)
+		}
+	}
 	// Without credentials the check cannot run, and says so.
 	p, err := smbprobe.New(smbprobe.Options{Checks: []string{smbprobe.CheckAutorun}, ReadTimeout: 3 * time.Second})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scan445/scan445/smbprobe/credcheck"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 	"github.com/scan445/scan445/smbprobe/smbclient"
 	"github.com/scan445/scan445/smbprobe/winreg"
@@ -125,6 +126,12 @@ func (r *run) registry(ctx context.Context) {
 	block := func(kind, why string, ev ...int) {
 		g.blocked, g.blockKind = why, kind
 		g.blockEv = append(g.blockEv, ev...)
+	}
+	if c := r.f.cred; c != nil && c.Reason == credcheck.ReasonLogonFailure {
+		// The netapi32.dll read logged on with the same account a moment ago and was refused:
+		// a second failed logon would only bring a lockout closer.
+		block("logon", "not tried: the logon of the credentialed MS08-067 read was refused ("+string(c.Reason)+"), and a failed logon is not repeated", r.f.credIdx)
+		return
 	}
 	dialect := smbclient.DialectSMB2
 	switch {

@@ -83,7 +83,7 @@ func updateDirs(product, csd string) []string {
 	return []string{fmt.Sprintf(`%s\SP%d`, base, sp+1), fmt.Sprintf(`%s\SP%d`, base, sp+2)}
 }
 
-// regPipe records every winreg call as an Exchange, with the exact stub sent.
+// regRecorder turns the winreg client's transcript into Exchanges, each with the exact stub sent.
 type regRecorder struct {
 	r    *run
 	c    *winreg.Client

@@ -96,11 +96,21 @@ func compareWithLab(w io.Writer, doc *report.Document, hosts []smblab.Host) int 
 				continue
 			}
 			got := "(not scanned)"
+			credentialed := false
 			if scanned {
-				got = verdictOf(doc, i, check)
+				got, credentialed = verdictOf(doc, i, check), credentialedFinding(doc, i, check)
 			}
 			mark := "ok"
-			if !p.Accepts(check, smblab.Verdict(got)) {
+			cw, hasCred := lh.CredentialedTruth(check)
+			switch {
+			case credentialed && hasCred:
+				// A scan with --user: the credentialed verdict answers to the credentialed truth.
+				want = cw
+				if got != string(cw) {
+					mark = "MISMATCH"
+					bad++
+				}
+			case !p.Accepts(check, smblab.Verdict(got)):
 				mark = "MISMATCH"
 				bad++
 			}
@@ -109,6 +119,21 @@ func compareWithLab(w io.Writer, doc *report.Document, hosts []smblab.Host) int 
 	}
 	tw.Flush()
 	return bad
+}
+
+// credentialedFinding reports whether host i's finding for check was reached with credentials
+// (class credentialed, with its exchanges: not the "no --user" unknown).
+func credentialedFinding(doc *report.Document, i int, check string) bool {
+	h := doc.Hosts[i]
+	if h.SMB == nil {
+		return false
+	}
+	for _, f := range h.SMB.Findings {
+		if f.Check == check {
+			return f.Class == "credentialed" && len(f.Evidence) > 0
+		}
+	}
+	return false
 }
 
 func verdictOf(doc *report.Document, i int, check string) string {

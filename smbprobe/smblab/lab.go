@@ -84,6 +84,20 @@ type Host struct {
 	RegTruth Verdict `json:"reg_truth,omitempty"`
 }
 
+// CredentialedTruth is, keyed by check id, the verdict a correct scanner reaches with
+// Account's credentials: ms08-067 (CredTruth) and autorun-enabled (RegTruth); ok is false for
+// a check credentials do not change on this host.
+func (h Host) CredentialedTruth(check string) (Verdict, bool) {
+	var v Verdict
+	switch check {
+	case CheckMS08067:
+		v = h.CredTruth
+	case CheckAutorun:
+		v = h.RegTruth
+	}
+	return v, v != ""
+}
+
 // AddrPort is the host's SMB endpoint.
 func (h Host) AddrPort() netip.AddrPort { return netip.AddrPortFrom(h.Addr, uint16(h.Port)) }
 

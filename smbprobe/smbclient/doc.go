@@ -15,7 +15,8 @@
 // ntstatus.Status, a *RefusedError naming the stage. Failures of the exchange itself wrap
 // ErrTimeout, ErrDropped, ErrProtocol or ErrNotSent.
 //
-// Safety: the generic RPC client refuses to bind srvsvc. Every srvsvc request this project
-// sends goes through the prober's plan and safety gate (smbprobe/rpc.go), which uses the
-// SMB1 client's pipe operations but never this package's Bind.
+// Safety: the authenticated-session API refuses to open the pipes that carry srvsvc (\srvsvc,
+// \browser) and to bind srvsvc, before anything is sent. Every srvsvc request this project
+// sends goes through the prober's plan and safety gate (smbprobe/rpc.go), which uses the SMB1
+// client's low-level pipe operations, never Session.OpenPipe or Bind.
 package smbclient

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // smb2MaxFrame bounds an SMB2 frame handed to go-smb2: the largest reply we provoke is a
@@ -32,6 +33,10 @@ type Guard struct {
 	// check's goroutine can ask for the violation at any time.
 	mu  sync.Mutex
 	err error // the first violation, reported as ErrProtocol
+
+	// unsignedInterim: the server sent an unsigned interim (STATUS_PENDING) response, which
+	// go-smb2 v1.1.0 refuses on a signing-required session; ClassifySMB2 then says so.
+	unsignedInterim atomic.Bool
 }
 
 // NewGuard wraps conn for go-smb2; the Guard owns conn from now on.
@@ -86,32 +91,29 @@ func (g *Guard) fill() error {
 	if err := CheckSMB2Frame(body); err != nil {
 		return g.refuse(err)
 	}
-	if unsignedInterim(body) {
-		return nil // Read asks for the next frame
+	if isUnsignedInterim(body) {
+		g.unsignedInterim.Store(true)
 	}
 	g.buf.Write(hdr[:])
 	g.buf.Write(body)
 	return nil
 }
 
-// SMB2 header fields unsignedInterim reads (MS-SMB2 2.2.1).
+// SMB2 header values isUnsignedInterim reads (MS-SMB2 2.2.1).
 const (
 	smb2StatusPending = 0x00000103
 	smb2FlagsAsync    = 0x00000002
 	smb2FlagsSigned   = 0x00000008
 )
 
-// unsignedInterim reports whether b (a checked frame) is a lone, unsigned interim response:
-// STATUS_PENDING on an async header. Servers do not sign interim responses (Samba's RPC pipes
-// answer a READ with one while samba-dcerpcd works), and go-smb2 v1.1.0 refuses any unsigned
-// packet on a session that requires signing ("signing required"), failing the call. The
-// interim carries nothing go-smb2 needs: the final response, signed, follows with the same
-// MessageId. So the guard drops it.
-func unsignedInterim(b []byte) bool {
+// isUnsignedInterim reports whether b (a checked frame) starts with an unsigned async
+// STATUS_PENDING response. MS-SMB2 has servers leave interim responses unsigned (Samba sends
+// one for a pipe READ whose answer is not ready); go-smb2 v1.1.0 nevertheless refuses it on a
+// signing-required session ("signing required") and fails the call. The guard cannot help (it
+// has no key, and go-smb2 needs the interim's AsyncId), but it can say why the call failed.
+func isUnsignedInterim(b []byte) bool {
 	flags := binary.LittleEndian.Uint32(b[16:20])
-	return binary.LittleEndian.Uint32(b[20:24]) == 0 && // NextCommand: not compound
-		binary.LittleEndian.Uint32(b[8:12]) == smb2StatusPending && // Status
-		flags&smb2FlagsAsync != 0 && flags&smb2FlagsSigned == 0
+	return binary.LittleEndian.Uint32(b[8:12]) == smb2StatusPending && flags&smb2FlagsAsync != 0 && flags&smb2FlagsSigned == 0
 }
 
 // CheckSMB2Frame validates the headers of every packet in a (possibly compound) SMB2 frame.

@@ -1,13 +1,17 @@
 package smbclient
 
 import (
-	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
-	"net"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 
-	"github.com/scan445/scan445/smbprobe/netbios"
+	"github.com/hirochachacha/go-smb2"
+
+	"github.com/scan445/scan445/smbprobe/ntstatus"
 )
 
 // TestCheckSMB2Frame: the guard passes sound (compound) SMB2 frames and refuses every header
@@ -45,42 +49,34 @@ func TestCheckSMB2Frame(t *testing.T) {
 	}
 }
 
-// TestGuardDropsUnsignedInterim: an unsigned async STATUS_PENDING response never reaches
-// go-smb2; a signed one, a sync one and the final response do.
-func TestGuardDropsUnsignedInterim(t *testing.T) {
-	pkt := func(status, flags uint32) []byte {
-		b := make([]byte, 64)
-		copy(b, "\xfeSMB")
-		binary.LittleEndian.PutUint16(b[4:6], 64)
-		binary.LittleEndian.PutUint32(b[8:12], status)
-		binary.LittleEndian.PutUint32(b[16:20], flags)
-		return b
-	}
+// TestClassifySMB2 maps go-smb2's errors to the package's: statuses to ntstatus, the guard's
+// violation first, go-smb2's refusal of an unsigned interim response named as such.
+func TestClassifySMB2(t *testing.T) {
+	ctx := context.Background()
+	interim := NewGuard(nil)
+	interim.unsignedInterim.Store(true)
+	violated := NewGuard(nil)
+	violated.refuse(fmt.Errorf("%w: bad frame", ErrProtocol))
 	cases := []struct {
 		name string
-		b    []byte
-		pass bool
+		g    *Guard
+		err  error
+		want error
+		text string
 	}{
-		{"unsigned interim", pkt(smb2StatusPending, smb2FlagsAsync), false},
-		{"signed interim", pkt(smb2StatusPending, smb2FlagsAsync|smb2FlagsSigned), true},
-		{"sync pending", pkt(smb2StatusPending, 0), true},
-		{"final async", pkt(0, smb2FlagsAsync), true},
+		{"status", nil, &smb2.ResponseError{Code: uint32(ntstatus.LogonFailure)}, ntstatus.LogonFailure, ""},
+		{"permission", nil, os.ErrPermission, ntstatus.AccessDenied, ""},
+		{"not exist", nil, os.ErrNotExist, ntstatus.ObjectNameNotFound, ""},
+		{"violation first", violated, &smb2.ResponseError{Code: 0}, ErrProtocol, "bad frame"},
+		{"invalid", nil, &smb2.InvalidResponseError{Message: "broken"}, ErrProtocol, "broken"},
+		{"unsigned interim", interim, &smb2.InvalidResponseError{Message: "signing required"}, ErrProtocol, "unsigned interim"},
+		{"other", nil, errors.New("boom"), ErrDropped, "boom"},
+		{"ours", nil, ErrTimeout, ErrTimeout, ""},
 	}
 	for _, tc := range cases {
-		cli, srv := net.Pipe()
-		g := NewGuard(cli)
-		go func() {
-			netbios.WriteFrame(srv, tc.b)
-			netbios.WriteFrame(srv, pkt(0, 0)) // a final response always follows
-			srv.Close()
-		}()
-		_, first, err := netbios.ReadFrame(g, 1<<16)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
+		got := ClassifySMB2(ctx, tc.g, tc.err)
+		if !errors.Is(got, tc.want) || !strings.Contains(got.Error(), tc.text) {
+			t.Errorf("%s: %v, want %v containing %q", tc.name, got, tc.want, tc.text)
 		}
-		if got := bytes.Equal(first, tc.b); got != tc.pass {
-			t.Errorf("%s: passed %t, want %t", tc.name, got, tc.pass)
-		}
-		cli.Close()
 	}
 }

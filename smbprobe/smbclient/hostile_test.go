@@ -1,7 +1,6 @@
 package smbclient
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/netbios"
 	"github.com/scan445/scan445/smbprobe/smb1"
 )
@@ -23,31 +23,20 @@ func TestHostileServers(t *testing.T) {
 		io.Copy(io.Discard, c)
 	}
 	otherMID := smb1.NewMessage(smb1.Header{Command: smb1.CmdTreeConnectAndX, Flags: smb1.FlagsReply, MID: 99}, nil, nil).Encode()
-	cases := []struct {
+	type hostile struct {
 		name  string
 		serve func(net.Conn)
 		want  error
 		// frame-level failures break the link; a well-framed wrong reply does not (the
 		// connection still carries messages, as the probe relies on)
 		alive bool
-	}{
-		{"silent", func(c net.Conn) { io.Copy(io.Discard, c) }, ErrTimeout, false},
-		{"trickle", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			for _, b := range netbios.Frame(bytes.Repeat([]byte{0xff}, 64)) {
-				if _, err := c.Write([]byte{b}); err != nil {
-					return
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-		}, ErrTimeout, false},
-		{"hangup", func(c net.Conn) { netbios.ReadFrame(c, 1<<16); c.Close() }, ErrDropped, false},
-		{"huge-length", func(c net.Conn) {
-			netbios.ReadFrame(c, 1<<16)
-			c.Write([]byte{0, 0xff, 0xff, 0xff, 1, 2, 3})
-			io.Copy(io.Discard, c)
-		}, ErrProtocol, false},
-		{"garbage", func(c net.Conn) { reply(c, []byte("HTTP/1.0 400 Bad Request\r\n\r\n")) }, ErrProtocol, true},
+	}
+	want := map[string]error{"silent": ErrTimeout, "trickle": ErrTimeout, "hangup": ErrDropped, "huge-length": ErrProtocol, "garbage": ErrProtocol}
+	var cases []hostile
+	for _, h := range testpeer.HostileServers() {
+		cases = append(cases, hostile{h.Name, h.Serve, want[h.Name], h.Name == "garbage"})
+	}
+	cases = append(cases, []hostile{
 		{"other-mid", func(c net.Conn) { reply(c, otherMID) }, ErrProtocol, true},
 		{"smb2-to-smb1", func(c net.Conn) { reply(c, append([]byte("\xfeSMB"), make([]byte, 60)...)) }, ErrProtocol, true},
 		{"netbios-type", func(c net.Conn) {
@@ -55,7 +44,7 @@ func TestHostileServers(t *testing.T) {
 			c.Write([]byte{0x82, 0, 0, 0})
 			io.Copy(io.Discard, c)
 		}, ErrProtocol, false},
-	}
+	}...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cli, srv := net.Pipe()

@@ -5,14 +5,13 @@ import (
 	"testing"
 
 	"github.com/scan445/scan445/smbprobe/ntstatus"
-	"github.com/scan445/scan445/smbprobe/srvsvc"
 )
 
 // TestLabAuthenticatedPipes opens an authenticated session on the lab's credentialed
-// personalities over SMB1 and SMB2, opens \srvsvc, and checks the RPC layer's refusals: srvsvc
-// is refused before a byte is sent (the safety gate owns it), and an interface the lab does
-// not serve comes back as ErrBindRejected. A wrong password is a RefusedError at the logon
-// carrying STATUS_LOGON_FAILURE.
+// personalities over SMB1 and SMB2. The pipes that carry srvsvc are refused before a byte is
+// sent (the prober's safety gate owns srvsvc), a pipe the lab does not serve is a RefusedError
+// at the open with the lab's status, and a wrong password a RefusedError at the logon carrying
+// STATUS_LOGON_FAILURE.
 func TestLabAuthenticatedPipes(t *testing.T) {
 	for _, tc := range []struct {
 		personality string
@@ -34,21 +33,21 @@ func TestLabAuthenticatedPipes(t *testing.T) {
 					t.Fatalf("OpenSession: %v (steps %v)", err, steps)
 				}
 				defer s.Close(ctx)
-				p, err := s.OpenPipe(ctx, "srvsvc")
-				if err != nil {
-					t.Fatalf("OpenPipe: %v", err)
-				}
 				before := len(steps)
-				if _, err := Bind(ctx, p, srvsvc.Interface()); !errors.Is(err, ErrRefused) || len(steps) != before {
-					t.Errorf("srvsvc bind: err %v, %d exchanges sent", err, len(steps)-before)
+				for _, name := range []string{"srvsvc", `\PIPE\SRVSVC`, "Browser"} {
+					if _, err := s.OpenPipe(ctx, name); !errors.Is(err, ErrRefused) {
+						t.Errorf("OpenPipe(%q): %v, want ErrRefused", name, err)
+					}
 				}
-				if _, err := Bind(ctx, p, winreg); !errors.Is(err, ErrBindRejected) {
-					t.Errorf("winreg bind on the lab: err %v, want ErrBindRejected", err)
+				if len(steps) != before {
+					t.Errorf("refused opens sent %v", steps[before:])
 				}
-				if err := p.Close(ctx); err != nil {
-					t.Errorf("close: %v", err)
+				_, err = s.OpenPipe(ctx, "winreg")
+				var re *RefusedError
+				if !errors.As(err, &re) || re.Stage != StageOpen || !errors.Is(err, ntstatus.ObjectNameNotFound) {
+					t.Errorf("OpenPipe(winreg) on the lab: %v", err)
 				}
-				if d == DialectSMB1 && (len(steps) < 6 || steps[0] != "smb1.negotiate" || steps[1] != "smb1.session-setup") {
+				if d == DialectSMB1 && (len(steps) != 5 || steps[0] != "smb1.negotiate" || steps[1] != "smb1.session-setup" || steps[3] != "smb1.tree-connect") {
 					t.Errorf("exchanges %v", steps)
 				}
 			})

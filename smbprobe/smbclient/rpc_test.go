@@ -9,6 +9,7 @@ import (
 
 	"github.com/scan445/scan445/smbprobe/dcerpc"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
+	"github.com/scan445/scan445/smbprobe/srvsvc"
 )
 
 var le = binary.LittleEndian
@@ -194,4 +195,25 @@ func FuzzBindAndCall(f *testing.F) {
 			t.Fatalf("stub %x with error %v", stub, err)
 		}
 	})
+}
+
+// TestSrvsvcRefused: the generic RPC layer binds anything but srvsvc, which only the prober's
+// safety gate speaks; the refusal comes before a byte is written.
+func TestSrvsvcRefused(t *testing.T) {
+	p := fakePipe{replies: [][]byte{bindAck(1, 4280, false)}}
+	if _, err := Bind(context.Background(), &p, srvsvc.Interface()); !errors.Is(err, ErrRefused) || len(p.transacts) != 0 {
+		t.Fatalf("err %v, %d transactions", err, len(p.transacts))
+	}
+	for _, tc := range []struct {
+		name    string
+		refused bool
+	}{
+		{"srvsvc", true}, {"SRVSVC", true}, {`\srvsvc`, true}, {`\PIPE\srvsvc`, true}, {"pipe/srvsvc", true},
+		{"browser", true}, {"srvsvc\x00", true}, {" browser ", true},
+		{"winreg", false}, {"samr", false}, {"srvsvc2", false},
+	} {
+		if err := checkPipe(tc.name); (err != nil) != tc.refused || err != nil && !errors.Is(err, ErrRefused) {
+			t.Errorf("checkPipe(%q): %v", tc.name, err)
+		}
+	}
 }

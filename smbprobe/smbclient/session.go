@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/scan445/scan445/smbprobe/ntlmssp"
@@ -62,7 +63,9 @@ type Session interface {
 	// Dialect says which SMB family carries the session.
 	Dialect() Dialect
 	// OpenPipe opens the named pipe name (`winreg`, `samr`, without `\PIPE\`), connecting
-	// IPC$ first if needed. A refusal is an error wrapping the ntstatus.Status.
+	// IPC$ first if needed. A refusal is an error wrapping the ntstatus.Status. The pipes that
+	// carry srvsvc (`srvsvc`, `browser`) are refused with ErrRefused: only the prober's safety
+	// gate speaks srvsvc.
 	OpenPipe(ctx context.Context, name string) (Pipe, error)
 	// Close logs off (best effort) and closes the connection.
 	Close(ctx context.Context) error
@@ -183,6 +186,24 @@ func (e *RefusedError) Unwrap() error {
 	return e.Status
 }
 
+// gatedPipes carry srvsvc, which only the prober's safety gate may speak.
+var gatedPipes = []string{"srvsvc", "browser"}
+
+// checkPipe refuses a pipe that carries srvsvc, however it is spelled.
+func checkPipe(name string) error {
+	n := strings.ToLower(strings.Trim(name, "\x00 "))
+	n = strings.TrimLeft(n, `\/`)
+	n = strings.TrimPrefix(n, `pipe\`)
+	n = strings.TrimPrefix(n, "pipe/")
+	n = strings.TrimLeft(n, `\/`)
+	for _, g := range gatedPipes {
+		if n == g {
+			return fmt.Errorf("%w: \\%s carries srvsvc, which only the prober's safety gate speaks", ErrRefused, name)
+		}
+	}
+	return nil
+}
+
 func openSMB1(ctx context.Context, conn net.Conn, cfg SessionConfig) (Session, error) {
 	l := NewLink(ctx, conn, cfg.Timeout)
 	c := NewSMB1(l, cfg.OnExchange)
@@ -200,6 +221,9 @@ func openSMB1(ctx context.Context, conn net.Conn, cfg SessionConfig) (Session, e
 func (s *smb1Session) Dialect() Dialect { return DialectSMB1 }
 
 func (s *smb1Session) OpenPipe(ctx context.Context, name string) (Pipe, error) {
+	if err := checkPipe(name); err != nil {
+		return nil, err
+	}
 	if !s.ipc {
 		path := `\\` + s.host + `\IPC$`
 		st, _, err := s.c.TreeConnect(ctx, path)

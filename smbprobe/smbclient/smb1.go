@@ -90,8 +90,8 @@ func (c *SMB1) report(x Exchange) {
 	}
 }
 
-// roundTrip sends one request built by enc and returns the raw reply, reporting the exchange
-// unless keep is set (the caller reports it after checking the reply).
+// roundTrip sends one request built by enc (signed when signing is active) and returns the raw
+// reply, filling x's bytes and time; the caller checks the reply and reports x.
 func (c *SMB1) roundTrip(ctx context.Context, x *Exchange, enc func(smb1.Header) []byte) ([]byte, smb1.Header, error) {
 	h := c.header()
 	msg := enc(h)

@@ -47,6 +47,8 @@ func ClassifySMB2(ctx context.Context, g *Guard, err error) error {
 		return ntstatus.AccessDenied
 	case errors.Is(err, os.ErrNotExist):
 		return ntstatus.ObjectNameNotFound
+	case errors.As(err, &ie) && g != nil && g.unsignedInterim.Load() && ie.Message == "signing required":
+		return fmt.Errorf("%w: go-smb2 refused the server's unsigned interim (STATUS_PENDING) response on a signing-required session; MS-SMB2 has interim responses unsigned: a limitation of go-smb2 v1.1.0", ErrProtocol)
 	case errors.As(err, &ie):
 		return fmt.Errorf("%w: %s", ErrProtocol, ie.Message)
 	case errors.As(err, &inte):
@@ -111,6 +113,9 @@ func (s *smb2Session) bounded(ctx context.Context, call func(context.Context) er
 func (s *smb2Session) Dialect() Dialect { return DialectSMB2 }
 
 func (s *smb2Session) OpenPipe(ctx context.Context, name string) (Pipe, error) {
+	if err := checkPipe(name); err != nil {
+		return nil, err
+	}
 	if s.share == nil {
 		path := `\\` + s.host + `\IPC$`
 		err := s.bounded(ctx, func(ctx context.Context) error {

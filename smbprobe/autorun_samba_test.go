@@ -9,9 +9,6 @@ import (
 	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe"
 	"github.com/scan445/scan445/smbprobe/credcheck"
-	"github.com/scan445/scan445/smbprobe/ntlmssp"
-	"github.com/scan445/scan445/smbprobe/smbclient"
-	"github.com/scan445/scan445/smbprobe/winreg"
 )
 
 // TestSambaWinreg reads Samba 4.17's winreg as an independent peer, logged on as a Samba user
@@ -26,28 +23,21 @@ func TestSambaWinreg(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		mode testpeer.SMB1Mode
-		warm bool // bind winreg over SMB1 first, so samba-dcerpcd is up before the SMB2 read
 	}{
-		{"smb1", testpeer.SMB1Only, false},
-		// smbclient's SMB2 guard drops the STATUS_PENDING interim response Samba sends while
-		// samba-dcerpcd starts rpcd_winreg (smbclient commit 4360e6a); go-smb2 then takes the
-		// final, async response for a mismatched tree id and the bind fails ("expected tree
-		// id …, got 0"). A cold Samba read over SMB2 fails for that reason alone (it passes with
-		// the drop disabled); the SMB2 case warms the pipe over SMB1 first, as smbclient's own
-		// Samba test does by running SMB1 before SMB2. Samba may still answer a later call with
-		// an interim response when it is slow (a loaded machine): that case is skipped with the
-		// bug named, never passed or failed on it.
-		{"smb2", testpeer.SMB1On, true},
+		{"smb1", testpeer.SMB1Only},
+		// A cold Samba: samba-dcerpcd starts rpcd_winreg on the first bind and answers it with
+		// an interim (STATUS_PENDING) response first, which go-smb2 follows on an unsigned
+		// session. (On a session that requires signing go-smb2 v1.1.0 refuses the unsigned
+		// interim: smbclient names that failure; the case is then skipped with it, never
+		// passed or failed on it.)
+		{"smb2", testpeer.SMB1On},
 	} {
-		t.Run(tc.name, func(t *testing.T) { sambaWinregCase(t, tc.mode, tc.warm, user, password) })
+		t.Run(tc.name, func(t *testing.T) { sambaWinregCase(t, tc.mode, user, password) })
 	}
 }
 
-func sambaWinregCase(t *testing.T, mode testpeer.SMB1Mode, warm bool, user, password string) {
+func sambaWinregCase(t *testing.T, mode testpeer.SMB1Mode, user, password string) {
 	s := testpeer.StartSamba(t, testpeer.SambaConfig{SMB1: mode, Users: []testpeer.SambaUser{{Name: user, Password: password}}})
-	if warm {
-		warmWinreg(t, s, user, password)
-	}
 	cred := credcheck.Credentials{User: user, Password: password}
 	p, err := smbprobe.New(smbprobe.Options{Checks: []string{smbprobe.CheckAutorun}, Credentials: &cred, ReadTimeout: 5 * time.Second})
 	if err != nil {
@@ -105,25 +95,4 @@ func exchangeSteps(res *smbprobe.Result) string {
 		b.WriteString(e.Step + ": " + e.Request + "\n")
 	}
 	return b.String()
-}
-
-// warmWinreg binds winreg once over SMB1, so that samba-dcerpcd has started rpcd_winreg.
-func warmWinreg(t *testing.T, s *testpeer.Samba, user, password string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	sess, err := smbclient.OpenSession(ctx, s.Dial(t), smbclient.SessionConfig{Host: "127.0.0.1", Cred: ntlmssp.Credentials{User: user, Hash: ntlmssp.NTHash(password)}, Dialect: smbclient.DialectSMB1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close(ctx)
-	p, err := sess.OpenPipe(ctx, "winreg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rpc, err := smbclient.Bind(ctx, p, winreg.Interface())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rpc.Close(ctx)
 }

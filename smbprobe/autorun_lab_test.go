@@ -83,12 +83,14 @@ func TestLabAutorun(t *testing.T) {
 			}
 		})
 	}
-	// The KB958644 registration is a hint next to the file version, never the verdict: on XP
-	// SP3 without the patched file it would say "registered" — here the file is patched too.
+	// The KB958644 registration is a hint next to the file version, never the verdict: XP SP3
+	// patched (both agree) and xp-no-browser (registered, but the file is unpatched: vulnerable).
+	hinted := 0
 	for _, h := range lab.Hosts() {
-		if h.Personality != "xp-sp3-patched" {
+		if h.Personality != "xp-sp3-patched" && h.Personality != "xp-no-browser" {
 			continue
 		}
+		hinted++
 		cred := credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}
 		p, err := smbprobe.New(smbprobe.Options{Checks: smbprobe.WithCredentialed([]string{smbprobe.CheckMS08067}), Credentials: &cred, ReadTimeout: 3 * time.Second})
 		if err != nil {
@@ -105,6 +107,9 @@ func TestLabAutorun(t *testing.T) {
 	}
 	if n != len(wantRule) {
 		t.Errorf("%d personalities serve a registry, want %d", n, len(wantRule))
+	}
+	if hinted != 2 {
+		t.Errorf("%d hosts checked for the KB958644 hint, want 2", hinted)
 	}
 	// A refused logon is not repeated: with a wrong password the netapi32.dll read fails its
 	// logon, and the registry read does not try again (one failed logon per host, not two).

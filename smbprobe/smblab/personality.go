@@ -388,8 +388,9 @@ func DefaultPersonalities() []Personality {
 	xpnb.Account = labAdmin()
 	xpnb.Netapi32, xpnb.CredTruth = netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5512}, vuln
 	// Partial: NoDriveTypeAutoRun sets the removable-drive bit 0x04 only, but without KB967715
-	// XP does not honour it.
-	xpnb.Registry = windowsRegistry("Microsoft Windows XP", "5.1", "Service Pack 3", "2600").set(regExplorer+`\NoDriveTypeAutoRun`, regDword(0x04))
+	// XP does not honour it. Its registry also claims KB958644 while netapi32.dll is the
+	// unpatched file (a restored system32): the file decides, the registry is only a hint.
+	xpnb.Registry = windowsRegistry("Microsoft Windows XP", "5.1", "Service Pack 3", "2600", `Windows XP\SP4\KB958644`).set(regExplorer+`\NoDriveTypeAutoRun`, regDword(0x04))
 	xpnb.RegTruth = exp
 	xpnb.Truth = truthTable{ms08: exp, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd, autorun: unk}
 	xpnb.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,

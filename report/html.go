@@ -268,7 +268,7 @@ func buildView(doc *Document) *htmlView {
 						if used[r] == nil {
 							used[r] = map[string]bool{}
 						}
-						used[r][hostKey(h.Address, h.Port)] = true
+						used[r][hostKey(h.Address)] = true
 					}
 				case Undetermined(f.Verdict):
 					hv.Undecided++
@@ -383,7 +383,7 @@ func buildCards(doc *Document) []card {
 		if h.SMB == nil {
 			continue
 		}
-		k := hostKey(h.Address, h.Port)
+		k := hostKey(h.Address)
 		for _, f := range h.SMB.Findings {
 			if f.Category == smbprobe.CategoryCompliance {
 				if Actionable(f.Verdict) {

@@ -66,6 +66,16 @@ func Remedies() []Remedy {
 			Source: jpcert + " countermeasure 3",
 		},
 		{
+			ID:    smbprobe.RemedyWeakPassword,
+			Title: "Change the passwords the audit guessed",
+			Steps: []string{
+				"Change the password of every account the weak-password finding names, now: it is in the dictionary Conficker (and every worm since) tries first. The finding gives the list and the entry's number (e.g. conficker#46), never the password: look the entry up in the list if you need to know which it was.",
+				"Where an administrator account was guessed, treat the host as possibly compromised: check it for Conficker and review the accounts and scheduled tasks on it.",
+				"Set an account lockout threshold (Conficker's guessing locks accounts where one is set, which is how many networks noticed it) and a minimum password length; disable accounts that are not used.",
+			},
+			Source: jpcert + " countermeasure 3; Microsoft KB962007",
+		},
+		{
 			ID:    smbprobe.RemedyAutoRun,
 			Title: "Disable AutoRun for removable media",
 			Steps: []string{

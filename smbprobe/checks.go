@@ -58,14 +58,15 @@ const (
 type step uint16
 
 const (
-	stepServerInfo step = 1 << iota // srvsvc NetrServerGetInfo level 101
-	stepHook                        // srvsvc NetprPathCanonicalize of `\..\` and `\` (Conficker's hook)
-	stepHoneypot                    // srvsvc NetprPathCompare of two different safe paths
-	stepPeek                        // SMB1 TRANSACTION PeekNamedPipe on FID 0
-	stepP2P                         // the Conficker P2P hello on the derived ports
-	stepCredRead                    // the credentialed netapi32.dll version read over ADMIN$
-	stepIntrusive                   // the classic NetprPathCompare probe, only with Options.Intrusive
-	stepRegistry                    // the credentialed winreg read (registry.go), only with Options.Credentials
+	stepServerInfo    step = 1 << iota // srvsvc NetrServerGetInfo level 101
+	stepHook                           // srvsvc NetprPathCanonicalize of `\..\` and `\` (Conficker's hook)
+	stepHoneypot                       // srvsvc NetprPathCompare of two different safe paths
+	stepPeek                           // SMB1 TRANSACTION PeekNamedPipe on FID 0
+	stepP2P                            // the Conficker P2P hello on the derived ports
+	stepCredRead                       // the credentialed netapi32.dll version read over ADMIN$
+	stepIntrusive                      // the classic NetprPathCompare probe, only with Options.Intrusive
+	stepPasswordAudit                  // the weak-password audit (weakpw.go), only with Options.PasswordAudit
+	stepRegistry                       // the credentialed winreg read (registry.go), only with Options.Credentials
 )
 
 // checkDef is one row of the check table: the check's metadata, what it needs from the
@@ -76,6 +77,9 @@ type checkDef struct {
 	needs need
 	steps step
 	judge func(*run) Finding
+	// judgeAll, when set, replaces judge for a check that reports one finding per subject
+	// (Finding.Subject): weak-password's per account.
+	judgeAll func(*run) []Finding
 }
 
 // needSession is what every check reading the anonymous session needs: a NEGOTIATE, SMB1 where
@@ -94,6 +98,7 @@ func checkTable() []checkDef {
 		ms08Row(), confickerRow(), p2pRow(), ms17Row(),
 		smbv1Row(), signingRow(), anonIPCRow(), srvsvcAnonRow(), osUnsupportedRow(),
 		autorunRow(),
+		weakPasswordRow(),
 	}
 }
 

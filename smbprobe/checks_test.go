@@ -37,6 +37,7 @@ func TestNeedsMatchTheFlow(t *testing.T) {
 		{id: CheckSrvsvcAnon, smb: true, smb1: true, ipc: true, pipe: true, info: true},
 		{id: CheckOSUnsupported, smb: true, smb1: true, ipc: true, pipe: true, info: true},
 		{id: CheckAutorun, smb: true, smb1: true, registry: true},
+		{id: CheckWeakPassword, smb: true},
 	}
 	if len(tests) != len(checkTable()) {
 		t.Fatalf("%d rows pinned, table has %d", len(tests), len(checkTable()))

@@ -84,6 +84,7 @@ type facts struct {
 
 	cred    *credcheck.Outcome // the credentialed netapi32.dll read, when credentials were given
 	credIdx int
+	audit   *auditFacts // the weak-password audit (weakpw.go), when it ran
 
 	reg *regFacts // the credentialed registry read (registry.go), nil when it did not run
 

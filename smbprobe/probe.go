@@ -36,6 +36,9 @@ type Options struct {
 	Now func() time.Time
 	// Credentials enable the credentialed MS08-067 check (netapi32.dll version over ADMIN$).
 	Credentials *credcheck.Credentials
+	// PasswordAudit enables the weak-password audit (check weak-password, class
+	// auth-attempts) with Credentials as the administrator; nil: the check says unknown.
+	PasswordAudit *PasswordAudit
 	// Transport carries SMB to the host (nil: TransportFor the probed port, so 139 speaks
 	// the NetBIOS session service and every other port direct TCP).
 	Transport Transport
@@ -134,6 +137,7 @@ func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, 
 	r.closeAll()
 	r.credentialed(ctx)
 	r.registry(ctx)
+	r.passwordAudit(ctx)
 	wg.Wait()
 	if p2pRes != nil {
 		r.recordP2P(p2pRes)

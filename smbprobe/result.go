@@ -68,8 +68,11 @@ type Exchange struct {
 
 // Finding is one check's verdict on one host, with everything needed to trust or challenge it.
 type Finding struct {
-	ID          string   `json:"id,omitempty"` // stable across runs: host + check + verdict class (set by package report)
-	Check       string   `json:"check"`
+	ID    string `json:"id,omitempty"` // stable across runs: host + check + verdict class (set by package report)
+	Check string `json:"check"`
+	// Subject names what on the host the finding is about when a check reports several (the
+	// account of a weak-password finding); empty for host-wide findings. It is part of the id.
+	Subject     string   `json:"subject,omitempty"`
 	Category    Category `json:"category"`
 	Title       string   `json:"title"`
 	CVE         []string `json:"cve,omitempty"`

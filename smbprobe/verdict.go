@@ -57,6 +57,10 @@ func (r *run) judge() {
 		r.res.Fingerprint.NullSession = &v
 	}
 	for _, c := range r.sel {
+		if c.judgeAll != nil {
+			r.res.Findings = append(r.res.Findings, c.judgeAll(r)...)
+			continue
+		}
 		r.res.Findings = append(r.res.Findings, c.judge(r))
 	}
 	r.judged = true

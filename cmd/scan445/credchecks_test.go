@@ -13,6 +13,7 @@ import (
 
 	"github.com/scan445/scan445/smbprobe"
 	"github.com/scan445/scan445/smbprobe/smblab"
+	"github.com/scan445/scan445/smbprobe/smblab/labcheck"
 )
 
 // TestUserAddsCredentialedChecks: with --user, the default selection gains autorun-enabled;
@@ -66,7 +67,7 @@ func TestCredentialedLabScanMatchesTruth(t *testing.T) {
 		t.Fatalf("--user did not add the registry check: %v", doc.Options["checks"])
 	}
 	var table strings.Builder
-	if bad := compareWithLab(&table, doc, hosts); bad != 0 {
+	if bad := labcheck.Compare(&table, doc, hosts); bad != 0 {
 		t.Errorf("%d mismatches:\n%s", bad, table.String())
 	}
 	credentialed := 0

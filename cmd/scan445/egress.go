@@ -61,10 +61,10 @@ func egressCommand(env *environment) *cli.Command {
 			if err := checkDangling(c, [][2]string{{"tickets-format", "tickets"}}); err != nil {
 				return err
 			}
-			if err := checkOutputPaths(c, ""); err != nil {
+			if err := checkOutputPaths(c, env.formats(), ""); err != nil {
 				return err
 			}
-			o, err := readOutputs(c, env.formats())
+			o, err := readOutputs(c, env.formats(), false)
 			if err != nil {
 				return usageError{err}
 			}
@@ -126,7 +126,7 @@ func printEgress(env *environment, doc *report.Document) {
 	fmt.Fprintln(tw, "CHECK\tENDPOINT\tVERDICT\tREASON")
 	for _, h := range doc.Hosts {
 		for _, f := range h.SMB.Findings {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Check, net.JoinHostPort(h.Address, fmt.Sprint(h.Port)), f.Verdict, termSafe(f.Reason))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Check, net.JoinHostPort(h.Address, fmt.Sprint(h.Port)), f.Verdict, report.TermSafe(f.Reason))
 		}
 	}
 	tw.Flush()

@@ -22,8 +22,9 @@ type probeSettings struct {
 	connectOnly bool     // --checks none: connect results only
 	checks      []string // resolved check ids, report order
 	intrusive   bool
-	cred        *credcheck.Credentials // --user with a secret from the environment or a file
-	p2pTime     time.Time              // zero: now
+	cred        *credcheck.Credentials  // --user with a secret from the environment or a file
+	p2pTime     time.Time               // zero: now
+	audit       *smbprobe.PasswordAudit // --password-audit (pwaudit.go)
 }
 
 // probeFlags are the credential and P2P-clock flags. A secret is never a flag value: it comes
@@ -110,6 +111,9 @@ func readProbeSettings(c *cli.Context) (probeSettings, error) {
 		}
 		p.p2pTime = p2p.WeekStart(uint32(w))
 	}
+	if err := readPasswordAudit(c, &p); err != nil {
+		return p, err
+	}
 	if p.intrusive && !contains(checks, smbprobe.CheckMS08067) {
 		return p, fmt.Errorf("--intrusive runs the MS08-067 probe, but --checks does not include %s", smbprobe.CheckMS08067)
 	}
@@ -138,7 +142,7 @@ func newProber(p probeSettings, e scanner.Config, log *slog.Logger) (scanner.Pro
 	if p.connectOnly {
 		return nil, nil, nil
 	}
-	opts := smbprobe.Options{Checks: p.checks, Intrusive: p.intrusive, ReadTimeout: e.Timeout, Credentials: p.cred}
+	opts := smbprobe.Options{Checks: p.checks, Intrusive: p.intrusive, ReadTimeout: e.Timeout, Credentials: p.cred, PasswordAudit: p.audit}
 	if !p.p2pTime.IsZero() {
 		at := p.p2pTime
 		opts.Now = func() time.Time { return at }
@@ -156,6 +160,9 @@ func newProber(p probeSettings, e scanner.Config, log *slog.Logger) (scanner.Pro
 			log.Warn("intrusive checks enabled", "check", smbprobe.CheckMS08067)
 		}
 	}
+	if p.audit != nil {
+		warnings = append(warnings, passwordAuditWarning(p.audit, log))
+	}
 	return pr, warnings, nil
 }
 
@@ -166,6 +173,7 @@ func (p probeSettings) describe(o map[string]string) {
 		o["checks"] = strings.Join(p.checks, ",")
 	}
 	o["intrusive"] = strconv.FormatBool(p.intrusive)
+	describePasswordAudit(p.audit, o)
 	if p.cred != nil {
 		o["credentialed_as"] = p.cred.Account() // the account only, never the secret
 	}

@@ -8,13 +8,10 @@ import (
 	"fmt"
 	"github.com/scan445/scan445/smbprobe/internal/utf16le"
 	"net"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/credcheck"
 	"github.com/scan445/scan445/smbprobe/netapi"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
@@ -204,11 +201,7 @@ func TestResolveAdminPath(t *testing.T) {
 // bytes must be the generated PE. Anonymous-free refusals are checked too: a missing file is
 // STATUS_OBJECT_NAME_NOT_FOUND.
 func TestImpacketGetsNetapi32(t *testing.T) {
-	const py = "/usr/bin/python3"
-	present := exec.Command(py, "-c", "import impacket").Run() == nil
-	testpeer.Need(t, "python3-impacket", present)
 	lab := startLab(t, Options{}, "xp-sp3-patched", "vista-sp1")
-	script, _ := filepath.Abs(filepath.Join("testdata", "impacket_client.py"))
 	hosts := lab.Hosts()
 	for _, tc := range []struct {
 		host   int
@@ -225,24 +218,13 @@ func TestImpacketGetsNetapi32(t *testing.T) {
 	} {
 		h := hosts[tc.host]
 		t.Run(h.Personality+"/"+tc.proto+"/"+tc.path, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, py, script, h.Addr.String(), fmt.Sprint(h.Port), tc.proto,
-				"--get", "ADMIN$", tc.path, h.Account.User, h.Account.Password)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("impacket: %v\n%s", err, stderr.String())
-			}
 			var r struct {
 				Size     int    `json:"size"`
 				Hex      string `json:"hex"`
 				GetError string `json:"get_error"`
 			}
-			if err := json.Unmarshal(out, &r); err != nil {
-				t.Fatalf("%v: %s", err, out)
-			}
+			impacketJSON(t, &r, "impacket_client.py", h.Addr.String(), fmt.Sprint(h.Port), tc.proto,
+				"--get", "ADMIN$", tc.path, h.Account.User, h.Account.Password)
 			if tc.getErr != "" {
 				if !strings.Contains(r.GetError, tc.getErr) {
 					t.Errorf("get error %q, want %s", r.GetError, tc.getErr)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/scan445/scan445/smbprobe/netbios"
 	"github.com/scan445/scan445/smbprobe/ntlmssp"
+	"github.com/scan445/scan445/smbprobe/samr"
 )
 
 // maxFrame bounds a request: the largest SMB2 WRITE we grant (64 KiB) plus headers.
@@ -58,6 +59,9 @@ type session struct {
 	smb1Seq uint32
 
 	netapi []byte // ADMIN$\system32\netapi32.dll, built on first use
+
+	sam        *samState                 // the host's SAM (Personality.SAM), shared by its connections
+	samHandles map[samr.Handle]samHandle // open \samr handles of this connection
 }
 
 type user struct {
@@ -138,6 +142,7 @@ func (h *host) serve(c net.Conn) {
 		return
 	}
 	s := newSession(&h.p, h.addr, h.lab.opts.Now)
+	s.sam = h.sam
 	idle := h.lab.opts.IdleTimeout
 	if h.nbss && !h.sessionService(c, idle) {
 		return

@@ -117,9 +117,10 @@ type Lab struct {
 	wg     sync.WaitGroup
 	hosts  []*host
 
-	mu      sync.Mutex
-	crashes []Crash
-	closed  bool
+	mu       sync.Mutex
+	crashes  []Crash
+	lockouts []Lockout // samr.go
+	closed   bool
 }
 
 // ErrNotLoopback rejects any address outside 127.0.0.0/8: the lab never listens elsewhere.
@@ -167,6 +168,9 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	for i, a := range addrs {
 		p := opts.Personalities[i%len(opts.Personalities)]
 		h := &host{lab: l, addr: a, p: p, conns: map[net.Conn]struct{}{}}
+		if p.SAM != nil {
+			h.sam = newSAMState(l, a, &p)
+		}
 		// Appended first so Close reaches a half-started host.
 		l.hosts = append(l.hosts, h)
 		if !opts.NetBIOSOnly[p.Name] {
@@ -178,7 +182,7 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 		if opts.NetBIOSPort != 0 {
 			// A second listener at the same address; a crash through it takes down only
 			// that listener (the lab's crash model is per listener).
-			h.nb = &host{lab: l, addr: a, p: p, conns: map[net.Conn]struct{}{}, nbss: true}
+			h.nb = &host{lab: l, addr: a, p: p, conns: map[net.Conn]struct{}{}, nbss: true, sam: h.sam}
 			if err := h.nb.listen(opts.NetBIOSPort); err != nil {
 				l.Close()
 				return nil, err
@@ -316,6 +320,8 @@ type host struct {
 	// marks that listener.
 	nb   *host
 	nbss bool
+	// sam is the host's SAM with its lockout counters (Personality.SAM), shared with nb.
+	sam *samState
 
 	mu    sync.Mutex
 	ln    net.Listener

@@ -3,7 +3,6 @@ package smblab
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/netip"
@@ -246,7 +245,6 @@ func TestImpacketClient(t *testing.T) {
 	}
 	lab := startLab(t, Options{Trace: trace}, "xp-sp2", "win2000-sp4", "vista-sp1", "w2012r2-nosmb1", "xp-basic-only-conficker", "w2008-sp2", "win7-sp1")
 	hosts := lab.Hosts()
-	script, _ := filepath.Abs(filepath.Join("testdata", "impacket_client.py"))
 	for _, tc := range []struct {
 		host       int
 		proto      string
@@ -269,23 +267,12 @@ func TestImpacketClient(t *testing.T) {
 		h := hosts[tc.host]
 		name := fmt.Sprintf("%s/%s/%s/%s", h.Personality, tc.proto, strings.TrimPrefix(tc.pipe, `\`), tc.user)
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			args := []string{script, h.Addr.String(), fmt.Sprint(h.Port), tc.proto, tc.pipe}
+			args := []string{"impacket_client.py", h.Addr.String(), fmt.Sprint(h.Port), tc.proto, tc.pipe}
 			if tc.user != "" {
 				args = append(args, tc.user, tc.pass)
 			}
-			cmd := exec.CommandContext(ctx, py, args...)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("impacket: %v\n%s", err, stderr.String())
-			}
 			var r impacketResult
-			if err := json.Unmarshal(out, &r); err != nil {
-				t.Fatalf("%v: %s", err, out)
-			}
+			impacketJSON(t, &r, args...)
 			p, _ := lab.Personality(h.Addr)
 			if fmt.Sprint(r.Dialect) != tc.dialect {
 				t.Errorf("dialect %v, want %s", r.Dialect, tc.dialect)

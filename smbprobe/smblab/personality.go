@@ -36,6 +36,7 @@ const (
 	CheckOSUnsupported = "os-unsupported"
 	CheckConfickerP2P  = "conficker-p2p"
 	CheckAutorun       = "autorun-enabled"
+	CheckWeakPassword  = "weak-password"
 )
 
 // ServerInfo101 is what NetrServerGetInfo level 101 answers.
@@ -151,6 +152,9 @@ type Personality struct {
 	Truth          map[string]Verdict // check id → verdict a correct scanner reaches
 	Nmap           NmapTruth
 	Notes          string
+	// SAM, when set, serves \samr to logged-on users and authenticates its accounts with a
+	// lockout policy (samr.go); nil: only Account logs on, and \samr does not exist.
+	SAM *SAMConfig
 }
 
 // Checks lists the check ids every truth table covers, in the scanner's report order
@@ -158,7 +162,7 @@ type Personality struct {
 func Checks() []string {
 	return []string{
 		CheckMS08067, CheckConficker, CheckConfickerP2P, CheckMS17010, CheckSMBv1, CheckSigning,
-		CheckNullSession, CheckSrvsvcAnon, CheckOSUnsupported, CheckAutorun,
+		CheckNullSession, CheckSrvsvcAnon, CheckOSUnsupported, CheckAutorun, CheckWeakPassword,
 	}
 }
 
@@ -504,7 +508,7 @@ func DefaultPersonalities() []Personality {
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	xpbts.Notes = "the second plausible clean answer to the Conficker `\\` probe: a clean verdict must not depend on which one a host gives"
 	ps = append(ps, xpbts)
-	return ps
+	return withAuditTruth(ps)
 }
 
 // labAdmin is the administrator account of every credentialed personality.

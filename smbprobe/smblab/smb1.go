@@ -452,6 +452,9 @@ func (s *session) authenticate(u *user, blob []byte) ([]byte, ntstatus.Status, *
 			u.anonymous, u.done = true, true
 			return done, ntstatus.Success, nil
 		}
+		if s.sam != nil {
+			return s.samLogon(u, auth, done) // samr.go: every SAM account, with lockout
+		}
 		if s.p.Account == nil {
 			return nil, ntstatus.LogonFailure, nil
 		}
@@ -543,6 +546,10 @@ func (s *session) pipeAccess(u *user, name string) ntstatus.Status {
 	case "winreg":
 		if s.p.Registry == nil || s.p.Registry.Off {
 			return ntstatus.ObjectNameNotFound // the Remote Registry service is not running
+		}
+	case "samr":
+		if s.sam == nil {
+			return ntstatus.ObjectNameNotFound
 		}
 	default:
 		return ntstatus.ObjectNameNotFound

@@ -1,7 +1,6 @@
 package smblab
 
 import (
-	"bytes"
 	"crypto/rand"
 	"strings"
 
@@ -264,23 +263,6 @@ func (p *rpcPipe) winreg(opnum uint16, stub []byte) rpcResult {
 		return handleReply([20]byte{}, werrOK)
 	}
 	return rpcResult{fault: faultOpRngError}
-}
-
-// servesInterface reports whether the pipe serves the abstract syntax (UUID and major
-// version, as bind carries them): winreg 1.0 on \winreg, srvsvc 3.0 on the others.
-func (p *rpcPipe) servesInterface(abstract []byte) bool {
-	if p.name == "winreg" {
-		return bytes.Equal(abstract[:16], uuidWinreg) && le.Uint16(abstract[16:]) == 1
-	}
-	return bytes.Equal(abstract[:16], uuidSrvsvc) && le.Uint16(abstract[16:]) == 3
-}
-
-// dispatch answers a reassembled request by the pipe's interface.
-func (p *rpcPipe) dispatch(opnum uint16, stub []byte) rpcResult {
-	if p.name == "winreg" {
-		return p.winreg(opnum, stub)
-	}
-	return p.s.srvsvc(opnum, stub)
 }
 
 // Registry paths the lab's personalities fill, below HKLM.

@@ -1,9 +1,6 @@
 package srvsvc
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // Sentinel errors; decoders wrap them with the field that failed.
 var (
@@ -18,7 +15,3 @@ var (
 	// ErrUnknownOpnum: DecodeRequest was given an opnum this package does not know.
 	ErrUnknownOpnum = errors.New("srvsvc: unknown opnum")
 )
-
-func truncated(what string, need, have int) error {
-	return fmt.Errorf("%w: %s needs %d bytes, have %d", ErrTruncated, what, need, have)
-}

@@ -1,7 +1,6 @@
 package srvsvc
 
 import (
-	"errors"
 	"reflect"
 	"testing"
 
@@ -20,31 +19,21 @@ var realRequestFiles = []struct {
 	{OpNetprPathCompare, "impacket-client-netprpathcompare-ms08-067.hex"},
 }
 
+// sentinels are the errors every decoder failure must wrap.
+func sentinels() []error {
+	return []error{ErrTruncated, ErrMalformed, ErrUnsupportedLevel, ErrUnknownOpnum}
+}
+
+// sentinel asserts err wraps one of this package's sentinels.
 func sentinel(t *testing.T, err error) {
 	t.Helper()
-	for _, s := range []error{ErrTruncated, ErrMalformed, ErrUnsupportedLevel, ErrUnknownOpnum} {
-		if errors.Is(err, s) {
-			return
-		}
-	}
-	t.Fatalf("error without a sentinel: %v", err)
+	testpeer.WrapsOne(t, err, sentinels()...)
 }
 
 // check asserts decode(encode(v)) == v for every value a decoder accepts.
 func check[T interface{ Encode() ([]byte, error) }](t *testing.T, v T, err error, dec func([]byte) (T, error)) {
 	t.Helper()
-	if err != nil {
-		sentinel(t, err)
-		return
-	}
-	b, err := v.Encode()
-	if err != nil {
-		t.Fatalf("re-encode %+v: %v", v, err)
-	}
-	back, err := dec(b)
-	if err != nil || !reflect.DeepEqual(back, v) {
-		t.Fatalf("round trip\n got %+v (%v)\nwant %+v", back, err, v)
-	}
+	testpeer.RoundTrip(t, v, err, dec, sentinels()...)
 }
 
 func FuzzDecodeRequest(f *testing.F) {

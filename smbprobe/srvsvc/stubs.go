@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/scan445/scan445/smbprobe/dcerpc"
+	"github.com/scan445/scan445/smbprobe/internal/ndr"
 )
 
 // srvsvc opnums (MS-SRVS 3.1.4).
@@ -50,10 +51,10 @@ func DecodeRequest(opnum uint16, stub []byte) (Request, error) {
 	return nil, fmt.Errorf("%w: %d", ErrUnknownOpnum, opnum)
 }
 
-func finish[T any](v T, d *decoder, what string) (T, error) {
-	if d.err != nil {
+func finish[T any](v T, d decoder, what string) (T, error) {
+	if err := d.Err(); err != nil {
 		var zero T
-		return zero, fmt.Errorf("%s: %w", what, d.err)
+		return zero, fmt.Errorf("%s: %w", what, err)
 	}
 	return v, nil
 }
@@ -75,15 +76,15 @@ func (r ServerGetInfoRequest) Encode() ([]byte, error) {
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
 		return nil, err
 	}
-	e.u32(r.Level) // Level
-	return e.b, nil
+	e.U32(r.Level) // Level
+	return e.B, nil
 }
 
 // DecodeServerGetInfoRequest decodes a NetrServerGetInfo request stub, bounds-checking every
 // count and pointer against it.
 func DecodeServerGetInfoRequest(stub []byte) (ServerGetInfoRequest, error) {
-	d := &decoder{b: stub}
-	r := ServerGetInfoRequest{ServerName: d.uniqueWString("ServerName"), Level: d.u32("Level")}
+	d := newDecoder(stub)
+	r := ServerGetInfoRequest{ServerName: d.uniqueWString("ServerName"), Level: d.U32("Level")}
 	return finish(r, d, "NetrServerGetInfo request")
 }
 
@@ -109,18 +110,18 @@ type ServerGetInfoResponse struct {
 // Encode encodes the NetrServerGetInfo response stub (NDR, little-endian).
 func (r ServerGetInfoResponse) Encode() ([]byte, error) {
 	e := newEncoder()
-	e.u32(r.Level) // InfoStruct union discriminant
+	e.U32(r.Level) // InfoStruct union discriminant
 	if r.Info101 != nil && r.Level != 101 {
 		return nil, fmt.Errorf("%w: %d with level-101 data", ErrUnsupportedLevel, r.Level)
 	}
-	e.pointer(r.Info101 != nil) // ServerInfo101 referent
+	e.Pointer(r.Info101 != nil) // ServerInfo101 referent
 	if i := r.Info101; i != nil {
-		e.u32(i.PlatformID)                       // sv101_platform_id
-		e.pointer(true)                           // sv101_name referent
-		e.u32(i.VersionMajor)                     // sv101_version_major
-		e.u32(i.VersionMinor)                     // sv101_version_minor
-		e.u32(i.Type)                             // sv101_type
-		e.pointer(true)                           // sv101_comment referent
+		e.U32(i.PlatformID)                       // sv101_platform_id
+		e.Pointer(true)                           // sv101_name referent
+		e.U32(i.VersionMajor)                     // sv101_version_major
+		e.U32(i.VersionMinor)                     // sv101_version_minor
+		e.U32(i.Type)                             // sv101_type
+		e.Pointer(true)                           // sv101_comment referent
 		if err := e.wstring(i.Name); err != nil { // deferred sv101_name
 			return nil, err
 		}
@@ -128,34 +129,34 @@ func (r ServerGetInfoResponse) Encode() ([]byte, error) {
 			return nil, err
 		}
 	}
-	e.u32(uint32(r.Status)) // return value
-	return e.b, nil
+	e.U32(uint32(r.Status)) // return value
+	return e.B, nil
 }
 
 // DecodeServerGetInfoResponse decodes a NetrServerGetInfo response stub, bounds-checking every
 // count and pointer against it.
 func DecodeServerGetInfoResponse(stub []byte) (ServerGetInfoResponse, error) {
-	d := &decoder{b: stub}
-	r := ServerGetInfoResponse{Level: d.u32("InfoStruct level")}
-	if ref := d.u32("InfoStruct referent"); ref != 0 && d.err == nil {
+	d := newDecoder(stub)
+	r := ServerGetInfoResponse{Level: d.U32("InfoStruct level")}
+	if ref := d.U32("InfoStruct referent"); ref != 0 && d.Err() == nil {
 		if r.Level != 101 {
 			return ServerGetInfoResponse{}, fmt.Errorf("NetrServerGetInfo response: %w: %d", ErrUnsupportedLevel, r.Level)
 		}
-		i := &ServerInfo101{PlatformID: d.u32("sv101_platform_id")}
-		nameRef := d.u32("sv101_name referent")
-		i.VersionMajor = d.u32("sv101_version_major")
-		i.VersionMinor = d.u32("sv101_version_minor")
-		i.Type = d.u32("sv101_type")
-		commentRef := d.u32("sv101_comment referent")
+		i := &ServerInfo101{PlatformID: d.U32("sv101_platform_id")}
+		nameRef := d.U32("sv101_name referent")
+		i.VersionMajor = d.U32("sv101_version_major")
+		i.VersionMinor = d.U32("sv101_version_minor")
+		i.Type = d.U32("sv101_type")
+		commentRef := d.U32("sv101_comment referent")
 		if nameRef != 0 {
-			i.Name = d.wstring("sv101_name")
+			i.Name = d.WStringZ("sv101_name")
 		}
 		if commentRef != 0 {
-			i.Comment = d.wstring("sv101_comment")
+			i.Comment = d.WStringZ("sv101_comment")
 		}
 		r.Info101 = i
 	}
-	r.Status = WERROR(d.u32("return value"))
+	r.Status = WERROR(d.U32("return value"))
 	return finish(r, d, "NetrServerGetInfo response")
 }
 
@@ -173,13 +174,13 @@ func (r RemoteTODRequest) Encode() ([]byte, error) {
 	if err := e.uniqueWString(r.ServerName); err != nil { // ServerName
 		return nil, err
 	}
-	return e.b, nil
+	return e.B, nil
 }
 
 // DecodeRemoteTODRequest decodes a NetrRemoteTOD request stub, bounds-checking every
 // count and pointer against it.
 func DecodeRemoteTODRequest(stub []byte) (RemoteTODRequest, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	r := RemoteTODRequest{ServerName: d.uniqueWString("ServerName")}
 	return finish(r, d, "NetrRemoteTOD request")
 }
@@ -213,35 +214,35 @@ type RemoteTODResponse struct {
 func (r RemoteTODResponse) Encode() ([]byte, error) {
 	e := newEncoder()
 	if r.Info == nil {
-		e.u32(0) // BufferPtr: NULL
+		e.U32(0) // BufferPtr: NULL
 	} else {
 		ref := r.Referent
 		if ref == 0 {
-			ref = firstReferent
+			ref = ndr.FirstReferent
 		}
 		i := r.Info
-		e.u32(ref) // BufferPtr referent
+		e.U32(ref) // BufferPtr referent
 		for _, v := range []uint32{i.Elapsedt, i.Msecs, i.Hours, i.Mins, i.Secs, i.Hunds, uint32(i.Timezone), i.Tinterval, i.Day, i.Month, i.Year, i.Weekday} {
-			e.u32(v) // TIME_OF_DAY_INFO fields in declaration order
+			e.U32(v) // TIME_OF_DAY_INFO fields in declaration order
 		}
 	}
-	e.u32(uint32(r.Status)) // return value
-	return e.b, nil
+	e.U32(uint32(r.Status)) // return value
+	return e.B, nil
 }
 
 // DecodeRemoteTODResponse decodes a NetrRemoteTOD response stub, bounds-checking every
 // count and pointer against it.
 func DecodeRemoteTODResponse(stub []byte) (RemoteTODResponse, error) {
-	d := &decoder{b: stub}
-	r := RemoteTODResponse{Referent: d.u32("BufferPtr referent")}
-	if r.Referent != 0 && d.err == nil {
+	d := newDecoder(stub)
+	r := RemoteTODResponse{Referent: d.U32("BufferPtr referent")}
+	if r.Referent != 0 && d.Err() == nil {
 		var f [12]uint32
 		for k := range f {
-			f[k] = d.u32("TIME_OF_DAY_INFO")
+			f[k] = d.U32("TIME_OF_DAY_INFO")
 		}
 		r.Info = &TimeOfDayInfo{f[0], f[1], f[2], f[3], f[4], f[5], int32(f[6]), f[7], f[8], f[9], f[10], f[11]}
 	}
-	r.Status = WERROR(d.u32("return value"))
+	r.Status = WERROR(d.U32("return value"))
 	return finish(r, d, "NetrRemoteTOD response")
 }
 
@@ -297,25 +298,25 @@ func (r PathCanonicalizeRequest) Encode() ([]byte, error) {
 	if err := e.wstring(r.PathName); err != nil { // PathName
 		return nil, err
 	}
-	e.u32(r.OutbufLen)                          // OutbufLen
+	e.U32(r.OutbufLen)                          // OutbufLen
 	if err := e.wstring(r.Prefix); err != nil { // Prefix
 		return nil, err
 	}
-	e.u32(r.PathType) // PathType
-	e.u32(r.Flags)    // Flags
-	return e.b, nil
+	e.U32(r.PathType) // PathType
+	e.U32(r.Flags)    // Flags
+	return e.B, nil
 }
 
 // DecodePathCanonicalizeRequest decodes a NetprPathCanonicalize request stub, bounds-checking every
 // count and pointer against it.
 func DecodePathCanonicalizeRequest(stub []byte) (PathCanonicalizeRequest, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	r := PathCanonicalizeRequest{ServerName: d.uniqueWString("ServerName")}
-	r.PathName = d.wstring("PathName")
-	r.OutbufLen = d.u32("OutbufLen")
-	r.Prefix = d.wstring("Prefix")
-	r.PathType = d.u32("PathType")
-	r.Flags = d.u32("Flags")
+	r.PathName = d.WStringZ("PathName")
+	r.OutbufLen = d.U32("OutbufLen")
+	r.Prefix = d.WStringZ("Prefix")
+	r.PathType = d.U32("PathType")
+	r.Flags = d.U32("Flags")
 	return finish(r, d, "NetprPathCanonicalize request")
 }
 
@@ -333,19 +334,19 @@ func (r PathCanonicalizeResponse) Path() string { return utf16le.DecodeToNUL(r.O
 // Encode encodes the NetprPathCanonicalize response stub (NDR, little-endian).
 func (r PathCanonicalizeResponse) Encode() ([]byte, error) {
 	e := newEncoder()
-	e.conformantBytes(r.Outbuf) // Outbuf
-	e.u32(r.PathType)           // PathType
-	e.u32(uint32(r.Status))     // return value
-	return e.b, nil
+	e.ConformantBytes(r.Outbuf) // Outbuf
+	e.U32(r.PathType)           // PathType
+	e.U32(uint32(r.Status))     // return value
+	return e.B, nil
 }
 
 // DecodePathCanonicalizeResponse decodes a NetprPathCanonicalize response stub, bounds-checking every
 // count and pointer against it.
 func DecodePathCanonicalizeResponse(stub []byte) (PathCanonicalizeResponse, error) {
-	d := &decoder{b: stub}
-	r := PathCanonicalizeResponse{Outbuf: d.conformantBytes("Outbuf")}
-	r.PathType = d.u32("PathType")
-	r.Status = WERROR(d.u32("return value"))
+	d := newDecoder(stub)
+	r := PathCanonicalizeResponse{Outbuf: d.ConformantBytes("Outbuf")}
+	r.PathType = d.U32("PathType")
+	r.Status = WERROR(d.U32("return value"))
 	return finish(r, d, "NetprPathCanonicalize response")
 }
 
@@ -403,20 +404,20 @@ func (r PathCompareRequest) Encode() ([]byte, error) {
 	if err := e.wstring(r.PathName2); err != nil { // PathName2
 		return nil, err
 	}
-	e.u32(r.PathType) // PathType
-	e.u32(r.Flags)    // Flags
-	return e.b, nil
+	e.U32(r.PathType) // PathType
+	e.U32(r.Flags)    // Flags
+	return e.B, nil
 }
 
 // DecodePathCompareRequest decodes a NetprPathCompare request stub, bounds-checking every
 // count and pointer against it.
 func DecodePathCompareRequest(stub []byte) (PathCompareRequest, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	r := PathCompareRequest{ServerName: d.uniqueWString("ServerName")}
-	r.PathName1 = d.wstring("PathName1")
-	r.PathName2 = d.wstring("PathName2")
-	r.PathType = d.u32("PathType")
-	r.Flags = d.u32("Flags")
+	r.PathName1 = d.WStringZ("PathName1")
+	r.PathName2 = d.WStringZ("PathName2")
+	r.PathType = d.U32("PathType")
+	r.Flags = d.U32("Flags")
 	return finish(r, d, "NetprPathCompare request")
 }
 
@@ -427,15 +428,15 @@ type PathCompareResponse struct{ Status WERROR }
 // Encode encodes the NetprPathCompare response stub (NDR, little-endian).
 func (r PathCompareResponse) Encode() ([]byte, error) {
 	e := newEncoder()
-	e.u32(uint32(r.Status)) // return value
-	return e.b, nil
+	e.U32(uint32(r.Status)) // return value
+	return e.B, nil
 }
 
 // DecodePathCompareResponse decodes a NetprPathCompare response stub, bounds-checking every
 // count and pointer against it.
 func DecodePathCompareResponse(stub []byte) (PathCompareResponse, error) {
-	d := &decoder{b: stub}
-	r := PathCompareResponse{Status: WERROR(d.u32("return value"))}
+	d := newDecoder(stub)
+	r := PathCompareResponse{Status: WERROR(d.U32("return value"))}
 	return finish(r, d, "NetprPathCompare response")
 }
 
@@ -466,21 +467,21 @@ func (r NameCanonicalizeRequest) Encode() ([]byte, error) {
 	if err := e.wstring(r.Name); err != nil { // Name
 		return nil, err
 	}
-	e.u32(r.OutbufLen) // OutbufLen
-	e.u32(r.NameType)  // NameType
-	e.u32(r.Flags)     // Flags
-	return e.b, nil
+	e.U32(r.OutbufLen) // OutbufLen
+	e.U32(r.NameType)  // NameType
+	e.U32(r.Flags)     // Flags
+	return e.B, nil
 }
 
 // DecodeNameCanonicalizeRequest decodes a NetprNameCanonicalize request stub, bounds-checking every
 // count and pointer against it.
 func DecodeNameCanonicalizeRequest(stub []byte) (NameCanonicalizeRequest, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	r := NameCanonicalizeRequest{ServerName: d.uniqueWString("ServerName")}
-	r.Name = d.wstring("Name")
-	r.OutbufLen = d.u32("OutbufLen")
-	r.NameType = d.u32("NameType")
-	r.Flags = d.u32("Flags")
+	r.Name = d.WStringZ("Name")
+	r.OutbufLen = d.U32("OutbufLen")
+	r.NameType = d.U32("NameType")
+	r.Flags = d.U32("Flags")
 	return finish(r, d, "NetprNameCanonicalize request")
 }
 
@@ -492,22 +493,22 @@ type NameCanonicalizeResponse struct {
 }
 
 // Name decodes Outbuf up to its first NUL.
-func (r NameCanonicalizeResponse) Name() string { return utf16String(r.Outbuf) }
+func (r NameCanonicalizeResponse) Name() string { return ndr.UTF16String(r.Outbuf) }
 
 // Encode encodes the NetprNameCanonicalize response stub (NDR, little-endian).
 func (r NameCanonicalizeResponse) Encode() ([]byte, error) {
 	e := newEncoder()
 	e.conformantWChars(r.Outbuf) // Outbuf
-	e.u32(uint32(r.Status))      // return value
-	return e.b, nil
+	e.U32(uint32(r.Status))      // return value
+	return e.B, nil
 }
 
 // DecodeNameCanonicalizeResponse decodes a NetprNameCanonicalize response stub, bounds-checking every
 // count and pointer against it.
 func DecodeNameCanonicalizeResponse(stub []byte) (NameCanonicalizeResponse, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	r := NameCanonicalizeResponse{Outbuf: d.conformantWChars("Outbuf")}
-	r.Status = WERROR(d.u32("return value"))
+	r.Status = WERROR(d.U32("return value"))
 	return finish(r, d, "NetprNameCanonicalize response")
 }
 

@@ -52,6 +52,7 @@ func Remedies() []Remedy {
 			Steps: []string{
 				"Drop traffic from inside to outside TCP port 445 at the perimeter firewall, so that an infected host cannot spread beyond the network.",
 				"Restrict TCP/445 between internal segments to the file servers that need it.",
+				"Verify from inside: scan445 egress --to HOST, where HOST is an endpoint you control outside the border that listens on 445 and 139.",
 			},
 			Source: jpcert + " countermeasure 2",
 		},
@@ -80,8 +81,9 @@ func Remedies() []Remedy {
 			Steps: []string{
 				"Turn off AutoRun/AutoPlay for removable drives (Group Policy: NoDriveTypeAutoRun = 0xFF); Conficker spreads through autorun.inf on USB memory.",
 				"Handle USB memory from unknown machines with care and scan it before use.",
+				"On Windows 2000, XP and Server 2003, install KB967715 so that NoDriveTypeAutoRun is honoured, and KB971029 so that AutoRun runs from CD/DVD only; or map autorun.inf to nowhere: HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\IniFileMapping\\Autorun.inf, default value \"@SYS:DoesNotExist\".",
 			},
-			Source: jpcert + " countermeasure 4",
+			Source: jpcert + " countermeasure 4; Microsoft KB967715 and KB971029",
 		},
 		{
 			ID:    smbprobe.RemedyDisableSMBv1,

@@ -20,6 +20,7 @@ const (
 	CheckNullSession   = "anonymous-ipc"
 	CheckSrvsvcAnon    = "srvsvc-anonymous"
 	CheckOSUnsupported = "os-unsupported"
+	CheckAutorun       = "autorun-enabled"
 )
 
 // CheckInfo describes one check: what it is, how risky, what it is about. It is the public
@@ -65,6 +66,7 @@ const (
 	stepCredRead                       // the credentialed netapi32.dll version read over ADMIN$
 	stepIntrusive                      // the classic NetprPathCompare probe, only with Options.Intrusive
 	stepPasswordAudit                  // the weak-password audit (weakpw.go), only with Options.PasswordAudit
+	stepRegistry                       // the credentialed winreg read (registry.go), only with Options.Credentials
 )
 
 // checkDef is one row of the check table: the check's metadata, what it needs from the
@@ -95,6 +97,7 @@ func checkTable() []checkDef {
 	return []checkDef{
 		ms08Row(), confickerRow(), p2pRow(), ms17Row(),
 		smbv1Row(), signingRow(), anonIPCRow(), srvsvcAnonRow(), osUnsupportedRow(),
+		autorunRow(),
 		weakPasswordRow(),
 	}
 }
@@ -136,6 +139,23 @@ func defaultIDs(table []checkDef) []string {
 		}
 	}
 	return ids
+}
+
+// WithCredentialed returns ids plus every credentialed-only check of the table (class
+// credentialed), in report order: what the default selection becomes when the admin gives an
+// account, so --user alone turns the registry checks on.
+func WithCredentialed(ids []string) []string {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []string
+	for _, c := range checkTable() {
+		if want[c.ID] || c.Class == ClassCredentialed {
+			out = append(out, c.ID)
+		}
+	}
+	return out
 }
 
 // CheckIDs returns every check id in report order.

@@ -25,6 +25,7 @@ func TestNeedsMatchTheFlow(t *testing.T) {
 		smb, smb1, ipc, pipe     bool
 		info, hook, honey, peek  bool
 		p2p, cred, intrusiveStep bool
+		registry                 bool
 	}{
 		{id: CheckMS08067, smb: true, smb1: true, ipc: true, pipe: true, info: true, honey: true, cred: true, intrusiveStep: true},
 		{id: CheckConficker, smb: true, smb1: true, ipc: true, pipe: true, info: true, hook: true, honey: true},
@@ -35,6 +36,7 @@ func TestNeedsMatchTheFlow(t *testing.T) {
 		{id: CheckNullSession, smb: true, smb1: true, ipc: true},
 		{id: CheckSrvsvcAnon, smb: true, smb1: true, ipc: true, pipe: true, info: true},
 		{id: CheckOSUnsupported, smb: true, smb1: true, ipc: true, pipe: true, info: true},
+		{id: CheckAutorun, smb: true, smb1: true, registry: true},
 		{id: CheckWeakPassword, smb: true},
 	}
 	if len(tests) != len(checkTable()) {
@@ -44,8 +46,8 @@ func TestNeedsMatchTheFlow(t *testing.T) {
 		r := &run{sel: mustPlan(t, tt.id)}
 		got := []bool{r.anySMBCheck(), r.needSMB1(), r.needIPC(), r.needPipe(),
 			r.sel.wants(stepServerInfo), r.sel.wants(stepHook), r.sel.wants(stepHoneypot), r.sel.wants(stepPeek),
-			r.sel.wants(stepP2P), r.sel.wants(stepCredRead), r.sel.wants(stepIntrusive)}
-		want := []bool{tt.smb, tt.smb1, tt.ipc, tt.pipe, tt.info, tt.hook, tt.honey, tt.peek, tt.p2p, tt.cred, tt.intrusiveStep}
+			r.sel.wants(stepP2P), r.sel.wants(stepCredRead), r.sel.wants(stepIntrusive), r.sel.wants(stepRegistry)}
+		want := []bool{tt.smb, tt.smb1, tt.ipc, tt.pipe, tt.info, tt.hook, tt.honey, tt.peek, tt.p2p, tt.cred, tt.intrusiveStep, tt.registry}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: needs/steps %v, want %v", tt.id, got, want)
 		}

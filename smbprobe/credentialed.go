@@ -82,7 +82,7 @@ func (r *run) judgeCredentialed(ev []int) (Finding, bool) {
 	j := c.Judgement
 	ev = append(ev, r.f.credIdx)
 	why := fmt.Sprintf("netapi32.dll version %s (branch %s, fixed at %s): %s; read over %s as %s",
-		j.Version, firstNonEmpty(j.Branch, "none"), j.FixedAt, j.Reason, c.Protocol, c.Account)
+		j.Version, firstNonEmpty(j.Branch, "none"), j.FixedAt, j.Reason, c.Protocol, c.Account) + r.registryHint()
 	var f Finding
 	switch c.Verdict {
 	case netapi.Vulnerable:

@@ -86,6 +86,8 @@ type facts struct {
 	credIdx int
 	audit   *auditFacts // the weak-password audit (weakpw.go), when it ran
 
+	reg *regFacts // the credentialed registry read (registry.go), nil when it did not run
+
 	os osInfo
 }
 

@@ -76,7 +76,7 @@ func (r *run) identify() {
 	fp.OSFamily = r.f.os.family
 	fp.OS = r.f.os.name
 	fp.OSEvidence = r.f.os.signals
-	if r.f.os.family == FamilyWindows && r.f.os.major == 5 && r.f.os.minor == 1 && r.f.spHint != "" {
+	if r.f.os.family == FamilyWindows && r.f.os.major == 5 && r.f.os.minor == 1 && r.f.spHint != "" && r.f.os.source != SignalRegistry {
 		switch {
 		case strings.Contains(r.f.spHint, "refused"):
 			fp.OS += " SP2+"
@@ -93,6 +93,7 @@ const (
 	SignalLANMan     = "native-lanman"
 	SignalServerInfo = "server-info"
 	SignalDialects   = "dialects"
+	SignalRegistry   = "registry" // HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion, read with credentials
 )
 
 // ntlmRevisionW2K3 is the only NTLMSSP revision Windows sends in the VERSION field (MS-NLMP
@@ -227,6 +228,28 @@ func identifyOS(fp *Fingerprint) osInfo {
 		}
 	}
 
+	// The registry, read with credentials, states the build and the service pack: the most
+	// trusted reading when it is plausible, first in line. Samba's winreg states CurrentVersion
+	// alone, which says nothing.
+	if reg := fp.Registry; reg != nil {
+		val := strings.TrimSpace(fmt.Sprintf("ProductName %q, CurrentVersion %q, CSDVersion %q, CurrentBuildNumber %q", reg.ProductName, reg.CurrentVersion, reg.CSDVersion, reg.CurrentBuildNumber))
+		b, err := strconv.Atoi(strings.TrimSpace(reg.CurrentBuildNumber))
+		switch {
+		case err != nil || b <= 0 || b > 65535:
+			add(SignalRegistry, val, "", false, "dropped: no CurrentBuildNumber (a Windows registry always has one; Samba's winreg has none)", nil)
+		case !strings.Contains(strings.ToLower(reg.ProductName), "windows"):
+			add(SignalRegistry, val, "", false, "dropped: ProductName does not name Windows", nil)
+		default:
+			ma, mi := versionOfBuild(uint16(b))
+			if !plausibleBuild(ma, mi, uint16(b)) {
+				add(SignalRegistry, val, "", false, "dropped: not a build Windows shipped", nil)
+				break
+			}
+			rd := osReading{major: ma, minor: mi, build: uint16(b)}
+			add(SignalRegistry, val, strings.TrimSpace(windowsName(ma, mi, rd.build)+" "+reg.CSDVersion), true, "", &rd)
+		}
+	}
+
 	if v := fp.NTLMVersion; v != nil {
 		val := fmt.Sprintf("%d.%d build %d, revision %d", v.Major, v.Minor, v.Build, fp.NTLMRevision)
 		switch {
@@ -341,6 +364,9 @@ func identifyOS(fp *Fingerprint) osInfo {
 	}
 
 	o.fuse(samba)
+	if reg := fp.Registry; reg != nil && o.source == SignalRegistry && reg.CSDVersion != "" {
+		o.name += " " + reg.CSDVersion // the service pack, known rather than guessed
+	}
 	return o
 }
 

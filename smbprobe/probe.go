@@ -136,6 +136,7 @@ func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, 
 	r.smb(ctx, conn)
 	r.closeAll()
 	r.credentialed(ctx)
+	r.registry(ctx)
 	r.passwordAudit(ctx)
 	wg.Wait()
 	if p2pRes != nil {

@@ -141,6 +141,9 @@ type Fingerprint struct {
 	// OSEvidence is every OS signal the host gave, what we read from it, and whether we
 	// believed it: the reading in OS is fused from the credible ones.
 	OSEvidence []OSSignal `json:"os_evidence,omitempty"`
+	// Registry is what the credentialed registry read found under HKLM\SOFTWARE\Microsoft\
+	// Windows NT\CurrentVersion (nil when it did not run or could not read it).
+	Registry *RegistryOS `json:"registry,omitempty"`
 }
 
 // OSSignal is one piece of evidence about a host's OS. Value came off the wire.
@@ -150,6 +153,19 @@ type OSSignal struct {
 	Reading  string `json:"reading,omitempty"` // what we read from it
 	Credible bool   `json:"credible"`          // it passed the plausibility checks and counts
 	Note     string `json:"note,omitempty"`    // why it was dropped, or what it is
+}
+
+// RegistryOS is the OS as the registry states it (read with credentials over \winreg): the
+// service pack known, not guessed. Every string came off the wire.
+type RegistryOS struct {
+	ProductName        string `json:"product_name,omitempty"`
+	CurrentVersion     string `json:"current_version,omitempty"`
+	CSDVersion         string `json:"csd_version,omitempty"` // e.g. "Service Pack 3"; empty: none installed, or not stated
+	CurrentBuildNumber string `json:"current_build_number,omitempty"`
+	// KB958644 says whether the MS08-067 update is registered under
+	// HKLM\SOFTWARE\Microsoft\Updates: a hint next to the netapi32.dll file version, which
+	// alone decides.
+	KB958644 string `json:"kb958644,omitempty"`
 }
 
 // Result is everything one probe of one host produced. A probe never returns a Go error for a

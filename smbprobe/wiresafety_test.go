@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -117,6 +118,7 @@ func TestWireSafety(t *testing.T) {
 	}
 	var mu sync.Mutex
 	srvsvcByOpnum := map[uint16]int{}
+	winregByOpnum := map[uint16]int{}
 	t.Run("hosts", func(t *testing.T) {
 		for _, h := range lab.Hosts() {
 			t.Run(h.Personality, func(t *testing.T) {
@@ -126,7 +128,8 @@ func TestWireSafety(t *testing.T) {
 					p     *smbprobe.Prober
 				}{{"default", anon}}
 				if h.Account != nil {
-					p, err := smbprobe.New(smbprobe.Options{Credentials: &credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}})
+					// With an account, the default selection gains the registry read (winreg bytes too).
+					p, err := smbprobe.New(smbprobe.Options{Checks: smbprobe.WithCredentialed(smbprobe.DefaultChecks()), Credentials: &credcheck.Credentials{User: h.Account.User, Password: h.Account.Password}})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -147,12 +150,25 @@ func TestWireSafety(t *testing.T) {
 					for op, n := range rep.SrvsvcRequests() {
 						srvsvcByOpnum[op] += n
 					}
+					for _, q := range rep.Requests {
+						if strings.HasPrefix(q.Interface, "338cd001-2244-31f1-aaaa-900038001003") {
+							winregByOpnum[q.Opnum]++
+						}
+					}
 					mu.Unlock()
 				}
 			})
 		}
 	})
-	t.Logf("srvsvc requests seen, by opnum: %v", srvsvcByOpnum)
+	t.Logf("srvsvc requests seen, by opnum: %v; winreg: %v", srvsvcByOpnum, winregByOpnum)
+	for op := range winregByOpnum {
+		if op != 2 && op != 5 && op != 15 && op != 17 {
+			t.Errorf("winreg opnum %d went out: only the four read-only calls may", op)
+		}
+	}
+	if len(winregByOpnum) != 4 {
+		t.Errorf("winreg requests by opnum %v: the registry read was not seen on the wire", winregByOpnum)
+	}
 	if len(srvsvcByOpnum) == 0 {
 		t.Error("no srvsvc request was seen on the wire: the test proves nothing")
 	}

@@ -124,6 +124,19 @@ func printLabMap(w io.Writer, hosts []smblab.Host) {
 		if len(h.P2PTCP) > 0 {
 			extra = fmt.Sprintf(" (P2P tcp %v udp %v)", h.P2PTCP, h.P2PUDP)
 		}
+		if h.Account != nil {
+			// What the credentialed checks conclude with the lab's account.
+			var cred []string
+			if h.CredTruth != "" {
+				cred = append(cred, smblab.CheckMS08067+"="+string(h.CredTruth))
+			}
+			if h.RegTruth != "" {
+				cred = append(cred, smblab.CheckAutorun+"="+string(h.RegTruth))
+			}
+			if len(cred) > 0 {
+				extra += fmt.Sprintf(" (with --user %s: %s)", h.Account.User, strings.Join(cred, " "))
+			}
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s%s\n", h.AddrPort(), h.Personality, strings.Join(parts, " "), extra)
 	}
 	tw.Flush()

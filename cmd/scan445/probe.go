@@ -95,6 +95,11 @@ func readProbeSettings(c *cli.Context) (probeSettings, error) {
 	if p.cred, err = readCredentials(c); err != nil {
 		return p, errors.New(plainCause(err))
 	}
+	if p.cred != nil && defaultSelection(spec) {
+		// An account given with the default selection also runs the credentialed-only checks
+		// (autorun-enabled); an explicit --checks list is taken as written.
+		p.checks = smbprobe.WithCredentialed(p.checks)
+	}
 	if ts := c.String("p2p-time"); ts != "" {
 		if p.p2pTime, err = time.Parse(time.RFC3339, ts); err != nil {
 			return p, fmt.Errorf("--p2p-time %q: want RFC 3339, e.g. 2026-11-27T12:00:00Z", ts)
@@ -113,6 +118,15 @@ func readProbeSettings(c *cli.Context) (probeSettings, error) {
 		return p, fmt.Errorf("--intrusive runs the MS08-067 probe, but --checks does not include %s", smbprobe.CheckMS08067)
 	}
 	return p, nil
+}
+
+// defaultSelection reports whether a --checks value means the default set.
+func defaultSelection(spec string) bool {
+	switch strings.ToLower(strings.TrimSpace(spec)) {
+	case "", "safe", "all", "default":
+		return true
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {

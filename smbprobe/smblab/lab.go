@@ -83,6 +83,23 @@ type Host struct {
 	Netapi32 string `json:"netapi32,omitempty"`
 	// CredTruth is the ms08-067 verdict a correct scanner reaches with Account (docs/checks.md §3b).
 	CredTruth Verdict `json:"cred_truth,omitempty"`
+	// RegTruth is the autorun-enabled verdict a correct scanner reaches with Account, reading
+	// the registry over \winreg (docs/checks.md §6a); empty when the host serves no registry.
+	RegTruth Verdict `json:"reg_truth,omitempty"`
+}
+
+// CredentialedTruth is, keyed by check id, the verdict a correct scanner reaches with
+// Account's credentials: ms08-067 (CredTruth) and autorun-enabled (RegTruth); ok is false for
+// a check credentials do not change on this host.
+func (h Host) CredentialedTruth(check string) (Verdict, bool) {
+	var v Verdict
+	switch check {
+	case CheckMS08067:
+		v = h.CredTruth
+	case CheckAutorun:
+		v = h.RegTruth
+	}
+	return v, v != ""
 }
 
 // AddrPort is the host's SMB endpoint.
@@ -225,7 +242,7 @@ func (l *Lab) Hosts() []Host {
 			Addr: h.addr, Port: h.port, Personality: h.p.Name, Description: h.p.Description,
 			Hostile: h.p.Hostile != HostileNone || h.p.Nmap.Unreliable, Truth: h.p.Truth, Nmap: h.p.Nmap,
 			P2PTCP: h.p2pTCP, P2PUDP: h.p2pUDP, Notes: h.p.Notes,
-			CredTruth: h.p.CredTruth,
+			CredTruth: h.p.CredTruth, RegTruth: h.p.RegTruth,
 		})
 		hh := &out[len(out)-1]
 		if h.nb != nil {

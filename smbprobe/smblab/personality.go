@@ -35,6 +35,7 @@ const (
 	CheckSrvsvcAnon    = "srvsvc-anonymous"
 	CheckOSUnsupported = "os-unsupported"
 	CheckConfickerP2P  = "conficker-p2p"
+	CheckAutorun       = "autorun-enabled"
 	CheckWeakPassword  = "weak-password"
 )
 
@@ -132,7 +133,12 @@ type Personality struct {
 	Netapi32 netapi.FileVersion
 	// CredTruth is the ms08-067 verdict a correct scanner reaches with Account's credentials
 	// (docs/checks.md §3b); empty when there is no account.
-	CredTruth       Verdict
+	CredTruth Verdict
+	// Registry is what \winreg serves to Account (winreg.go); nil: the Remote Registry pipe
+	// does not exist. RegTruth is the autorun-enabled verdict a correct scanner reaches with
+	// Account's credentials (docs/checks.md §6a); empty without a registry.
+	Registry        *Registry
+	RegTruth        Verdict
 	ServerInfo      ServerInfo101 // NetrServerGetInfo level 101
 	Srvsvc          SrvsvcModel   //
 	NameCanonLegacy bool          // NetprNameCanonicalize accepts OutbufLen > 64000 (XP SP0/SP1)
@@ -156,7 +162,7 @@ type Personality struct {
 func Checks() []string {
 	return []string{
 		CheckMS08067, CheckConficker, CheckConfickerP2P, CheckMS17010, CheckSMBv1, CheckSigning,
-		CheckNullSession, CheckSrvsvcAnon, CheckOSUnsupported, CheckWeakPassword,
+		CheckNullSession, CheckSrvsvcAnon, CheckOSUnsupported, CheckAutorun, CheckWeakPassword,
 	}
 }
 
@@ -188,6 +194,7 @@ const (
 	srvsvcAnon = CheckSrvsvcAnon
 	osEOL      = CheckOSUnsupported
 	cfkP2P     = CheckConfickerP2P
+	autorun    = CheckAutorun
 )
 
 const (
@@ -268,14 +275,14 @@ func DefaultPersonalities() []Personality {
 	w2k.NameCanonLegacy = true
 	w2k.TODReferent = 0x00010000
 	w2k.ServerInfo.Minor = 0
-	w2k.Truth = truthTable{ms08: exp, cfk: cln, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
+	w2k.Truth = truthTable{ms08: exp, cfk: cln, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd, autorun: unk}
 	w2k.Nmap = NmapTruth{OS: "Windows 2000", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]"},
 		SMB1Sign: nmapSign1Default, MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w2k)
 
 	xp2 := xpBase("xp-sp2", "Windows XP SP2, MS08-067 unpatched", "XPSP2")
 	xp2.TODReferent = 0x00010000
-	xp2.Truth = truthTable{ms08: exp, cfk: cln, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
+	xp2.Truth = truthTable{ms08: exp, cfk: cln, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd, autorun: unk}
 	xp2.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, xp2)
@@ -285,21 +292,23 @@ func DefaultPersonalities() []Personality {
 	xp3p.MS17010 = ntstatus.InvalidHandle
 	xp3p.Account = labAdmin()
 	xp3p.Netapi32, xp3p.CredTruth = netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5694}, pat
-	xp3p.Truth = truthTable{ms08: exp, cfk: cln, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
+	// AutoRun on: XP SP3 as installed, NoDriveTypeAutoRun absent (the 0x91 default), no AutoRun update.
+	xp3p.Registry, xp3p.RegTruth = windowsRegistry("Microsoft Windows XP", "5.1", "Service Pack 3", "2600", `Windows XP\SP4\KB958644`), exp
+	xp3p.Truth = truthTable{ms08: exp, cfk: cln, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd, autorun: unk}
 	xp3p.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	xp3p.Notes = "patch state is visible only to the intrusive or credentialed check; the safe fingerprint says exposed"
 	ps = append(ps, xp3p)
 
 	w3 := w2003Base("w2003-sp2", "Windows Server 2003 SP2, MS08-067 unpatched", "W2K3SP2")
-	w3.Truth = truthTable{ms08: exp, cfk: cln, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
+	w3.Truth = truthTable{ms08: exp, cfk: cln, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd, autorun: unk}
 	w3.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", MS08Crash: true, Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w3)
 
 	w3b := w2003Base("w2003-sp2-conficker-b", "Windows Server 2003 SP2 infected with Conficker B", "W2K3INFECTED")
 	w3b.Srvsvc = SrvsvcConfickerABC
-	w3b.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
+	w3b.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd, autorun: unk}
 	w3b.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, w3b)
@@ -307,7 +316,7 @@ func DefaultPersonalities() []Personality {
 	xpd := xpBase("xp-sp3-conficker-d", "Windows XP SP3 infected with Conficker D (P2P on)", "XPSP3CONFD")
 	xpd.Srvsvc = SrvsvcConfickerDE
 	xpd.P2P = true
-	xpd.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: inf}
+	xpd.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: inf, autorun: unk}
 	xpd.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.D or higher", MS17010: "VULNERABLE"}
 	ps = append(ps, xpd)
@@ -319,7 +328,9 @@ func DefaultPersonalities() []Personality {
 	vista.ServerInfo = ServerInfo101{PlatformID: 500, Name: "VISTASP1", Major: 6, Minor: 0, Type: 0x00001003}
 	vista.Account = labAdmin()
 	vista.Netapi32, vista.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6001, Revision: 18000}, vuln
-	vista.Truth = truthTable{ms08: exp, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
+	// The Remote Registry service is stopped: \winreg does not exist.
+	vista.Registry, vista.RegTruth = &Registry{Off: true}, unk
+	vista.Truth = truthTable{ms08: exp, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd, autorun: unk}
 	vista.Nmap = NmapTruth{OS: "Windows Vista", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202"},
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, vista)
@@ -334,7 +345,9 @@ func DefaultPersonalities() []Personality {
 	w8.Account = labAdmin()
 	// Vista/2008 SP2's RTM netapi32.dll: the SP2 line is not affected by MS08-067.
 	w8.Netapi32, w8.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6002, Revision: 18005}, na
-	w8.Truth = truthTable{ms08: na, cfk: unk, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
+	// The account may not open HKLM remotely (winreg's ACL): access denied.
+	w8.Registry, w8.RegTruth = &Registry{DenyHKLM: true}, unk
+	w8.Truth = truthTable{ms08: na, cfk: unk, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd, autorun: unk}
 	w8.Nmap = NmapTruth{OS: "Windows Server (R) 2008", Dialects: vista.Nmap.Dialects,
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, w8)
@@ -345,7 +358,7 @@ func DefaultPersonalities() []Personality {
 	w7.NTLMVersion = ver7SP1
 	w7.ServerInfo = ServerInfo101{PlatformID: 500, Name: "WIN7SP1", Major: 6, Minor: 1, Type: 0x00001003}
 	w7.Srvsvc = SrvsvcPatched
-	w7.Truth = truthTable{ms08: na, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
+	w7.Truth = truthTable{ms08: na, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd, autorun: unk}
 	w7.Nmap = NmapTruth{OS: "Windows 7", Dialects: []string{"NT LM 0.12 (SMBv1) [dangerous, but default]", "202", "210"},
 		SMB1Sign: nmapSign1Default, SMB2Sign: nmapSign2Enabled, MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, w7)
@@ -359,7 +372,7 @@ func DefaultPersonalities() []Personality {
 	w12.ServerInfo = ServerInfo101{PlatformID: 500, Name: "W2012R2", Major: 6, Minor: 3, Type: 0x00009003}
 	w12.Srvsvc = SrvsvcPatched
 	w12.MS17010 = ntstatus.InvalidHandle
-	w12.Truth = truthTable{ms08: na, cfk: unk, ms17: na, smbv1: na, signing: na, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
+	w12.Truth = truthTable{ms08: na, cfk: unk, ms17: na, smbv1: na, signing: na, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd, autorun: unk}
 	w12.Nmap = NmapTruth{Dialects: []string{"202", "210", "300", "302"}, SMB2Sign: nmapSign2Req,
 		Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	ps = append(ps, w12)
@@ -367,7 +380,7 @@ func DefaultPersonalities() []Personality {
 	xpra := xpBase("xp-restrict-anonymous", "Windows XP SP2 with RestrictAnonymous=2: IPC$ refused to null sessions", "XPRESTRICT")
 	xpra.AnonIPC = false
 	xpra.TODReferent = 0x00010000
-	xpra.Truth = truthTable{ms08: exp, cfk: unk, ms17: unk, smbv1: exp, signing: exp, anonIPC: na, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
+	xpra.Truth = truthTable{ms08: exp, cfk: unk, ms17: unk, smbv1: exp, signing: exp, anonIPC: na, srvsvcAnon: na, osEOL: exp, cfkP2P: nd, autorun: unk}
 	// nmap says NOT VULNERABLE when it cannot get in; the truth is unknown.
 	xpra.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
@@ -378,7 +391,12 @@ func DefaultPersonalities() []Personality {
 	// XP SP3's own netapi32.dll, without KB958644: only the credentialed check can say so.
 	xpnb.Account = labAdmin()
 	xpnb.Netapi32, xpnb.CredTruth = netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5512}, vuln
-	xpnb.Truth = truthTable{ms08: exp, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
+	// Partial: NoDriveTypeAutoRun sets the removable-drive bit 0x04 only, but without KB967715
+	// XP does not honour it. Its registry also claims KB958644 while netapi32.dll is the
+	// unpatched file (a restored system32): the file decides, the registry is only a hint.
+	xpnb.Registry = windowsRegistry("Microsoft Windows XP", "5.1", "Service Pack 3", "2600", `Windows XP\SP4\KB958644`).set(regExplorer+`\NoDriveTypeAutoRun`, regDword(0x04))
+	xpnb.RegTruth = exp
+	xpnb.Truth = truthTable{ms08: exp, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd, autorun: unk}
 	xpnb.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "VULNERABLE"}
 	ps = append(ps, xpnb)
@@ -387,7 +405,7 @@ func DefaultPersonalities() []Personality {
 	hp.Srvsvc = SrvsvcHoneypot
 	hp.AnonPipes = pipesAll()
 	hp.MS17010 = ntstatus.NotImplemented
-	hp.Truth = truthTable{ms08: exp, cfk: cln, ms17: unk, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
+	hp.Truth = truthTable{ms08: exp, cfk: cln, ms17: unk, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd, autorun: unk}
 	hp.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE", Honeypot: true}
 	hp.Notes = "tell-tale: NetprPathCompare of two different safe paths returns 0; a scanner that probes it should set Fingerprint.Honeypot"
@@ -396,7 +414,7 @@ func DefaultPersonalities() []Personality {
 	xpc := xpBase("xp-sp3-conficker-c-p2p", "Windows XP SP3 infected with Conficker C, P2P responder on its derived ports", "XPCONFC")
 	xpc.Srvsvc = SrvsvcConfickerABC
 	xpc.P2P = true
-	xpc.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: inf}
+	xpc.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: inf, autorun: unk}
 	xpc.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, xpc)
@@ -405,7 +423,7 @@ func DefaultPersonalities() []Personality {
 	xpbasic.BasicSecurityOnly = true
 	xpbasic.Srvsvc = SrvsvcConfickerABC
 	xpbasic.TODReferent = 0x00010000
-	xpbasic.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
+	xpbasic.Truth = truthTable{ms08: exp, cfk: inf, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd, autorun: unk}
 	xpbasic.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "LIKELY VULNERABLE", Conficker: "LIKELY VULNERABLE", Variant: "Conficker.C or lower", MS17010: "VULNERABLE"}
 	ps = append(ps, xpbasic)
@@ -420,7 +438,7 @@ func DefaultPersonalities() []Personality {
 	inj.AnonPipes = map[string]ntstatus.Status{}
 	inj.ServerInfo.Comment = "<script>alert(2)</script>"
 	inj.MS17010 = ntstatus.Status(0xC0000001) // STATUS_UNSUCCESSFUL: neither answer of docs/checks.md §5
-	inj.Truth = truthTable{ms08: unk, cfk: unk, ms17: unk, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: unk, cfkP2P: nd}
+	inj.Truth = truthTable{ms08: unk, cfk: unk, ms17: unk, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: unk, cfkP2P: nd, autorun: unk}
 	inj.Nmap = NmapTruth{Unreliable: true}
 	inj.Notes = "every string is attacker-controlled: reports must escape it"
 	ps = append(ps, inj)
@@ -439,7 +457,7 @@ func DefaultPersonalities() []Personality {
 	} {
 		ps = append(ps, Personality{
 			Name: "hostile-" + string(h.kind), Description: "hostile host: " + h.desc, Hostile: h.kind,
-			Truth: truthTable{ms08: errv, cfk: errv, ms17: errv, smbv1: errv, signing: errv, anonIPC: errv, srvsvcAnon: errv, osEOL: errv, cfkP2P: nd},
+			Truth: truthTable{ms08: errv, cfk: errv, ms17: errv, smbv1: errv, signing: errv, anonIPC: errv, srvsvcAnon: errv, osEOL: errv, cfkP2P: nd, autorun: errv},
 			Nmap:  NmapTruth{Unreliable: true},
 			Notes: "error or unknown are both acceptable; the scanner must neither hang nor crash",
 		})
@@ -452,7 +470,11 @@ func DefaultPersonalities() []Personality {
 	w3p.Account = labAdmin()
 	// MS12-054 replaced netapi32.dll again within the 2003 SP2 branch: still fixed.
 	w3p.Netapi32, w3p.CredTruth = netapi.FileVersion{Major: 5, Minor: 2, Build: 3790, Revision: 5030}, pat
-	w3p.Truth = truthTable{ms08: exp, cfk: cln, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
+	// AutoRun off: NoDriveTypeAutoRun 0xFF, and KB967715 makes 2003 honour it.
+	w3p.Registry = windowsRegistry("Microsoft Windows Server 2003", "5.2", "Service Pack 2", "3790",
+		`Windows Server 2003\SP3\KB958644`, `Windows Server 2003\SP3\KB967715`).set(regExplorer+`\NoDriveTypeAutoRun`, regDword(0xFF))
+	w3p.RegTruth = na
+	w3p.Truth = truthTable{ms08: exp, cfk: cln, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd, autorun: unk}
 	w3p.Nmap = NmapTruth{OS: "Windows Server 2003", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	w3p.Notes = xp3p.Notes
@@ -468,7 +490,10 @@ func DefaultPersonalities() []Personality {
 	// 22288 is the LDR fix itself; numerically any LDR build is above the GDR fix 18157, which
 	// is why the judgement must be made within the branch.
 	vldr.Netapi32, vldr.CredTruth = netapi.FileVersion{Major: 6, Minor: 0, Build: 6001, Revision: 22288}, pat
-	vldr.Truth = truthTable{ms08: exp, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd}
+	// Microsoft's null mapping: autorun.inf is read from nowhere, whatever NoDriveTypeAutoRun says.
+	vldr.Registry = windowsRegistry("Windows Vista (TM) Business", "6.0", "Service Pack 1", "6001").set(regAutorunInf+`\`, regString("@SYS:DoesNotExist"))
+	vldr.RegTruth = na
+	vldr.Truth = truthTable{ms08: exp, cfk: unk, ms17: vuln, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: na, osEOL: exp, cfkP2P: nd, autorun: unk}
 	vldr.Nmap = vista.Nmap
 	vldr.Notes = "patch state is visible only to the credentialed check: anonymous clients cannot reach srvsvc"
 	ps = append(ps, vldr)
@@ -478,7 +503,7 @@ func DefaultPersonalities() []Personality {
 	xpbts.Srvsvc = SrvsvcPatched
 	xpbts.CanonCountsNUL = true
 	xpbts.MS17010 = ntstatus.InvalidHandle
-	xpbts.Truth = truthTable{ms08: exp, cfk: cln, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd}
+	xpbts.Truth = truthTable{ms08: exp, cfk: cln, ms17: pat, smbv1: exp, signing: exp, anonIPC: exp, srvsvcAnon: exp, osEOL: exp, cfkP2P: nd, autorun: unk}
 	xpbts.Nmap = NmapTruth{OS: "Windows XP", Dialects: w2k.Nmap.Dialects, SMB1Sign: nmapSign1Default,
 		MS08067: "NOT VULNERABLE", Conficker: "NOT VULNERABLE", MS17010: "NOT VULNERABLE"}
 	xpbts.Notes = "the second plausible clean answer to the Conficker `\\` probe: a clean verdict must not depend on which one a host gives"

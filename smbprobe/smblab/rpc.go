@@ -45,6 +45,7 @@ type rpcPipe struct {
 	reqStub  []byte // request fragments reassembled so far
 	reqOpnum uint16
 	reqCtx   uint16
+	reg      *regState // the open registry keys of a \winreg pipe (winreg.go)
 }
 
 func newRPCPipe(s *session, name string) *rpcPipe {
@@ -226,7 +227,7 @@ func (p *rpcPipe) bind(pdu []byte, ptype byte, callID uint32) {
 				btfn = true
 			}
 		}
-		isSrvsvc := p.servesInterface(abstract) // srvsvc, or samr on \samr (samr.go)
+		isSrvsvc := p.servesInterface(abstract) // the pipe's interface: srvsvc, winreg on \\winreg, samr on \\samr
 		switch {
 		case isSrvsvc && accepted:
 			p.ctxs[ctxID] = true
@@ -317,4 +318,28 @@ func (p *rpcPipe) fault(callID uint32, ctxID uint16, status uint32, didNotExecut
 	m = le.AppendUint32(m, status) // status
 	m = le.AppendUint32(m, 0)      // reserved
 	p.out = append(p.out, m)
+}
+
+// servesInterface reports whether the pipe serves the abstract syntax (UUID and major version,
+// as bind carries them): winreg 1.0 on \winreg (winreg.go), samr 1.0 on \samr (samr.go),
+// srvsvc 3.0 on the others.
+func (p *rpcPipe) servesInterface(abstract []byte) bool {
+	switch p.name {
+	case "winreg":
+		return bytes.Equal(abstract[:16], uuidWinreg) && le.Uint16(abstract[16:]) == 1
+	case "samr":
+		return bytes.Equal(abstract[:16], uuidSamr) && le.Uint16(abstract[16:]) == 1
+	}
+	return bytes.Equal(abstract[:16], uuidSrvsvc) && le.Uint16(abstract[16:]) == 3
+}
+
+// dispatch answers a reassembled request by the pipe's interface.
+func (p *rpcPipe) dispatch(opnum uint16, stub []byte) rpcResult {
+	switch p.name {
+	case "winreg":
+		return p.winreg(opnum, stub)
+	case "samr":
+		return p.s.samr(opnum, stub)
+	}
+	return p.s.srvsvc(opnum, stub)
 }

@@ -238,23 +238,6 @@ type samHandle struct {
 
 var uuidSamr = []byte{0x78, 0x57, 0x34, 0x12, 0x34, 0x12, 0xcd, 0xab, 0xef, 0x00, 0x01, 0x23, 0x45, 0x67, 0x89, 0xac}
 
-// servesInterface reports whether the pipe's server speaks the abstract syntax (UUID and
-// version, 20 bytes): samr on \samr, srvsvc on every other pipe the lab opens.
-func (p *rpcPipe) servesInterface(abstract []byte) bool {
-	if p.name == "samr" {
-		return bytes.Equal(abstract[:16], uuidSamr) && le.Uint16(abstract[16:]) == 1
-	}
-	return bytes.Equal(abstract[:16], uuidSrvsvc) && le.Uint16(abstract[16:]) == 3
-}
-
-// dispatch answers a reassembled request by the pipe's interface.
-func (p *rpcPipe) dispatch(opnum uint16, stub []byte) rpcResult {
-	if p.name == "samr" {
-		return p.s.samr(opnum, stub)
-	}
-	return p.s.srvsvc(opnum, stub)
-}
-
 // domainSID is the host's machine SID, stable per personality and address.
 func (s *session) domainSID() samr.SID {
 	sum := sha256.Sum256([]byte("smblab-sid:" + s.p.Name + ":" + s.addr.String()))

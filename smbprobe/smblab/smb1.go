@@ -543,6 +543,10 @@ func (s *session) pipeAccess(u *user, name string) ntstatus.Status {
 			return ntstatus.ObjectNameNotFound
 		}
 	case "srvsvc":
+	case "winreg":
+		if s.p.Registry == nil || s.p.Registry.Off {
+			return ntstatus.ObjectNameNotFound // the Remote Registry service is not running
+		}
 	case "samr":
 		if s.sam == nil {
 			return ntstatus.ObjectNameNotFound

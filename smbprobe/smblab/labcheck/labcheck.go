@@ -14,7 +14,9 @@ import (
 )
 
 // Compare writes one line per lab host and check (address, personality, check, expected, got,
-// ok or MISMATCH) and returns the number of wrong verdicts. Checks the scan did not run (no
+// ok or MISMATCH) and returns the number of wrong verdicts. In a scan with the lab's account
+// (--user), a credentialed finding answers to the host's credentialed truth
+// (Host.CredentialedTruth: ms08-067, autorun-enabled). Checks the scan did not run (no
 // finding of them in the report) are left out; a lab host missing from the report is a
 // mismatch. Hosts are matched by address: a host found on 139 (445 closed) is the lab's host.
 // Wire strings are not written: only the lab's own names and the report's verdict words.
@@ -47,11 +49,21 @@ func Compare(w io.Writer, doc *report.Document, hosts []smblab.Host) int {
 				continue
 			}
 			got := "(not scanned)"
+			credentialed := false
 			if scanned {
-				got = verdictOf(doc, i, check)
+				got, credentialed = verdictOf(doc, i, check), credentialedFinding(doc, i, check)
 			}
 			mark := "ok"
-			if !p.Accepts(check, smblab.Verdict(got)) {
+			cw, hasCred := lh.CredentialedTruth(check)
+			switch {
+			case credentialed && hasCred:
+				// A scan with --user: the credentialed verdict answers to the credentialed truth.
+				want = cw
+				if got != string(cw) {
+					mark = "MISMATCH"
+					bad++
+				}
+			case !p.Accepts(check, smblab.Verdict(got)):
 				mark = "MISMATCH"
 				bad++
 			}
@@ -60,6 +72,21 @@ func Compare(w io.Writer, doc *report.Document, hosts []smblab.Host) int {
 	}
 	tw.Flush()
 	return bad
+}
+
+// credentialedFinding reports whether the i-th host's finding for check was reached with
+// credentials (class credentialed, with its exchanges: not the "no --user" unknown).
+func credentialedFinding(doc *report.Document, i int, check string) bool {
+	h := doc.Hosts[i]
+	if h.SMB == nil {
+		return false
+	}
+	for _, f := range h.SMB.Findings {
+		if f.Check == check {
+			return f.Class == "credentialed" && len(f.Evidence) > 0
+		}
+	}
+	return false
 }
 
 // verdictOf is the verdict of check on the i-th host of doc, or why there is none.

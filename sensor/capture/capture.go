@@ -35,6 +35,8 @@ type Options struct {
 	MaxLive     int            // answering addresses remembered (default 1 Mi)
 	MaxPending  int            // SYNs held for the grace time (default 64 Ki)
 	Promiscuous bool           // also see frames for other hosts' MACs (a mirror port)
+	// Ready, if set, is called once the filtered socket is bound: from then on no SYN is missed.
+	Ready func()
 }
 
 // Run captures on opts.Interface until ctx ends, calling onSYN (from this goroutine) for each
@@ -70,6 +72,9 @@ func Run(ctx context.Context, opts Options, onSYN func(SYN)) (Stats, error) {
 		if err := conn.SetPromiscuous(true); err != nil {
 			return Stats{}, fmt.Errorf("capture: promiscuous mode on %s: %w", opts.Interface, err)
 		}
+	}
+	if opts.Ready != nil {
+		opts.Ready()
 	}
 	cl := NewClassifier(opts.Dark, opts.Grace, opts.MaxLive, opts.MaxPending)
 	buf := make([]byte, 2048)

@@ -182,10 +182,10 @@ type Kind int
 
 // The kinds of frame DecodeFrame reports.
 const (
-	KindOther  Kind = iota // anything the sensor does not use
-	KindSYN                // a TCP connection attempt
-	KindSYNACK             // a TCP connection accepted: its source is live
-	KindARPReply           // an ARP reply: its sender is live
+	KindOther    Kind = iota // anything the sensor does not use
+	KindSYN                  // a TCP connection attempt
+	KindSYNACK               // a TCP connection accepted: its source is live
+	KindARPReply             // an ARP reply: its sender is live
 )
 
 // Frame is one frame as the sensor reads it.

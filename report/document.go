@@ -14,7 +14,9 @@ const SchemaVersion = "scan445/report/v1"
 // Document is the JSON report, version 1. Field names are part of the public schema
 // (report/schema.json): add, never rename.
 type Document struct {
-	Schema      string               `json:"schema"`
+	Schema string `json:"schema"`
+	// Kind is KindWatch for a `scan445 watch` report; empty (or KindScan) for a scan.
+	Kind        string               `json:"kind,omitempty"`
 	Tool        string               `json:"tool"`
 	Version     string               `json:"version"`
 	Started     time.Time            `json:"started"`
@@ -27,6 +29,8 @@ type Document struct {
 	Summary     Summary              `json:"summary"`
 	Stats       *RunStats            `json:"stats,omitempty"`
 	Hosts       []scanner.HostResult `json:"hosts"`
+	// Sensor is set in watch reports: the traffic the sensor saw (Hosts are then sources).
+	Sensor *SensorStats `json:"sensor,omitempty"`
 	// Unlisted counts the results not in Hosts (addresses that did not answer); nil when
 	// Hosts holds every result (--report-all, and reports of earlier versions).
 	Unlisted *Unlisted `json:"unlisted,omitempty"`

@@ -58,6 +58,8 @@ type session struct {
 	smb1Seq uint32
 
 	netapi []byte // ADMIN$\system32\netapi32.dll, built on first use
+
+	observe func(Request) // Options.Observe for this connection; nil: none
 }
 
 type user struct {
@@ -138,6 +140,10 @@ func (h *host) serve(c net.Conn) {
 		return
 	}
 	s := newSession(&h.p, h.addr, h.lab.opts.Now)
+	if ob := h.lab.opts.Observe; ob != nil {
+		local, remote := endpoints(c)
+		s.observe = func(r Request) { ob(local, remote, r) }
+	}
 	idle := h.lab.opts.IdleTimeout
 	if h.nbss && !h.sessionService(c, idle) {
 		return
@@ -163,6 +169,9 @@ func (h *host) serve(c net.Conn) {
 			continue
 		default:
 			return
+		}
+		if s.observe != nil {
+			s.observe(Request{Command: smbCommand(payload)})
 		}
 		replies, act := s.handle(payload)
 		if tr := h.lab.opts.Trace; tr != nil {

@@ -51,6 +51,10 @@ type Options struct {
 	// (SMB messages without NetBIOS headers), for transcripts. It is called from many
 	// goroutines at once.
 	Trace func(host netip.Addr, request []byte, replies [][]byte)
+	// Observe, if set, sees every request a well-behaved host decodes (Request: the SMB
+	// command, a DCE/RPC bind, a srvsvc call with its path arguments) with the connection's
+	// local and remote endpoints, before the host answers it. Called from many goroutines.
+	Observe func(local, remote netip.AddrPort, r Request)
 	// NetBIOSPort, when not 0, makes every host also serve SMB over the NetBIOS session
 	// service on that port (139 in a real rack): the first packet must be a SESSION REQUEST
 	// for *SMBSERVER or the host's computer name, anything else is refused as Windows does.

@@ -117,6 +117,9 @@ func (p *rpcPipe) pdu(pdu []byte) string {
 	callID := le.Uint32(pdu[12:])
 	switch ptype {
 	case ptypeBind, ptypeAlterContext:
+		if p.s.observe != nil {
+			p.s.observe(Request{Command: "DCE/RPC bind", Pipe: p.name})
+		}
 		p.bind(pdu, ptype, callID)
 	case ptypeRequest:
 		if len(pdu) < 24 {
@@ -158,6 +161,9 @@ func (p *rpcPipe) pdu(pdu []byte) string {
 		if !p.ctxs[p.reqCtx] {
 			p.fault(callID, p.reqCtx, faultProtoError, true) // nca_proto_error: unknown context
 			return ""
+		}
+		if p.s.observe != nil {
+			p.s.observe(srvsvcRequest(p.name, p.reqOpnum, p.reqStub))
 		}
 		res := p.s.srvsvc(p.reqOpnum, p.reqStub)
 		if res.crash != "" {

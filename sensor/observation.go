@@ -1,0 +1,53 @@
+package sensor
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"time"
+)
+
+// How an Observation was made.
+const (
+	// ViaCaptureSYN: a TCP SYN seen on a watched interface (sensor/capture).
+	ViaCaptureSYN = "capture-syn"
+	// ViaListen: a connection accepted by the Listener.
+	ViaListen = "listen"
+)
+
+// Observation is one connection attempt: Src tried to reach Dst:DstPort at Time.
+type Observation struct {
+	Time    time.Time
+	Src     netip.Addr
+	Dst     netip.Addr
+	DstPort uint16
+	Via     string // ViaCaptureSYN or ViaListen
+}
+
+// Capture delivers the TCP SYNs to watched ports seen on an interface as Observations, until
+// ctx ends or the capture fails. sensor/capture implements it (AF_PACKET with a BPF filter); a
+// Capture must call observe from one goroutine at a time and never block on it for long.
+type Capture interface {
+	Run(ctx context.Context, observe func(Observation)) error
+	// Stats reports what the kernel delivered and dropped so far, for the report.
+	Stats() CaptureStats
+}
+
+// CaptureStats are a Capture's counters.
+type CaptureStats struct {
+	Packets uint64 `json:"packets"` // packets that passed the filter
+	Drops   uint64 `json:"drops"`   // packets the kernel dropped (ring full)
+}
+
+// CaptureOptions say what a Capture watches.
+type CaptureOptions struct {
+	Interface string   // network interface name, e.g. "eth0"
+	Ports     []uint16 // destination ports whose SYNs are delivered (445, 139)
+}
+
+// OpenCapture opens a Capture; cmd wires it to sensor/capture. It returns an error wrapping
+// ErrNoCapability when the process lacks CAP_NET_RAW.
+type OpenCapture func(opts CaptureOptions) (Capture, error)
+
+// ErrNoCapability: capturing needs CAP_NET_RAW (root, or `setcap cap_net_raw+ep`).
+var ErrNoCapability = errors.New("sensor: capture needs CAP_NET_RAW")

@@ -3,13 +3,16 @@ package simulate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/scan445/scan445/internal/ms08model"
+	"github.com/scan445/scan445/internal/testns"
 	"github.com/scan445/scan445/smbprobe/smblab"
 	"github.com/scan445/scan445/smbprobe/srvsvc"
 )
@@ -197,5 +200,28 @@ func TestAgainstLab(t *testing.T) {
 	}
 	if res.Exploits < int64(len(unpatched)) {
 		t.Errorf("%d exploits for %d unpatched hosts", res.Exploits, len(unpatched))
+	}
+}
+
+// nsChildEnv asks the test binary to report its namespaces (TestCurrentNamespaces).
+const nsChildEnv = "SCAN445_SIMULATE_NS_CHILD"
+
+// TestCurrentNamespaces: this test process is not isolated (it runs where it was started);
+// the same binary under `ip netns exec` is.
+func TestCurrentNamespaces(t *testing.T) {
+	if os.Getenv(nsChildEnv) == "1" {
+		ns := CurrentNamespaces()
+		fmt.Printf("isolated=%v %+v\n", ns.Isolated(), ns)
+		return
+	}
+	if ns := CurrentNamespaces(); ns.Isolated() {
+		t.Fatalf("the test process counts as isolated: %+v", ns)
+	}
+	set := testns.New(t, "s3c", "sim")
+	cmd := set.Command(context.Background(), 0, os.Args[0], "-test.run=^TestCurrentNamespaces$")
+	cmd.Env = append(os.Environ(), nsChildEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "isolated=true") {
+		t.Fatalf("in a namespace of its own: %v\n%s", err, out)
 	}
 }

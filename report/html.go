@@ -64,6 +64,7 @@ type htmlView struct {
 	Unlisted   string     // what the hosts table leaves out: "1 closed, 65000 filtered"
 	Remedies   []remedyView
 	Baseline   *Baseline
+	Sensor     *sensorView // watch reports only
 }
 
 type card struct {
@@ -149,7 +150,8 @@ type remedyView struct {
 // escaped by html/template (wire strings are attacker-controlled).
 func WriteHTML(w io.Writer, doc *Document) error {
 	funcs := template.FuncMap{
-		"verdictCSS": verdictCSS,
+		"verdictCSS":     verdictCSS,
+		"verdictWordCSS": func(v string) string { return verdictCSS(smbprobe.Verdict(v)) },
 		"findingCSS": func(v smbprobe.Verdict) string {
 			if Actionable(v) {
 				return "t-" + string(v)
@@ -224,6 +226,12 @@ func buildView(doc *Document) *htmlView {
 	}
 	if !doc.Started.IsZero() && !doc.Finished.IsZero() {
 		v.Duration = doc.Finished.Sub(doc.Started).Round(time.Second).String()
+	}
+	if v.Sensor = buildSensorView(doc); v.Sensor != nil {
+		v.Title = "scan445 watch report"
+		if !doc.Started.IsZero() {
+			v.Title += " — " + doc.Started.UTC().Format("2006-01-02 15:04 UTC")
+		}
 	}
 	v.Cards = buildCards(doc)
 	v.CheckChart = buildCheckChart(doc)

@@ -51,6 +51,7 @@ func Merge(docs ...*Document) (*Document, error) {
 			}
 			out.Options[k] = v
 		}
+		mergeKind(out, d, n)
 		out.Complete = out.Complete && d.Complete
 		if d.Interrupted != "" {
 			interrupted = append(interrupted, fmt.Sprintf("document %d: %s", n+1, d.Interrupted))

@@ -1,6 +1,12 @@
 package report
 
-import "time"
+import (
+	"fmt"
+	"maps"
+	"sort"
+	"strings"
+	"time"
+)
 
 // Report kinds (Document.Kind). A report without a kind is a scan report.
 const (
@@ -79,4 +85,65 @@ type SensorSource struct {
 	Exploits int `json:"exploit_attempts"`
 	// Verdict: the worst verdict of its findings ("" for none).
 	Verdict string `json:"verdict,omitempty"`
+}
+
+// mergeKind carries the kind and the sensor numbers of document n into out: watch reports of
+// several sensors add up (attempts, hours; a source two sensors saw is counted by each, so
+// merged source counts are upper bounds), and a scan merged with a watch report stays a watch
+// report with a warning.
+func mergeKind(out, d *Document, n int) {
+	if n == 0 {
+		out.Kind = d.Kind
+	} else if d.Kind != out.Kind {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("merge: document %d is a %s report, document 1 a %s report", n+1, kindName(d.Kind), kindName(out.Kind)))
+		if d.Kind == KindWatch {
+			out.Kind = KindWatch
+		}
+	}
+	if d.Sensor == nil {
+		return
+	}
+	if out.Sensor == nil {
+		out.Sensor = &SensorStats{Thresholds: d.Sensor.Thresholds, SourcesExact: true}
+	} else if !maps.Equal(out.Sensor.Thresholds, d.Sensor.Thresholds) {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("merge: document %d used other conficker-scanning thresholds", n+1))
+	}
+	o, s := out.Sensor, d.Sensor
+	o.Listen = append(o.Listen, s.Listen...)
+	if s.Interface != "" {
+		o.Interface = strings.TrimPrefix(o.Interface+","+s.Interface, ",")
+	}
+	o.Dark = append(o.Dark, s.Dark...)
+	o.Attempts += s.Attempts
+	o.Connections += s.Connections
+	o.Refused += s.Refused
+	o.Sources += s.Sources
+	o.SourcesExact = o.SourcesExact && s.SourcesExact && n == 0
+	o.Tracked += s.Tracked
+	o.Evicted += s.Evicted
+	o.Untracked += s.Untracked
+	o.CapturePackets += s.CapturePackets
+	o.CaptureDrops += s.CaptureDrops
+	at := map[int64]int{}
+	for i, h := range o.Hours {
+		at[h.Start.Unix()] = i
+	}
+	for _, h := range s.Hours {
+		if i, ok := at[h.Start.Unix()]; ok {
+			o.Hours[i].Attempts += h.Attempts
+			o.Hours[i].Sources += h.Sources
+			continue
+		}
+		at[h.Start.Unix()] = len(o.Hours)
+		o.Hours = append(o.Hours, h)
+	}
+	sort.Slice(o.Hours, func(i, j int) bool { return o.Hours[i].Start.Before(o.Hours[j].Start) })
+	o.SourceDetail = append(o.SourceDetail, s.SourceDetail...)
+}
+
+func kindName(k string) string {
+	if k == "" {
+		return KindScan
+	}
+	return k
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/scan445/scan445/sensor"
 )
 
 // Exit codes. They are a contract with CI jobs: documented in README.md and in --help.
@@ -93,6 +95,9 @@ type environment struct {
 	unknownCommand string
 	// reportFormats replaces the format registry (reportFormats) in tests; nil in production.
 	reportFormats []reportFormat
+	// openCapture replaces the packet capture of `watch --interface` in tests; nil in
+	// production (defaultOpenCapture).
+	openCapture sensor.OpenCapture
 }
 
 func newApp(env *environment) *cli.App {

@@ -1,14 +1,14 @@
 package main
 
 import (
-	"fmt"
+	"net/netip"
 
 	"github.com/scan445/scan445/sensor"
+	"github.com/scan445/scan445/sensor/capture"
 )
 
-// defaultOpenCapture opens the AF_PACKET capture of `watch --interface` (sensor/capture).
-// This build has no capture yet: the CAPTURE branch replaces this function with
-// capture.Open. It still says what a capture needs, so a run without CAP_NET_RAW exits 2.
-func defaultOpenCapture(opts sensor.CaptureOptions) (sensor.Capture, error) {
-	return nil, fmt.Errorf("packet capture is not built into this binary (interface %s); use --listen", opts.Interface)
+// defaultOpenCapture opens the AF_PACKET capture of `watch --interface` (sensor/capture) for
+// the --dark prefixes; without CAP_NET_RAW it fails with sensor.ErrNoCapability (exit 2).
+func defaultOpenCapture(dark []netip.Prefix) sensor.OpenCapture {
+	return capture.Opener(dark, 0)
 }

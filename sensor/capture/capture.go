@@ -7,13 +7,40 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/mdlayher/packet"
+	"golang.org/x/sys/unix"
+
+	"github.com/scan445/scan445/sensor"
 )
 
-// ErrNeedCapNetRaw means the AF_PACKET socket was refused for want of CAP_NET_RAW.
-var ErrNeedCapNetRaw = errors.New("capture needs CAP_NET_RAW")
+// readFrame reads one frame through the raw socket, so that recvfrom's link-layer address
+// says whether the frame was sent by this host (PACKET_OUTGOING), which packet.Conn.ReadFrom
+// does not pass on. The socket's read deadline applies.
+func readFrame(rc syscall.RawConn, buf []byte) (n int, outgoing bool, err error) {
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		var from unix.Sockaddr
+		n, from, rerr = unix.Recvfrom(int(fd), buf, unix.MSG_DONTWAIT)
+		if rerr == unix.EAGAIN || rerr == unix.EINTR {
+			return false // wait for the poller
+		}
+		if ll, ok := from.(*unix.SockaddrLinklayer); ok {
+			outgoing = ll.Pkttype == unix.PACKET_OUTGOING
+		}
+		return true
+	})
+	if err == nil {
+		err = rerr
+	}
+	return n, outgoing, err
+}
+
+// ErrNeedCapNetRaw means the AF_PACKET socket was refused for want of CAP_NET_RAW. It is
+// sensor.ErrNoCapability, so `scan445 watch` tells it apart without knowing this package.
+var ErrNeedCapNetRaw = sensor.ErrNoCapability
 
 // DefaultPorts returns the ports watched when Options.Ports is empty: direct-hosted SMB (445)
 // and the NetBIOS session service (139).
@@ -76,8 +103,13 @@ func Run(ctx context.Context, opts Options, onSYN func(SYN)) (Stats, error) {
 	if opts.Ready != nil {
 		opts.Ready()
 	}
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return Stats{}, fmt.Errorf("capture: %w", err)
+	}
 	cl := NewClassifier(opts.Dark, opts.Grace, opts.MaxLive, opts.MaxPending)
 	buf := make([]byte, 2048)
+	own := localCache{}
 	kernelDrops := func() {
 		if st, err := conn.Stats(); err == nil {
 			cl.stats.KernelDrops += uint64(st.Drops)
@@ -92,7 +124,7 @@ func Run(ctx context.Context, opts Options, onSYN func(SYN)) (Stats, error) {
 		if err := conn.SetReadDeadline(time.Now().Add(pollInterval)); err != nil {
 			return cl.Stats(), fmt.Errorf("capture: %w", err)
 		}
-		n, _, err := conn.ReadFrom(buf)
+		n, outgoing, err := readFrame(rc, buf)
 		now := time.Now()
 		if err != nil {
 			var ne net.Error
@@ -110,6 +142,33 @@ func Run(ctx context.Context, opts Options, onSYN func(SYN)) (Stats, error) {
 			cl.stats.Malformed++
 			continue
 		}
+		if outgoing && f.Kind != KindSYN && own.has(f.Src) {
+			// This host's own answers (the listening sensor's SYN-ACKs) do not make an
+			// address live: the addresses the sensor answers on are dark ones too. Answers
+			// it forwards as a router are outgoing too, but from addresses it does not hold.
+			continue
+		}
 		cl.Add(now, f, onSYN)
 	}
+}
+
+// localCache remembers which addresses this host holds (in its network namespace).
+type localCache map[netip.Addr]bool
+
+// has says whether a is local: a UDP socket binds to it only then (a `local` route counts,
+// as it should). Looked up only for outgoing answers, and bounded.
+func (c localCache) has(a netip.Addr) bool {
+	if v, ok := c[a]; ok {
+		return v
+	}
+	if len(c) >= 4096 {
+		clear(c)
+	}
+	local := false
+	if fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err == nil {
+		local = unix.Bind(fd, &unix.SockaddrInet4{Addr: a.As4()}) == nil
+		unix.Close(fd)
+	}
+	c[a] = local
+	return local
 }

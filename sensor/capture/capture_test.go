@@ -20,30 +20,41 @@ import (
 
 // TestRunNetns captures on the sensor's end of a veth pair while a client namespace, which
 // routes a /24 toward the sensor, knocks on addresses of it: dark ones (nobody answers: the
-// sensor holds a blackhole route), a live one (the sensor holds it and accepts on 445), a
-// port that is not watched. Real kernel, real filter, real frames.
+// sensor holds a blackhole route), one the sensor itself listens on (its own answers leave it
+// dark), a live host behind the sensor (which routes to it: its forwarded SYN-ACK makes it
+// live), a port that is not watched. Real kernel, real filter, real frames.
 func TestRunNetns(t *testing.T) {
-	ns := testns.New(t, "s3c", "cs", "cc")
-	const sensor, client = 0, 1
+	ns := testns.New(t, "s3c", "cs", "cc", "cl")
+	const sensor, client, live = 0, 1, 2
 	ns.Link(t, sensor, "s3c-cap0", "10.203.0.1/30", client, "s3c-cap1", "10.203.0.2/30")
+	ns.Link(t, sensor, "s3c-cap2", "10.203.2.1/30", live, "s3c-cap3", "10.203.2.2/30")
+	testns.MustRun(t, "ip", "netns", "exec", ns.Name(sensor), "sysctl", "-qw", "net.ipv4.ip_forward=1")
 	ns.In(t, sensor, "route", "add", "blackhole", "10.203.9.0/24")
-	ns.In(t, sensor, "addr", "add", "10.203.9.7/32", "dev", "lo")
+	ns.In(t, sensor, "route", "add", "10.203.9.7/32", "via", "10.203.2.2")
+	ns.In(t, sensor, "addr", "add", "10.203.9.5/32", "dev", "lo")
+	ns.In(t, live, "addr", "add", "10.203.9.7/32", "dev", "lo")
+	ns.In(t, live, "route", "add", "default", "via", "10.203.2.1")
 	ns.In(t, client, "route", "add", "10.203.9.0/24", "via", "10.203.0.1")
 
-	var ln net.Listener
-	if err := ns.Do(sensor, func() (err error) { ln, err = net.Listen("tcp4", "10.203.9.7:445"); return }); err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
+	for _, l := range []struct {
+		ns   int
+		addr string
+	}{{sensor, "10.203.9.5:445"}, {live, "10.203.9.7:445"}} {
+		var ln net.Listener
+		if err := ns.Do(l.ns, func() (err error) { ln, err = net.Listen("tcp4", l.addr); return }); err != nil {
+			t.Fatal(err)
 		}
-	}()
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -85,6 +96,7 @@ func TestRunNetns(t *testing.T) {
 		go func() { defer wg.Done(); dial(a, 1500*time.Millisecond) }()
 	}
 	dial("10.203.9.7:445", 2*time.Second)
+	dial("10.203.9.5:445", 2*time.Second)
 	dial("10.203.9.8:80", 200*time.Millisecond)
 	wg.Wait()
 	time.Sleep(700 * time.Millisecond) // past the grace time
@@ -102,6 +114,7 @@ func TestRunNetns(t *testing.T) {
 		"10.203.0.2>10.203.9.1:445 dark=true",
 		"10.203.0.2>10.203.9.2:445 dark=true",
 		"10.203.0.2>10.203.9.3:139 dark=true",
+		"10.203.0.2>10.203.9.5:445 dark=true",
 		"10.203.0.2>10.203.9.7:445 dark=false",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -111,7 +124,7 @@ func TestRunNetns(t *testing.T) {
 		t.Errorf("no retransmission collapsed: %+v", stats)
 	}
 	if stats.Answers == 0 {
-		t.Errorf("the live address's SYN-ACK was not seen: %+v", stats)
+		t.Errorf("the live host's SYN-ACK was not seen: %+v", stats)
 	}
 	t.Logf("stats %+v", stats)
 }

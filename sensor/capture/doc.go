@@ -19,7 +19,9 @@
 // kernel filter is a cost cut, not a trust boundary.
 //
 // Dark addresses are the --dark prefixes minus the addresses seen answering: a SYN-ACK from a
-// watched port, or an ARP reply, with that source address. Because a live server's SYN-ACK
+// watched port, or an ARP reply, with that source address. The sensor's own answers do not
+// count (a frame this host sends from an address it holds: the addresses `watch --listen`
+// answers on are dark too), while answers it forwards as a router do. Because a live server's SYN-ACK
 // follows the client's SYN, a SYN to a not-yet-answering address is held for Options.Grace
 // (default 2 s) before it is called dark; an answer within that time makes it (and every later
 // SYN to that address) not dark. Answers are only seen where the interface carries both
@@ -27,5 +29,12 @@
 // unanswered address of the prefixes counts as dark. A TCP retransmission (same addresses,
 // ports and initial sequence number within 30 s) is one attempt, not several.
 //
-// Opening the socket needs CAP_NET_RAW; without it Run returns ErrNeedCapNetRaw.
+// Opening the socket needs CAP_NET_RAW; without it Run returns ErrNeedCapNetRaw
+// (= sensor.ErrNoCapability).
+//
+// Where to place it: on the interface the dark prefixes are routed to. Route an unused /24
+// (or a few unused addresses) of each LAN to the sensor host and let it drop them (`ip route
+// add blackhole 10.1.9.0/24` on the sensor; `ip route add 10.1.9.0/24 via SENSOR` on the
+// router); the SYNs still cross the interface and are seen here. On a switch mirror port, set
+// Promiscuous and give the LAN's unused prefixes: answers from live hosts cross the mirror too.
 package capture

@@ -2,7 +2,6 @@ package capture
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 	"sync"
 	"time"
@@ -59,14 +58,11 @@ func (s *Source) Stats() sensor.CaptureStats {
 }
 
 // probe opens and closes the filtered socket, so that permission and interface errors
-// surface at open time; ErrNeedCapNetRaw is also sensor.ErrNoCapability.
+// surface at open time (ErrNeedCapNetRaw is sensor.ErrNoCapability).
 func probe(o Options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	o.Ready = cancel
 	_, err := Run(ctx, o, func(SYN) {})
 	cancel()
-	if errors.Is(err, ErrNeedCapNetRaw) {
-		return errors.Join(sensor.ErrNoCapability, err)
-	}
 	return err
 }

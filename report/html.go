@@ -415,6 +415,9 @@ func buildCards(doc *Document) []card {
 			count[vv][k] = true
 		}
 	}
+	if doc.Sensor != nil {
+		return sensorCards(doc.Sensor, len(count[smbprobe.Infected]), len(count[smbprobe.Unknown]))
+	}
 	s := doc.Summary
 	cards := []card{
 		{Label: "Targets", Value: int(min(s.Targets, uint64(^uint(0)>>1))), Class: "c-neutral"},

@@ -66,6 +66,7 @@ func TestWatchHTML(t *testing.T) {
 		"scan445 watch report", `id="sensor"`, `aria-label="Attempts and sources per hour"`, "<polyline points=",
 		"2026-12-03 09:00 UTC: 2400 attempts, 3 sources", "2026-12-03 10:00 UTC: 0 attempts, 0 sources",
 		"2026-12-03 11:00 UTC: 3090 attempts, 3 sources", "<code>10.0.0.66</code>", "ms08-067-exploit-attempt",
+		"Connections served", "sources (verdict unknown)",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
@@ -73,6 +74,9 @@ func TestWatchHTML(t *testing.T) {
 	}
 	if n := strings.Count(page, "<rect x=") - strings.Count(page, `width="12" height="12"`); n < 4 {
 		t.Errorf("%d bars, want at least the 4 hours", n)
+	}
+	if strings.Contains(page, "Exposure per network") || strings.Contains(page, "Hosts swept") {
+		t.Error("a watch report shows the scan's cards or network chart")
 	}
 	if strings.Contains(page, "<img src=x") || strings.Contains(page, "onerror=alert(1)>") {
 		t.Error("a hostile string reached the page unescaped")

@@ -88,6 +88,9 @@ func buildSensorChart(hours []SensorHour) sensorChart {
 		x := c.PlotX + int(float64(i)*slot)
 		w := max(1, int(slot*0.8))
 		bh := int(float64(h.Attempts) / float64(maxA) * float64(c.PlotH))
+		if h.Attempts > 0 {
+			bh = max(bh, 1) // a quiet hour with attempts still shows
+		}
 		label := start.Format("2006-01-02 15:00 UTC")
 		c.Bars = append(c.Bars, sensorBar{X: x, Y: bottom - bh, W: w, H: bh,
 			Title: fmt.Sprintf("%s: %d attempts, %d sources", label, h.Attempts, h.Sources)})
@@ -95,8 +98,8 @@ func buildSensorChart(hours []SensorHour) sensorChart {
 		cy := bottom - int(float64(h.Sources)/float64(maxS)*float64(c.PlotH))
 		pts = append(pts, fmt.Sprintf("%d,%d", cx, cy))
 		c.Dots = append(c.Dots, sensorDot{X: cx, Y: cy, Title: fmt.Sprintf("%s: %d distinct sources", label, h.Sources)})
-		// An hour label every few bars, so at most about 8 labels.
-		if every := max(1, n/8); i%every == 0 {
+		// An hour label every few bars, at most 6 labels, so they never overlap.
+		if every := max(1, (n+5)/6); i%every == 0 {
 			c.XTicks = append(c.XTicks, sensorTick{X: cx, Y: bottom + 16, Label: start.Format("01-02 15h")})
 		}
 	}
@@ -119,5 +122,20 @@ func niceCeil(n int64) int64 {
 			}
 		}
 		p *= 10
+	}
+}
+
+// sensorCards are a watch report's summary cards: the traffic, then the sources by verdict.
+func sensorCards(s *SensorStats, infected, suspect int) []card {
+	sources := card{Label: "Sources", Value: s.Sources, Class: "c-neutral"}
+	if !s.SourcesExact {
+		sources.Note = "estimated"
+	}
+	return []card{
+		{Label: "Attempts", Value: int(min(s.Attempts, int64(^uint(0)>>1))), Class: "c-neutral", Note: "TCP/445 and 139"},
+		sources,
+		{Label: "Connections served", Value: int(min(s.Connections, int64(^uint(0)>>1))), Class: "c-neutral"},
+		{Label: "Infected", Value: infected, Class: "c-infected", Note: "sources"},
+		{Label: "Suspect", Value: suspect, Class: "c-unknown", Note: "sources (verdict unknown)"},
 	}
 }

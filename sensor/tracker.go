@@ -185,10 +185,15 @@ func (t *Tracker) RecordExploit(e ExploitAttempt) {
 		if len(s.exploits) < exploitKeep {
 			s.exploits = append(s.exploits, e)
 		}
+	}
+	// Only the kept attempts are announced: a source repeating its exploit does not flood the
+	// events file (the count still grows).
+	if s != nil && s.exploitN <= exploitKeep {
 		ee := e
 		ev = &Event{Time: e.Time, Source: e.Src, Check: CheckExploit, Level: LevelInfected,
 			Rule: ruleExploit, Reason: exploitReason(e), Stats: s.stats(t.opts.Thresholds), Exploit: &ee}
-	} else {
+	}
+	if s == nil {
 		t.untrack++
 	}
 	t.mu.Unlock()

@@ -3,6 +3,7 @@ package sensor
 import (
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -221,5 +222,32 @@ func TestTrackerConcurrent(t *testing.T) {
 	snap := tr.Snapshot()
 	if snap.Attempts != 16000 || len(snap.Flagged) != 8 {
 		t.Errorf("attempts %d flagged %d", snap.Attempts, len(snap.Flagged))
+	}
+}
+
+// TestExploitEventsBounded: every exploit attempt is counted, only the kept ones are announced
+// and kept as evidence, and the report has one exploit finding with them.
+func TestExploitEventsBounded(t *testing.T) {
+	n := 0
+	tr := NewTracker(TrackerOptions{OnEvent: func(e Event) {
+		if e.Check == CheckExploit {
+			n++
+		}
+	}})
+	src := v4(10, 0, 0, 66)
+	for i := 0; i < 10; i++ {
+		e := ExploitAttempt{Time: t0, Src: src, Dst: v4(10, 0, 0, 250), Call: "NetprPathCanonicalize", Pipe: "browser"}
+		e.Field = "PathName"
+		e.setPath(exploitMetasploit)
+		tr.RecordExploit(e)
+	}
+	snap := tr.Snapshot()
+	if n != exploitKeep || len(snap.Flagged) != 1 || snap.Flagged[0].Exploits != 10 || len(snap.Exploits[src.String()]) != exploitKeep {
+		t.Fatalf("events %d, flagged %+v, kept %d", n, snap.Flagged, len(snap.Exploits[src.String()]))
+	}
+	doc := snap.Document(RunInfo{Started: t0, Finished: t0})
+	fs := doc.Hosts[0].SMB.Findings
+	if len(fs) != 1 || fs[0].Check != CheckExploit || len(fs[0].Evidence) != exploitKeep || !strings.HasPrefix(fs[0].Reason, "10 exploit attempt(s)") {
+		t.Errorf("findings %+v", fs)
 	}
 }

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -286,5 +287,36 @@ func TestWatchAsOrdinaryUser(t *testing.T) {
 				t.Errorf("complete=%v attempts=%d sources=%d", doc.Complete, doc.Sensor.Attempts, doc.Sensor.Sources)
 			}
 		})
+	}
+}
+
+// TestReadmeWatchLines: every `scan445 watch` line of the README uses flags watch has, and
+// every watch flag is documented.
+func TestReadmeWatchLines(t *testing.T) {
+	text, blocks := readmeBlocks(t)
+	flags := watchCommand(&environment{}).Flags
+	for _, f := range flags {
+		if !strings.Contains(text, "`--"+f.Names()[0]) {
+			t.Errorf("README does not document watch --%s", f.Names()[0])
+		}
+	}
+	re := regexp.MustCompile(`(?:^|\s)--([a-z][a-z0-9-]*)`)
+	n := 0
+	for _, b := range blocks {
+		for _, line := range strings.Split(strings.ReplaceAll(b.text, "\\\n", " "), "\n") {
+			i := strings.Index(line, "scan445 watch ")
+			if i < 0 {
+				continue
+			}
+			n++
+			for _, m := range re.FindAllStringSubmatch(line[i:], -1) {
+				if findFlag(flags, m[1]) == nil {
+					t.Errorf("README: %q uses --%s, which scan445 watch does not have", strings.TrimSpace(line), m[1])
+				}
+			}
+		}
+	}
+	if n < 3 {
+		t.Fatalf("found %d watch command lines in the README", n)
 	}
 }

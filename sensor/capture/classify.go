@@ -58,6 +58,7 @@ type Stats struct {
 	Answers     uint64 // SYN-ACKs and ARP replies seen
 	LiveFull    uint64 // answering addresses not remembered because MaxLive was reached
 	KernelDrops uint64 // frames the socket's ring dropped (PACKET_STATISTICS)
+	Listened    uint64 // SYNs left to the listener (Opener's served endpoints)
 }
 
 // NewClassifier returns a classifier for the dark prefixes; zero bounds take the defaults.

@@ -430,12 +430,14 @@ func runWatch(parent context.Context, env *environment, w *watchSettings) (int, 
 		progC = prog.C
 	}
 	var fatal error
+	capDone := false
 wait:
 	for {
 		select {
 		case <-runCtx.Done():
 			break wait
 		case err := <-capErr:
+			capDone = true
 			if err != nil && runCtx.Err() == nil {
 				fatal = fmt.Errorf("capture on %s: %w", w.iface, err)
 				break wait
@@ -449,6 +451,14 @@ wait:
 	interrupted := ctx.Err() != nil && fatal == nil
 	stop()
 	cancel()
+	if capture != nil && !capDone {
+		// The capture's last observations (SYNs held for the dark grace time) and its final
+		// counters come when its Run returns.
+		select {
+		case <-capErr:
+		case <-time.After(3 * time.Second):
+		}
+	}
 	if l != nil {
 		l.Close()
 	}

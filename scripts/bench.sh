@@ -44,6 +44,12 @@ if [ -d bench/sparsebench ]; then
   cat "$tmp/sparse.md" >>"$tmp/results.md"
 fi
 
+if [ -d bench/watchbench ]; then
+  go build -o "$tmp/watchbench" ./bench/watchbench
+  "$tmp/watchbench" -bin "$BIN" -runs "$RUNS" -out "$tmp/watch.md" >/dev/null
+  cat "$tmp/watch.md" >>"$tmp/results.md"
+fi
+
 {
   echo "## Go micro-benchmarks (\`go test -bench\`, one run each)"
   echo

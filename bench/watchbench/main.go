@@ -16,6 +16,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net/netip"
@@ -23,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -221,7 +223,10 @@ func measure(ctx context.Context, bin, self string, args []string, spec simSpec,
 	go func() { done <- watch.Wait() }()
 	poll := time.NewTicker(200 * time.Millisecond)
 	defer poll.Stop()
-	time.Sleep(1500 * time.Millisecond) // listeners bound, capture socket open
+	if err := waitReady(ctx, args); err != nil {
+		watch.Process.Kill()
+		return measurement{}, err
+	}
 	backlog0 := softnetDropped()
 	b, err := json.Marshal(spec)
 	if err != nil {
@@ -336,4 +341,31 @@ func softnetDropped() float64 {
 		}
 	}
 	return sum
+}
+
+// waitReady waits until the watch in the sensor namespace is ready: its packet socket open
+// (capture mode; the first one is a probe that is closed again, so the socket must stay for
+// half a second) or its four listeners bound. A loaded machine can take seconds to start it,
+// and SYNs sent before would be missed by the rig, not by the sensor.
+func waitReady(ctx context.Context, args []string) error {
+	capture := slices.Contains(args, "--interface")
+	ready := func() bool {
+		if capture {
+			out, _ := exec.CommandContext(ctx, "ip", "netns", "exec", sensorNS, "cat", "/proc/net/packet").Output()
+			return strings.Count(strings.TrimSpace(string(out)), "\n") >= 1
+		}
+		out, _ := exec.CommandContext(ctx, "ip", "netns", "exec", sensorNS, "ss", "-ltnH", "sport = :445").Output()
+		return strings.Count(string(out), "\n") >= 4
+	}
+	stable := 0
+	for end := time.Now().Add(60 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if ready() {
+			if stable++; stable >= 5 {
+				return nil
+			}
+		} else {
+			stable = 0
+		}
+	}
+	return errors.New("the watch was not ready within 60 s")
 }

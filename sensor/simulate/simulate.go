@@ -162,7 +162,9 @@ func scanner(ctx context.Context, o Options, i int, c *counters) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			attack(ctx, o, src, netip.AddrPortFrom(dst, o.Port), c)
+			// An attempt under way finishes (bounded by Timeout per step) when ctx ends: a
+			// SYN is either sent and its attempt counted, or neither.
+			attack(context.WithoutCancel(ctx), o, src, netip.AddrPortFrom(dst, o.Port), c)
 		}()
 		select {
 		case <-ctx.Done():

@@ -11,15 +11,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/scan445/scan445/internal/netns"
 	"github.com/scan445/scan445/internal/testpeer"
 )
 
@@ -72,46 +68,11 @@ func (s *Set) Command(ctx context.Context, i int, args ...string) *exec.Cmd {
 	return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", s.Name(i)}, args...)...)
 }
 
-// Do runs fn on an OS thread switched into namespace i. Sockets fn opens belong to that
-// namespace and keep working after Do returns; the thread is thrown away afterwards rather
-// than returned to the Go scheduler in the wrong namespace.
-func (s *Set) Do(i int, fn func() error) error {
-	f, err := os.Open("/run/netns/" + s.Name(i))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", s.Name(i), err)
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
-}
+// Do runs fn on an OS thread switched into namespace i (see netns.Do).
+func (s *Set) Do(i int, fn func() error) error { return netns.Do(s.Name(i), fn) }
 
-// Teardown ends the processes left in the namespaces (all started by the test: the
-// namespaces are its own) and deletes them.
-func (s *Set) Teardown() {
-	for _, ns := range s.names {
-		for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
-			out, err := exec.Command("ip", "netns", "pids", ns).Output()
-			if err != nil || len(strings.TrimSpace(string(out))) == 0 {
-				break
-			}
-			for _, f := range strings.Fields(string(out)) {
-				if pid, err := strconv.Atoi(f); err == nil && pid > 1 && pid != os.Getpid() {
-					syscall.Kill(pid, sig)
-				}
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		exec.Command("ip", "netns", "del", ns).Run()
-	}
-}
+// Teardown ends the processes left in the namespaces and deletes them (netns.Delete).
+func (s *Set) Teardown() { netns.Delete(s.names...) }
 
 // MustRun runs a command with a 20 s timeout, failing t with its output on error.
 func MustRun(t testing.TB, args ...string) []byte {

@@ -140,3 +140,14 @@ func TestWatchSchemaAndMerge(t *testing.T) {
 		t.Errorf("scan+watch merge: %v kind %q warnings %v", err, m.Kind, m.Warnings)
 	}
 }
+
+// TestSensorAxis: axis tops hold the maximum in 4 whole, round intervals.
+func TestSensorAxis(t *testing.T) {
+	for _, tc := range []struct{ n, top, step int64 }{
+		{0, 4, 1}, {1, 4, 1}, {4, 4, 1}, {5, 8, 2}, {6, 8, 2}, {9, 20, 5}, {20, 20, 5}, {21, 40, 10}, {5400, 8000, 2000},
+	} {
+		if top, step := axisTop(tc.n); top != tc.top || step != tc.step || top < tc.n {
+			t.Errorf("axisTop(%d) = %d, %d; want %d, %d", tc.n, top, step, tc.top, tc.step)
+		}
+	}
+}

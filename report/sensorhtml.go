@@ -77,7 +77,9 @@ func buildSensorChart(hours []SensorHour) sensorChart {
 		maxA = max(maxA, byHour[k].Attempts)
 		maxS = max(maxS, byHour[k].Sources)
 	}
-	maxA, maxS = niceCeil(maxA), int(niceCeil(int64(maxS)))
+	maxA, stepA := axisTop(maxA)
+	topS, stepS := axisTop(int64(maxS))
+	maxS = int(topS)
 	slot := float64(c.PlotW) / float64(n)
 	bottom := c.PlotY + c.PlotH
 	var pts []string
@@ -106,10 +108,17 @@ func buildSensorChart(hours []SensorHour) sensorChart {
 	c.Line = strings.Join(pts, " ")
 	for i := 0; i <= 4; i++ {
 		y := bottom - i*c.PlotH/4
-		c.YTicks = append(c.YTicks, sensorTick{X: c.PlotX - 6, Y: y, Label: fmt.Sprint(maxA * int64(i) / 4)})
-		c.Y2Ticks = append(c.Y2Ticks, sensorTick{X: c.PlotX + c.PlotW + 6, Y: y, Label: fmt.Sprint(maxS * i / 4)})
+		c.YTicks = append(c.YTicks, sensorTick{X: c.PlotX - 6, Y: y, Label: fmt.Sprint(stepA * int64(i))})
+		c.Y2Ticks = append(c.Y2Ticks, sensorTick{X: c.PlotX + c.PlotW + 6, Y: y, Label: fmt.Sprint(stepS * int64(i))})
 	}
 	return c
+}
+
+// axisTop is the top of an axis with 4 intervals holding n: each interval a round number
+// (niceCeil), so every tick label is a whole number.
+func axisTop(n int64) (top, step int64) {
+	step = niceCeil(max(1, (n+3)/4))
+	return 4 * step, step
 }
 
 // niceCeil rounds n up to 1, 2 or 5 times a power of ten, so the axis ticks are round.

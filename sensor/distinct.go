@@ -10,29 +10,48 @@ import (
 // HyperLogLog estimate (2^hllBits one-byte registers, about 1.04/sqrt(2^hllBits) relative
 // error) that has seen every address from the first one. A report says which of the two a
 // number is (Exact).
+//
+// Memory is spent only as needed: a source that contacts one address holds a one-entry map;
+// the sketch is built (from the exact entries, so it has seen every address) when the cap is
+// passed.
 type distinctSet struct {
 	exactCap int
-	exact    map[netip.Addr]struct{} // nil once the cap was passed
-	hll      hll
+	hllBits  int
+	one      netip.Addr              // the only address, while there is one
+	exact    map[netip.Addr]struct{} // from the second address until the cap was passed
+	hll      *hll                    // nil until the cap was passed
 }
 
-func newDistinctSet(exactCap, hllBits int) *distinctSet {
-	return &distinctSet{exactCap: exactCap, exact: map[netip.Addr]struct{}{}, hll: newHLL(hllBits)}
+func newDistinctSet(exactCap, hllBits int) distinctSet {
+	return distinctSet{exactCap: exactCap, hllBits: hllBits}
 }
 
 // add records a; it reports whether a was new (always true once the set estimates: the
 // estimate cannot tell).
 func (d *distinctSet) add(a netip.Addr) bool {
-	d.hll.add(a)
-	if d.exact == nil {
+	if d.hll != nil {
+		d.hll.add(a)
 		return true
+	}
+	if d.exact == nil && (!d.one.IsValid() || d.one == a) {
+		isNew := !d.one.IsValid()
+		d.one = a
+		return isNew
 	}
 	if _, ok := d.exact[a]; ok {
 		return false
 	}
 	if len(d.exact) >= d.exactCap {
-		d.exact = nil // from here on the estimate alone
+		h := newHLL(d.hllBits)
+		for e := range d.exact {
+			h.add(e)
+		}
+		h.add(a)
+		d.hll, d.exact = &h, nil // from here on the estimate alone
 		return true
+	}
+	if d.exact == nil {
+		d.exact = map[netip.Addr]struct{}{d.one: {}}
 	}
 	d.exact[a] = struct{}{}
 	return true
@@ -40,7 +59,10 @@ func (d *distinctSet) add(a netip.Addr) bool {
 
 // count is the number of distinct addresses added, and whether it is exact.
 func (d *distinctSet) count() (int, bool) {
-	if d.exact != nil {
+	switch {
+	case d.hll == nil && d.exact == nil && d.one.IsValid():
+		return 1, true
+	case d.hll == nil:
 		return len(d.exact), true
 	}
 	// The estimate never goes below what was counted exactly before the switch.

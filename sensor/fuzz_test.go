@@ -57,13 +57,13 @@ func FuzzExploitAttempt(f *testing.F) {
 		var want bool
 		switch call {
 		case smblab.CallPathCanonicalize:
-			r = smblab.Request{Command: "srvsvc " + call, Strings: []smblab.NDRString{{"PathName", a}, {"Prefix", b}}}
+			r = smblab.Request{Command: "srvsvc " + call, Strings: []smblab.NDRString{{Field: "PathName", Value: a}, {Field: "Prefix", Value: b}}}
 			want = ms08model.PathCanonicalizeReaches(b, a)
 		case smblab.CallPathCompare:
-			r = smblab.Request{Command: "srvsvc " + call, Strings: []smblab.NDRString{{"PathName1", a}, {"PathName2", b}}}
+			r = smblab.Request{Command: "srvsvc " + call, Strings: []smblab.NDRString{{Field: "PathName1", Value: a}, {Field: "PathName2", Value: b}}}
 			want = ms08model.ReachesOverflow(a) || ms08model.ReachesOverflow(b)
 		default:
-			r = smblab.Request{Command: call, Strings: []smblab.NDRString{{"PathName", a}}}
+			r = smblab.Request{Command: call, Strings: []smblab.NDRString{{Field: "PathName", Value: a}}}
 		}
 		e, ok := exploitAttempt(time.Now(), netip.MustParseAddr("127.3.3.1"), netip.MustParseAddr("127.3.3.2"), r)
 		if ok != want {

@@ -102,7 +102,12 @@ func Listen(ctx context.Context, opts ListenerOptions) (*Listener, error) {
 	l := &Listener{opts: opts, ctx: lctx, cancel: cancel, perSrc: map[netip.Addr]int{}, conns: map[net.Conn]struct{}{}}
 	var lc net.ListenConfig
 	for _, ep := range opts.Endpoints {
-		ln, err := lc.Listen(lctx, "tcp", ep.Addr.String())
+		addr := ep.Addr.String()
+		if ep.Addr.Addr().IsUnspecified() {
+			// ":PORT": every address, dual-stack where the kernel has IPv6, IPv4 otherwise.
+			addr = fmt.Sprintf(":%d", ep.Addr.Port())
+		}
+		ln, err := lc.Listen(lctx, "tcp", addr)
 		if err != nil {
 			l.Close()
 			return nil, fmt.Errorf("sensor: listen on %s: %w", ep.Addr, err)
@@ -166,7 +171,7 @@ func (l *Listener) accept(ln net.Listener, ep Endpoint) {
 
 // handle observes a new connection and serves it when the limits allow.
 func (l *Listener) handle(c net.Conn, ep Endpoint) {
-	local, remote := addrPorts(c)
+	local, remote := smblab.ConnEndpoints(c)
 	if !local.Addr().IsValid() || local.Addr().IsUnspecified() {
 		local = ep.Addr
 	}
@@ -269,14 +274,4 @@ func reset(c net.Conn) {
 		tc.SetLinger(0)
 	}
 	c.Close()
-}
-
-func addrPorts(c net.Conn) (local, remote netip.AddrPort) {
-	if ap, err := netip.ParseAddrPort(c.LocalAddr().String()); err == nil {
-		local = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	}
-	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
-		remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	}
-	return local, remote
 }

@@ -77,7 +77,7 @@ type Tracker struct {
 	opts     TrackerOptions
 	sources  map[netip.Addr]*source
 	attempts int64
-	seen     *distinctSet
+	seen     distinctSet
 	hours    map[int64]*hourBucket
 	evicted  int64
 	untrack  int64
@@ -92,16 +92,18 @@ type source struct {
 	addr        netip.Addr
 	first, last time.Time
 	attempts    int64
-	dests       *distinctSet
-	window      map[netip.Addr]time.Time
+	dests       distinctSet
+	window      map[netip.Addr]time.Time // nil until the second distinct destination
 	peakWindow  int
-	dark        map[netip.Addr]struct{}
+	dark        map[netip.Addr]struct{} // nil until the first dark destination
 	darkSat     bool
 	darkAtt     int64
 	minute      int64
 	minuteN     int
 	peakMinute  int
 	lastDst     netip.Addr
+	firstDst    netip.Addr // the first destination, before the window map exists
+	firstAt     time.Time
 	steps       int
 	seqSteps    int
 	exploits    []ExploitAttempt
@@ -232,30 +234,46 @@ func (t *Tracker) source(src netip.Addr, now time.Time) *source {
 			return nil
 		}
 	}
-	s := &source{addr: src, first: now, last: now, dests: newDistinctSet(destExactCap, destHLLBits),
-		window: map[netip.Addr]time.Time{}, dark: map[netip.Addr]struct{}{}}
+	s := &source{addr: src, first: now, last: now, dests: newDistinctSet(destExactCap, destHLLBits)}
 	t.sources[src] = s
 	return s
 }
 
-// evict drops the least recently seen sixteenth of the sources without a finding (at least
-// one), so eviction costs O(n log n) once per n/16 new sources, not per attempt.
+// evict drops about the least recently seen sixteenth of the sources without a finding (at
+// least one), in O(n) without sorting them all: the cut-off is the 1/16 quantile of the last
+// seen times of a sample (map order is random in Go). It runs once per n/16 new sources.
 func (t *Tracker) evict() {
-	var benign []*source
+	const sampleSize = 256
+	n := max(1, t.opts.MaxSources/16)
+	var sample []time.Time
 	for _, s := range t.sources {
 		if s.level == LevelNone && s.exploitN == 0 {
-			benign = append(benign, s)
+			sample = append(sample, s.last)
+			if len(sample) == sampleSize {
+				break
+			}
 		}
 	}
-	if len(benign) == 0 {
+	if len(sample) == 0 {
 		return
 	}
-	slices.SortFunc(benign, func(a, b *source) int { return a.last.Compare(b.last) })
-	n := max(1, t.opts.MaxSources/16)
-	for _, s := range benign[:min(n, len(benign))] {
-		delete(t.sources, s.addr)
-		t.evicted++
+	slices.SortFunc(sample, time.Time.Compare)
+	cut := sample[len(sample)/16]
+	dropped := 0
+	for pass := 0; pass < 2 && dropped == 0; pass++ {
+		for a, s := range t.sources {
+			if dropped == n {
+				break
+			}
+			// The second pass (nothing was at or before the cut-off, e.g. all equal) takes
+			// any benign source.
+			if s.level == LevelNone && s.exploitN == 0 && (pass == 1 || !s.last.After(cut)) {
+				delete(t.sources, a)
+				dropped++
+			}
+		}
 	}
+	t.evicted += int64(dropped)
 }
 
 // scanEvent announces s when its scanning level rose.
@@ -288,6 +306,9 @@ func (s *source) observe(o Observation, dark bool, th Thresholds) {
 	if dark {
 		s.darkAtt++
 		if _, ok := s.dark[o.Dst]; !ok {
+			if s.dark == nil {
+				s.dark = map[netip.Addr]struct{}{}
+			}
 			if len(s.dark) < darkExactCap {
 				s.dark[o.Dst] = struct{}{}
 			} else {
@@ -309,36 +330,51 @@ func (s *source) observe(o Observation, dark bool, th Thresholds) {
 	s.slide(o.Dst, o.Time, th)
 }
 
-// slide updates the sliding window of distinct destinations and its peak.
+// slide updates the sliding window of distinct destinations and its peak. Expired entries
+// are pruned only when the window could set a new peak, so a steady scanner costs a map write
+// per attempt, not a scan of the window.
 func (s *source) slide(dst netip.Addr, now time.Time, th Thresholds) {
-	s.window[dst] = now
-	limit := windowCapFactor * th.InfectedDistinct
-	if len(s.window) > limit || len(s.window) >= th.SuspectDistinct {
-		cut := now.Add(-th.Window)
-		for a, at := range s.window {
-			if at.Before(cut) {
-				delete(s.window, a)
-			}
+	if s.window == nil {
+		if s.peakWindow == 1 && dst == s.firstDst {
+			s.firstAt = now // the same server again: still one destination, no map
+			return
 		}
-		// Still over: every entry is inside the window, which already exceeds the infected
-		// threshold; forget the oldest half to stay bounded (the peak is kept).
-		if len(s.window) > limit {
-			s.peakWindow = max(s.peakWindow, len(s.window))
-			type aged struct {
-				a  netip.Addr
-				at time.Time
-			}
-			all := make([]aged, 0, len(s.window))
-			for a, at := range s.window {
-				all = append(all, aged{a, at})
-			}
-			slices.SortFunc(all, func(x, y aged) int { return x.at.Compare(y.at) })
-			for _, e := range all[:len(all)/2] {
-				delete(s.window, e.a)
-			}
+		if s.peakWindow == 0 {
+			s.peakWindow = 1 // the first destination: no map yet
+			s.firstDst, s.firstAt = dst, now
+			return
+		}
+		s.window = map[netip.Addr]time.Time{s.firstDst: s.firstAt}
+	}
+	s.window[dst] = now
+	if len(s.window) <= s.peakWindow {
+		return
+	}
+	cut := now.Add(-th.Window)
+	for a, at := range s.window {
+		if at.Before(cut) {
+			delete(s.window, a)
 		}
 	}
-	s.peakWindow = max(s.peakWindow, len(s.window))
+	limit := windowCapFactor * th.InfectedDistinct
+	s.peakWindow = max(s.peakWindow, min(len(s.window), limit))
+	if len(s.window) > limit {
+		// Every entry is inside the window, which already holds more than the infected
+		// threshold: forget the older half to stay bounded (the peak stays, reported as at
+		// least windowCapFactor × the threshold).
+		type aged struct {
+			a  netip.Addr
+			at time.Time
+		}
+		all := make([]aged, 0, len(s.window))
+		for a, at := range s.window {
+			all = append(all, aged{a, at})
+		}
+		slices.SortFunc(all, func(x, y aged) int { return x.at.Compare(y.at) })
+		for _, e := range all[:len(all)/2] {
+			delete(s.window, e.a)
+		}
+	}
 }
 
 func (s *source) stats(th Thresholds) report.SensorSource {

@@ -148,6 +148,7 @@ func newApp(env *environment) *cli.App {
 		},
 	}
 	app.Commands = append(app.Commands, extraCommands(env)...)
+	app.Commands = append(app.Commands, watchCommand(env))
 	app.Commands = append(app.Commands, completionCommand(env), manCommand(env))
 	for _, c := range app.Commands {
 		if c.OnUsageError == nil {

@@ -16,7 +16,7 @@ import (
 func extraCommands(env *environment) []*cli.Command {
 	return []*cli.Command{
 		confickerPortsCommand(env), reportCommand(env), mergeCommand(env), diffCommand(env),
-		labCommand(env), labCheckCommand(env), watchCommand(env),
+		labCommand(env), labCheckCommand(env),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -115,6 +116,13 @@ func TestWatchEndToEnd(t *testing.T) {
 	if err != nil || !bytes.Contains(page, []byte(`aria-label="Attempts and sources per hour"`)) || !bytes.Contains(page, []byte("<code>127.3.3.60</code>")) {
 		t.Errorf("HTML lacks the chart or the sources (%v)", err)
 	}
+	// `scan445 report` re-renders a watch report, chart included.
+	html2 := filepath.Join(dir, "again.html")
+	if code, _, se := runCLI(t, "", "report", out, "--html", html2, "--fail-on", "infected"); code != exitFindings {
+		t.Errorf("report of a watch report: exit %d: %s", code, se)
+	} else if page, _ := os.ReadFile(html2); !bytes.Contains(page, []byte(`aria-label="Attempts and sources per hour"`)) {
+		t.Error("the re-rendered HTML lacks the chart")
+	}
 	f, err := os.Open(events)
 	if err != nil {
 		t.Fatal(err)
@@ -198,6 +206,33 @@ func TestWatchFakeCapture(t *testing.T) {
 		t.Errorf("no capability: exit %d, stderr %s", code, env.stderr)
 	}
 }
+
+// TestWatchCaptureFails: a capture that dies mid-run ends the watch with its reason, the
+// report written and marked incomplete, exit 3.
+func TestWatchCaptureFails(t *testing.T) {
+	if ok, _ := hasCapNetRaw(); !ok {
+		t.Skip("capture mode needs CAP_NET_RAW")
+	}
+	out := filepath.Join(t.TempDir(), "w.json")
+	errb := &bytes.Buffer{}
+	env := &environment{stdin: strings.NewReader(""), stdout: io.Discard, stderr: errb,
+		openCapture: func(o sensor.CaptureOptions) (sensor.Capture, error) { return failingCapture{}, nil }}
+	code := runEnv(env, []string{"scan445", "watch", "--listen", "none", "--interface", "fake0", "--duration", "1m", "--json", out})
+	if code != exitIncomplete || !strings.Contains(errb.String(), "interface went down") {
+		t.Fatalf("exit %d, stderr %s", code, errb)
+	}
+	if doc := loadDoc(t, out); doc.Complete || !strings.Contains(doc.Interrupted, "interface went down") {
+		t.Errorf("complete=%v interrupted=%q", doc.Complete, doc.Interrupted)
+	}
+}
+
+type failingCapture struct{}
+
+func (failingCapture) Run(ctx context.Context, observe func(sensor.Observation)) error {
+	return errors.New("interface went down")
+}
+
+func (failingCapture) Stats() sensor.CaptureStats { return sensor.CaptureStats{} }
 
 // fakeCapture delivers 40 SYNs from one source to 40 addresses of a dark-less /24.
 type fakeCapture struct{}

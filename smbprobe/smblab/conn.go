@@ -48,6 +48,7 @@ type session struct {
 	trees   map[uint32]*tree
 	files   map[uint64]*pipe
 	started time.Time
+	observe func(Request) // Options.Observe for this connection; nil: none
 
 	// SMB1 clients' limits from SESSION_SETUP_ANDX, which bound a READ_ANDX reply.
 	clientMaxBuf    uint16
@@ -58,8 +59,6 @@ type session struct {
 	smb1Seq uint32
 
 	netapi []byte // ADMIN$\system32\netapi32.dll, built on first use
-
-	observe func(Request) // Options.Observe for this connection; nil: none
 }
 
 type user struct {
@@ -140,13 +139,13 @@ func (h *host) serve(c net.Conn) {
 		return
 	}
 	s := newSession(&h.p, h.addr, h.lab.opts.Now)
-	if ob := h.lab.opts.Observe; ob != nil {
-		local, remote := endpoints(c)
-		s.observe = func(r Request) { ob(local, remote, r) }
-	}
 	idle := h.lab.opts.IdleTimeout
 	if h.nbss && !h.sessionService(c, idle) {
 		return
+	}
+	if ob := h.lab.opts.Observe; ob != nil {
+		local, remote := ConnEndpoints(c)
+		s.observe = func(r Request) { ob(local, remote, r) }
 	}
 	for {
 		c.SetReadDeadline(time.Now().Add(idle))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/scan445/scan445/smbprobe/srvsvc"
@@ -49,8 +50,12 @@ func smbCommand(msg []byte) string {
 }
 
 // srvsvcRequest decodes a srvsvc stub for Options.Observe: the path and name arguments of the
-// calls that reach the MS08-067 routine; other calls carry no strings.
+// calls that reach the MS08-067 routine; other calls carry no strings. Only \srvsvc and its
+// alias \browser carry srvsvc: a request on another pipe is reported by opnum alone.
 func srvsvcRequest(pipe string, opnum uint16, stub []byte) Request {
+	if !strings.EqualFold(pipe, "srvsvc") && !strings.EqualFold(pipe, "browser") {
+		return Request{Command: fmt.Sprintf("DCE/RPC opnum %d", opnum), Pipe: pipe, Opnum: opnum}
+	}
 	r := Request{Command: fmt.Sprintf("srvsvc opnum %d", opnum), Pipe: pipe, Opnum: opnum}
 	switch opnum {
 	case srvsvc.OpNetprPathCanonicalize:
@@ -109,7 +114,7 @@ func ServeConn(ctx context.Context, c net.Conn, p Personality, nbss bool, opts O
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	local, _ := endpoints(c)
+	local, _ := ConnEndpoints(c)
 	l := &Lab{opts: opts, ctx: ctx}
 	h := &host{lab: l, addr: local.Addr(), p: p, nbss: nbss, conns: map[net.Conn]struct{}{}}
 	stop := context.AfterFunc(ctx, func() { c.Close() })
@@ -118,8 +123,8 @@ func ServeConn(ctx context.Context, c net.Conn, p Personality, nbss bool, opts O
 	return nil
 }
 
-// endpoints are c's local and remote addresses (zero values when not IP).
-func endpoints(c net.Conn) (local, remote netip.AddrPort) {
+// ConnEndpoints are c's local and remote addresses, unmapped (zero values when not IP).
+func ConnEndpoints(c net.Conn) (local, remote netip.AddrPort) {
 	if ap, err := netip.ParseAddrPort(c.LocalAddr().String()); err == nil {
 		local = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	}

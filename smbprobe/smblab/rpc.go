@@ -158,12 +158,12 @@ func (p *rpcPipe) pdu(pdu []byte) string {
 		if flags&pfcLastFrag == 0 {
 			return ""
 		}
+		if p.s.observe != nil {
+			p.s.observe(srvsvcRequest(p.name, p.reqOpnum, p.reqStub))
+		}
 		if !p.ctxs[p.reqCtx] {
 			p.fault(callID, p.reqCtx, faultProtoError, true) // nca_proto_error: unknown context
 			return ""
-		}
-		if p.s.observe != nil {
-			p.s.observe(srvsvcRequest(p.name, p.reqOpnum, p.reqStub))
 		}
 		res := p.s.srvsvc(p.reqOpnum, p.reqStub)
 		if res.crash != "" {

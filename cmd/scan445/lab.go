@@ -30,6 +30,8 @@ func labCommand(env *environment) *cli.Command {
 			"scanner must conclude. Unpatched hosts \"crash\" on an MS08-067 overflow-reaching",
 			"path: the lab logs CRASH <addr> <request> and the address refuses connections for",
 			"--crash-downtime. Only loopback addresses are accepted.",
+			"--scanners/--clients also run simulated Conficker scanners and ordinary clients",
+			"(sensor/simulate) for the sensor, `scan445 watch`; see the README.",
 		),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1", Usage: "first host's address (127.0.0.0/8)"},

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/scan445/scan445/internal/ms08model"
 	"github.com/scan445/scan445/internal/testns"
+	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/smblab"
 	"github.com/scan445/scan445/smbprobe/srvsvc"
 )
@@ -80,6 +82,9 @@ func TestRunRefusesBeforeSending(t *testing.T) {
 // reaches the overflow by the lab's model, and the scanner's gate refuses it.
 func TestExploitStub(t *testing.T) {
 	e := DefaultExploit()
+	if got, want := EncodeExploitStub(e), testpeer.ReadHex(t, "testdata/exploit_stub.hex"); !bytes.Equal(got, want) {
+		t.Errorf("stub differs from testdata/exploit_stub.hex:\n got %x\nwant %x", got, want)
+	}
 	req, err := srvsvc.DecodePathCanonicalizeRequest(EncodeExploitStub(e))
 	if err != nil {
 		t.Fatal(err)

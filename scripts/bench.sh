@@ -54,7 +54,7 @@ fi
   echo "## Go micro-benchmarks (\`go test -bench\`, one run each)"
   echo
   echo '```'
-  go test -run '^$' -bench . -benchmem -benchtime 300ms ./scanner/ ./smbprobe/... 2>/dev/null | grep -E '^(Benchmark|ok|PASS)' | grep Benchmark || true
+  go test -run '^$' -bench . -benchmem -benchtime 300ms ./scanner/ ./smbprobe/... ./sensor/... 2>/dev/null | grep -E '^(Benchmark|ok|PASS)' | grep Benchmark || true
   echo '```'
 } >>"$tmp/results.md"
 

@@ -1,10 +1,16 @@
 package capture
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
 	"net/netip"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/scan445/scan445/internal/testpeer"
@@ -230,4 +236,50 @@ func FuzzDecodeARP(f *testing.F) {
 			t.Errorf("sender %v", a.SenderIP)
 		}
 	})
+}
+
+// TestFixturesAreCaptureFrames: each fixture is the whole frame its header names, as tshark
+// reads it from testdata/pcaps (the SMB fixtures' check in internal/repocheck compares TCP
+// payloads only; these are headers).
+func TestFixturesAreCaptureFrames(t *testing.T) {
+	tshark := testpeer.LookPath(t, "tshark", "/usr/bin/tshark")
+	header := regexp.MustCompile(`^#\s*(\S+\.pcap(?:ng)?) frame (\d+)\b`)
+	paths, _ := filepath.Glob(filepath.Join("testdata", "*.hex"))
+	if len(paths) < 3 {
+		t.Fatalf("%d fixtures", len(paths))
+	}
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(string(raw), "\n")
+		m := header.FindStringSubmatch(first)
+		if m == nil {
+			t.Errorf("%s: the first line names no capture frame", p)
+			continue
+		}
+		out, err := exec.Command(tshark, "-r", filepath.Join("..", "..", "testdata", "pcaps", m[1]), "-Y", "frame.number=="+m[2], "-x").Output()
+		if err != nil {
+			t.Fatalf("tshark %s: %v", m[1], err)
+		}
+		var frame []byte
+		for _, line := range strings.Split(string(out), "\n") {
+			// "0010  00 30 0d 1e ...   ascii": the offset, then up to 16 hex bytes.
+			f := strings.Fields(line)
+			if len(f) < 2 || len(f[0]) != 4 {
+				continue
+			}
+			for _, h := range f[1:] {
+				b, err := hex.DecodeString(h)
+				if err != nil || len(b) != 1 {
+					break
+				}
+				frame = append(frame, b[0])
+			}
+		}
+		if want := fixture(t, filepath.Base(p)); !bytes.Equal(frame, want) {
+			t.Errorf("%s is not %s frame %s:\n got %x\nwant %x", p, m[1], m[2], want, frame)
+		}
+	}
 }

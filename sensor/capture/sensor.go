@@ -21,7 +21,9 @@ import (
 // (Stats.Dark) but not yet in the tracker's per-source dark numbers.
 func Opener(dark []netip.Prefix, grace time.Duration, served []netip.AddrPort) sensor.OpenCapture {
 	return func(o sensor.CaptureOptions) (sensor.Capture, error) {
-		s := &Source{opts: Options{Interface: o.Interface, Ports: o.Ports, Dark: dark, Grace: grace}, served: served}
+		// Promiscuous, as tcpdump by default: on a mirror port the SYNs are addressed to
+		// other hosts' MACs. The membership is the socket's and ends with it.
+		s := &Source{opts: Options{Interface: o.Interface, Ports: o.Ports, Dark: dark, Grace: grace, Promiscuous: true}, served: served}
 		// Open the socket once here so that a missing capability fails before the run starts
 		// (the command exits 2 before anything else happens), then close it: Run opens its own.
 		if err := probe(s.opts); err != nil {

@@ -70,7 +70,7 @@ func index(doc *Document) (byID map[string]located, byCheck map[string][]located
 	}
 	for i := range doc.Hosts {
 		h := &doc.Hosts[i]
-		k := hostKey(h.Address, h.Port)
+		k := hostKey(h.Address)
 		// A merged or hand-edited document may list a host twice: keep the first, as Merge does.
 		if _, dup := hosts[k]; !dup {
 			hosts[k] = h
@@ -81,7 +81,7 @@ func index(doc *Document) (byID map[string]located, byCheck map[string][]located
 		for j := range h.SMB.Findings {
 			f := &h.SMB.Findings[j]
 			l := located{h, f}
-			byID[FindingID(h.Address, h.Port, f.Check, f.Verdict)] = l
+			byID[FindingID(h.Address, f.Check, f.Verdict)] = l
 			byCheck[k+"\x00"+f.Check] = append(byCheck[k+"\x00"+f.Check], l)
 		}
 	}
@@ -90,7 +90,7 @@ func index(doc *Document) (byID map[string]located, byCheck map[string][]located
 
 func changeOf(l located, from smbprobe.Verdict, to string) Change {
 	return Change{
-		ID:       FindingID(l.host.Address, l.host.Port, l.f.Check, l.f.Verdict),
+		ID:       FindingID(l.host.Address, l.f.Check, l.f.Verdict),
 		Address:  l.host.Address,
 		Port:     l.host.Port,
 		Check:    l.f.Check,
@@ -125,7 +125,7 @@ func Diff(old, cur *Document) DiffResult {
 		if _, ok := curID[id]; ok {
 			continue
 		}
-		k := hostKey(l.host.Address, l.host.Port)
+		k := hostKey(l.host.Address)
 		h := curHosts[k]
 		switch {
 		case h == nil && cur != nil && cur.Unlisted != nil:
@@ -192,23 +192,12 @@ func ApplyBaseline(doc, base *Document) {
 	if doc == nil || base == nil {
 		return
 	}
-	baseID, _, _ := index(base)
+	hb := NewHostBaseline(base)
 	b := &Baseline{Started: base.Started}
 	for i := range doc.Hosts {
-		h := &doc.Hosts[i]
-		if h.SMB == nil {
-			continue
-		}
-		for j := range h.SMB.Findings {
-			f := &h.SMB.Findings[j]
-			if _, ok := baseID[FindingID(h.Address, h.Port, f.Check, f.Verdict)]; ok {
-				f.Baseline = BaselineUnchanged
-				b.Unchanged++
-			} else {
-				f.Baseline = BaselineNew
-				b.New++
-			}
-		}
+		n, u := hb.mark(&doc.Hosts[i])
+		b.New += n
+		b.Unchanged += u
 	}
 	d := Diff(base, doc)
 	b.Fixed = d.Fixed
@@ -219,6 +208,52 @@ func ApplyBaseline(doc, base *Document) {
 		b.Unverified = d.Unverified
 	}
 	doc.Baseline = b
+}
+
+// HostBaseline marks the findings of single hosts against an earlier run as they finish, the
+// way ApplyBaseline marks a whole document: the webhook speaks while the scan runs, long before
+// the document exists. A nil *HostBaseline is no baseline.
+type HostBaseline struct {
+	ids map[string]located // the earlier run's findings by id
+}
+
+// NewHostBaseline indexes base (nil: no baseline, and a nil result). base is not modified.
+func NewHostBaseline(base *Document) *HostBaseline {
+	if base == nil {
+		return nil
+	}
+	ids, _, _ := index(base)
+	return &HostBaseline{ids: ids}
+}
+
+// mark sets each finding of h new or unchanged and counts them.
+func (b *HostBaseline) mark(h *scanner.HostResult) (added, unchanged int) {
+	if b == nil || h.SMB == nil {
+		return 0, 0
+	}
+	for j := range h.SMB.Findings {
+		f := &h.SMB.Findings[j]
+		if _, ok := b.ids[FindingID(h.Address, f.Check, f.Verdict)]; ok {
+			f.Baseline = BaselineUnchanged
+			unchanged++
+		} else {
+			f.Baseline = BaselineNew
+			added++
+		}
+	}
+	return added, unchanged
+}
+
+// Tickets are the tickets of one finished host: every finding needing action, or with a
+// baseline only those it lacks. h is not modified.
+func (b *HostBaseline) Tickets(h scanner.HostResult) []Ticket {
+	one := &Document{Hosts: []scanner.HostResult{cloneHost(h)}}
+	Finalize(one)
+	if b != nil {
+		one.Baseline = &Baseline{}
+		b.mark(&one.Hosts[0])
+	}
+	return Tickets(one)
 }
 
 // WriteDiff writes a DiffResult as plain text for a terminal. Strings from the wire are
@@ -238,7 +273,7 @@ func WriteDiff(w io.Writer, d DiffResult) error {
 				from = "-"
 			}
 			fmt.Fprintf(&b, "  %s  %-22s %-21s %-8s %s -> %s  %s\n",
-				c.ID, termSafe(hostKey(c.Address, c.Port)), termSafe(c.Check), c.Severity, from, termSafe(c.To), termSafe(c.Title))
+				c.ID, TermSafe(hostLabel(c.Address, c.Port)), TermSafe(c.Check), c.Severity, from, TermSafe(c.To), TermSafe(c.Title))
 		}
 	}
 	section("NEW", d.New)
@@ -249,8 +284,9 @@ func WriteDiff(w io.Writer, d DiffResult) error {
 	return err
 }
 
-// termSafe replaces control characters (ESC, CR, BEL …) with '?'.
-func termSafe(s string) string {
+// TermSafe keeps wire strings from driving a terminal: control characters (ESC, CR, BEL …, C1
+// included) become '?'.
+func TermSafe(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return '?'

@@ -45,3 +45,39 @@ func TestHostLines(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteConsole: the summary a terminal shows. A host found on 139 is named address:139, a
+// wire string cannot reach the terminal's control sequences, and an interrupted scan says so.
+func TestWriteConsole(t *testing.T) {
+	doc := goldenDocument(t)
+	for i := range doc.Hosts {
+		h := &doc.Hosts[i]
+		switch h.Address {
+		case "10.20.1.5":
+			h.Port, h.Tried = 139, []scanner.PortTry{{Port: 445, Status: scanner.StatusClosed}}
+			h.SMB.Fingerprint.DNSName = "evil\x1b]0;owned\x07.corp.example"
+		}
+	}
+	doc.Complete, doc.Interrupted = false, "interrupted by signal"
+	Finalize(doc)
+	var b strings.Builder
+	if err := WriteConsole(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"targets scanned (INCOMPLETE)",
+		"VERDICT       HOST",
+		"infected      10.20.1.5:139  evil?]0;owned?.corp.example",
+		"\nvulnerable    10.20.2.30     ", // on 445: no port
+		"findings: ",
+		"note: interrupted by signal\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.ContainsAny(out, "\x1b\x07") {
+		t.Errorf("a control character reached the console:\n%q", out)
+	}
+}

@@ -69,7 +69,7 @@ func WriteDefectDojo(w io.Writer, doc *Document) error {
 		h, f := it.h, it.f
 		id := f.ID
 		if id == "" {
-			id = FindingID(h.Address, h.Port, f.Check, f.Verdict)
+			id = FindingID(h.Address, f.Check, f.Verdict)
 		}
 		var refs []string
 		first := ""

@@ -137,13 +137,13 @@ func Unchecked(doc *Document, checks []string) []string {
 		}
 		if h.SMB == nil {
 			for _, c := range checks {
-				out = append(out, fmt.Sprintf("%s %s: not probed (%s)", hostKey(h.Address, h.Port), c, cmp.Or(h.Error, "no SMB result")))
+				out = append(out, fmt.Sprintf("%s %s: not probed (%s)", hostLabel(h.Address, h.Port), c, cmp.Or(h.Error, "no SMB result")))
 			}
 			continue
 		}
 		for _, f := range h.SMB.Findings {
 			if slices.Contains(checks, f.Check) && (f.Verdict == smbprobe.Unknown || f.Verdict == smbprobe.Error) {
-				out = append(out, fmt.Sprintf("%s %s %s: %s", hostKey(h.Address, h.Port), f.Check, f.Verdict, f.Reason))
+				out = append(out, fmt.Sprintf("%s %s %s: %s", hostLabel(h.Address, h.Port), f.Check, f.Verdict, f.Reason))
 			}
 		}
 	}

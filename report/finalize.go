@@ -38,22 +38,32 @@ func Actionable(v smbprobe.Verdict) bool {
 	return ok && vi.Class == string(v)
 }
 
-// hostKey names a host the same way across runs: the canonical address (so "::ffff:10.0.0.1",
-// "010.0.0.1" style spellings from other producers do not split one host into two) and the port.
-func hostKey(address string, port int) string {
+// hostKey names a host the same way across runs: its canonical address (so "::ffff:10.0.0.1",
+// "010.0.0.1" style spellings from other producers do not split one host into two). The port is
+// not part of it: with --ports 445,139 one host may answer on 445 in one run and on 139 in the
+// next, and it is the same machine with the same findings (baseline, diff, merge).
+func hostKey(address string) string {
 	if a, err := netip.ParseAddr(address); err == nil {
 		address = a.Unmap().String()
 	}
-	return address + ":" + strconv.Itoa(port)
+	return address
 }
 
-// FindingID is the stable id of a finding: hex of a truncated SHA-256 over host, port, check
-// and verdict class. No timestamps or evidence go in, so reruns agree.
-func FindingID(address string, port int, check string, v smbprobe.Verdict) string {
+// hostLabel is how reports and messages name a host: address:port.
+func hostLabel(address string, port int) string {
+	return hostKey(address) + ":" + strconv.Itoa(port)
+}
+
+// FindingID is the stable id of a finding: hex of a truncated SHA-256 over host, check and
+// verdict class. No timestamps, evidence or port go in, so reruns agree whatever port answered.
+// The host is hashed as "address:445", the form ids had when the port was part of a host's
+// identity: ids of hosts scanned on 445 — every real scan before --ports — did not change, so
+// ticket and DefectDojo deduplication carries over.
+func FindingID(address, check string, v smbprobe.Verdict) string {
 	h := sha256.New()
 	// NUL separators: no field can contain one after JSON decoding of sane input, and even if
 	// one did, the length-free join is still unambiguous enough for a dedup key.
-	fmt.Fprintf(h, "scan445/finding/v1\x00%s\x00%s\x00%s", hostKey(address, port), check, VerdictClass(v))
+	fmt.Fprintf(h, "scan445/finding/v1\x00%s:445\x00%s\x00%s", hostKey(address), check, VerdictClass(v))
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
@@ -89,7 +99,7 @@ func Finalize(doc *Document) {
 			if f.Evidence == nil {
 				f.Evidence = []int{}
 			}
-			f.ID = FindingID(h.Address, h.Port, f.Check, f.Verdict)
+			f.ID = FindingID(h.Address, f.Check, f.Verdict)
 		}
 	}
 	doc.Summary = Summarize(doc.Summary.Targets, doc.Hosts)

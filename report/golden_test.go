@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scan445/scan445/scanner"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -285,9 +287,7 @@ func TestFindingIDStable(t *testing.T) {
 	if a.Hosts[0].SMB.Findings[0].ID != b.Hosts[0].SMB.Findings[0].ID {
 		t.Fatal("id depends on time or evidence")
 	}
-	id := func(addr string, port int, check, v string) string {
-		return FindingID(addr, port, check, verdictOf(v))
-	}
+	id := func(addr string, _ int, check, v string) string { return FindingID(addr, check, verdictOf(v)) }
 	cases := []struct {
 		name string
 		a, b string
@@ -298,12 +298,22 @@ func TestFindingIDStable(t *testing.T) {
 		{"mapped IPv4 is the same host", id("::ffff:10.0.0.1", 445, "ms08-067", "exposed"), id("10.0.0.1", 445, "ms08-067", "exposed"), true},
 		{"vulnerable vs patched", id("10.0.0.1", 445, "ms08-067", "vulnerable"), id("10.0.0.1", 445, "ms08-067", "patched"), false},
 		{"other host", id("10.0.0.2", 445, "ms08-067", "exposed"), id("10.0.0.1", 445, "ms08-067", "exposed"), false},
-		{"other port", id("10.0.0.1", 139, "ms08-067", "exposed"), id("10.0.0.1", 445, "ms08-067", "exposed"), false},
+		// Pinned: the id this finding had when the port was part of it (10.0.0.1:445), so the
+		// trackers that deduplicate on it see the same finding after the change.
+		{"ids of hosts on 445 did not change", id("10.0.0.1", 445, "ms08-067", "exposed"), "d21006a30869e676ab4b77e2", true},
 		{"other check", id("10.0.0.1", 445, "conficker", "exposed"), id("10.0.0.1", 445, "ms08-067", "exposed"), false},
 	}
 	for _, c := range cases {
 		if (c.a == c.b) != c.same {
 			t.Errorf("%s: ids %s %s, same=%v", c.name, c.a, c.b, c.same)
 		}
+	}
+	// A host found on 139 (445 closed) is the host found on 445 before: same finding id.
+	on139 := fixtureDocument()
+	on139.Hosts[0].Port = 139
+	on139.Hosts[0].Tried = []scanner.PortTry{{Port: 445, Status: scanner.StatusClosed}}
+	Finalize(on139)
+	if got, want := on139.Hosts[0].SMB.Findings[0].ID, a.Hosts[0].SMB.Findings[0].ID; got != want || a.Hosts[0].Port != 445 {
+		t.Errorf("id on 139 %s, on %d %s: want the same", got, a.Hosts[0].Port, want)
 	}
 }

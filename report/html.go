@@ -152,6 +152,8 @@ func WriteHTML(w io.Writer, doc *Document) error {
 	funcs := template.FuncMap{
 		"verdictCSS":     verdictCSS,
 		"verdictWordCSS": func(v string) string { return verdictCSS(smbprobe.Verdict(v)) },
+		// A watch report's source has port 0: it is named by its address alone.
+		"hostLabelHTML": func(label string) string { return strings.TrimSuffix(label, ":0") },
 		"findingCSS": func(v smbprobe.Verdict) string {
 			if Actionable(v) {
 				return "t-" + string(v)
@@ -276,7 +278,7 @@ func buildView(doc *Document) *htmlView {
 						if used[r] == nil {
 							used[r] = map[string]bool{}
 						}
-						used[r][hostKey(h.Address, h.Port)] = true
+						used[r][hostKey(h.Address)] = true
 					}
 				case Undetermined(f.Verdict):
 					hv.Undecided++
@@ -391,7 +393,7 @@ func buildCards(doc *Document) []card {
 		if h.SMB == nil {
 			continue
 		}
-		k := hostKey(h.Address, h.Port)
+		k := hostKey(h.Address)
 		for _, f := range h.SMB.Findings {
 			if f.Category == smbprobe.CategoryCompliance {
 				if Actionable(f.Verdict) {

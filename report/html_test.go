@@ -33,7 +33,7 @@ func TestHTMLPlanOneRowPerRemediation(t *testing.T) {
 			if want[r] == nil {
 				want[r] = map[string]bool{}
 			}
-			want[r][hostKey(it.h.Address, it.h.Port)] = true
+			want[r][hostKey(it.h.Address)] = true
 		}
 	}
 	plan := buildPlan(doc, map[*smbprobe.Finding]string{})

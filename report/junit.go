@@ -67,13 +67,13 @@ func WriteJUnit(w io.Writer, doc *Document, level FailOn) error {
 			continue
 		}
 		s := junitSuite{
-			Name: xmlSafe(hostKey(h.Address, h.Port)),
+			Name: xmlSafe(hostLabel(h.Address, h.Port)),
 			Time: seconds(h.TotalMS),
 		}
 		if !h.Started.IsZero() {
 			s.Timestamp = h.Started.UTC().Format("2006-01-02T15:04:05")
 		}
-		class := xmlSafe("scan445." + strings.ReplaceAll(hostKey(h.Address, h.Port), ".", "_"))
+		class := xmlSafe("scan445." + strings.ReplaceAll(hostLabel(h.Address, h.Port), ".", "_"))
 		for _, c := range cases {
 			c.ClassName = class
 			s.Tests++

@@ -66,7 +66,7 @@ func Merge(docs ...*Document) (*Document, error) {
 			out.Unlisted.merge(d.Unlisted)
 		}
 		for _, h := range d.Hosts {
-			k := hostKey(h.Address, h.Port)
+			k := hostKey(h.Address)
 			i, dup := seen[k]
 			if !dup {
 				seen[k] = len(out.Hosts)

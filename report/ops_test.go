@@ -3,9 +3,11 @@ package report
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,8 +95,9 @@ func TestApplyBaseline(t *testing.T) {
 }
 
 func TestDiffClassification(t *testing.T) {
+	port := 445
 	mk := func(v smbprobe.Verdict, status scanner.Status, extra ...smbprobe.Finding) *Document {
-		h := scanner.HostResult{Address: "192.0.2.7", Port: 445, Status: status}
+		h := scanner.HostResult{Address: "192.0.2.7", Port: port, Status: status}
 		if status == scanner.StatusOpen {
 			h.SMB = &smbprobe.Result{}
 			if v != "" {
@@ -120,6 +123,17 @@ func TestDiffClassification(t *testing.T) {
 		{"host closed", mk("", scanner.StatusClosed), 0, 0, 1, 0},
 		{"host absent", &Document{Schema: SchemaVersion}, 0, 0, 1, 0},
 	}
+	// The same host found on 139 (445 closed now) is the same host: --ports 445,139.
+	port = 139
+	cases = append(cases, []struct {
+		name                                  string
+		cur                                   *Document
+		fixed, changed, unverified, unchanged int
+	}{
+		{"same, found on 139", mk(smbprobe.Exposed, scanner.StatusOpen), 0, 0, 0, 1},
+		{"patched, found on 139", mk(smbprobe.Patched, scanner.StatusOpen), 1, 0, 0, 0},
+		{"now infected, found on 139", mk(smbprobe.Infected, scanner.StatusOpen), 0, 1, 0, 0},
+	}...)
 	for _, c := range cases {
 		d := Diff(old, c.cur)
 		if len(d.Fixed) != c.fixed || len(d.Changed) != c.changed || len(d.Unverified) != c.unverified || d.Unchanged != c.unchanged {
@@ -155,6 +169,7 @@ func TestMerge(t *testing.T) {
 	// the whole incomplete.
 	dup := full.Hosts[1]
 	dup.Started = dup.Started.Add(time.Hour)
+	dup.Port, dup.Tried = 139, []scanner.PortTry{{Port: 445, Status: scanner.StatusClosed}} // same host, other port
 	dup.SMB = &smbprobe.Result{Findings: []smbprobe.Finding{{Check: smbprobe.CheckMS08067, Verdict: smbprobe.Unknown}}}
 	b.Hosts = append(b.Hosts, dup)
 	b.Complete = false
@@ -168,7 +183,7 @@ func TestMerge(t *testing.T) {
 		t.Fatalf("complete %v interrupted %q warnings %v", m.Complete, m.Interrupted, m.Warnings)
 	}
 	for _, h := range m.Hosts {
-		if h.Address == dup.Address && len(h.SMB.Findings) != 1 {
+		if h.Address == dup.Address && (len(h.SMB.Findings) != 1 || h.Port != 139) {
 			t.Fatal("kept the earlier result")
 		}
 	}
@@ -241,5 +256,54 @@ func TestRemedyCatalogueCoversIDs(t *testing.T) {
 	Remedies()[0].Title = "changed"
 	if r, _ := LookupRemedy(Remedies()[0].ID); r.Title == "changed" {
 		t.Error("catalogue is shared mutable state")
+	}
+}
+
+// TestHostBaselineTicketsMatchTheDocument: the webhook's tickets, made one host at a time while
+// the scan runs, are the tickets of the finished document with the baseline applied — per host,
+// the same keys — and without a baseline every finding needing action. A host without an SMB
+// result gets none, and the result handed in is not modified.
+func TestHostBaselineTicketsMatchTheDocument(t *testing.T) {
+	keys := func(ts []Ticket) map[string][]string {
+		m := map[string][]string{}
+		for _, tk := range ts {
+			m[tk.Host] = append(m[tk.Host], tk.DedupKey)
+		}
+		for _, v := range m {
+			slices.Sort(v)
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		base *Document
+	}{
+		{"with a baseline", baselineDocument()},
+		{"without", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			whole := fixtureDocument()
+			if tc.base != nil {
+				ApplyBaseline(whole, tc.base)
+			}
+			want := keys(Tickets(whole))
+			hb := NewHostBaseline(tc.base)
+			var perHost []Ticket
+			for _, h := range fixtureDocument().Hosts {
+				before := render(t, func(w io.Writer) error { return WriteJSON(w, &Document{Hosts: []scanner.HostResult{h}}) })
+				perHost = append(perHost, hb.Tickets(h)...)
+				if after := render(t, func(w io.Writer) error { return WriteJSON(w, &Document{Hosts: []scanner.HostResult{h}}) }); !bytes.Equal(before, after) {
+					t.Fatalf("%s: Tickets modified the result", h.Address)
+				}
+			}
+			if got := keys(perHost); fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 {
+				t.Errorf("per host %v\nwhole document %v", got, want)
+			}
+		})
+	}
+	closed := scanner.HostResult{Address: "10.20.9.9", Port: 139, Status: scanner.StatusClosed,
+		Tried: []scanner.PortTry{{Port: 445, Status: scanner.StatusClosed}}}
+	if ts := NewHostBaseline(baselineDocument()).Tickets(closed); len(ts) != 0 {
+		t.Errorf("a closed host got tickets: %+v", ts)
 	}
 }

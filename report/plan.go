@@ -87,7 +87,7 @@ func buildPlan(doc *Document, anchors map[*smbprobe.Finding]string) []planRow {
 			if !slices.Contains(r.Checks, f.Check) {
 				r.Checks = append(r.Checks, f.Check)
 			}
-			k := hostKey(it.h.Address, it.h.Port)
+			k := hostKey(it.h.Address)
 			if i, ok := hostAt[id][k]; ok {
 				ph := &r.Hosts[i]
 				if VerdictRank(f.Verdict) < VerdictRank(ph.Verdict) {
@@ -98,7 +98,7 @@ func buildPlan(doc *Document, anchors map[*smbprobe.Finding]string) []planRow {
 				continue
 			}
 			hostAt[id][k] = len(r.Hosts)
-			r.Hosts = append(r.Hosts, planHost{Anchor: anchors[f], Host: k, Name: hostName(*it.h), Verdict: f.Verdict,
+			r.Hosts = append(r.Hosts, planHost{Anchor: anchors[f], Host: hostLabel(it.h.Address, it.h.Port), Name: hostName(*it.h), Verdict: f.Verdict,
 				Checks: f.Check, New: f.Baseline == BaselineNew, h: it.h})
 		}
 	}

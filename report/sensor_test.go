@@ -75,6 +75,9 @@ func TestWatchHTML(t *testing.T) {
 	if n := strings.Count(page, "<rect x=") - strings.Count(page, `width="12" height="12"`); n < 4 {
 		t.Errorf("%d bars, want at least the 4 hours", n)
 	}
+	if strings.Contains(page, "10.0.0.66:0") {
+		t.Error("a source is shown with port 0")
+	}
 	if strings.Contains(page, "Exposure per network") || strings.Contains(page, "Hosts swept") {
 		t.Error("a watch report shows the scan's cards or network chart")
 	}

@@ -64,7 +64,7 @@ func ticketFor(h *scanner.HostResult, f *smbprobe.Finding) Ticket {
 	}
 	id := f.ID
 	if id == "" {
-		id = FindingID(h.Address, h.Port, f.Check, f.Verdict)
+		id = FindingID(h.Address, f.Check, f.Verdict)
 	}
 	return Ticket{
 		DedupKey:    id,

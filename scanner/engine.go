@@ -1,6 +1,6 @@
-// Package scanner sweeps targets on one TCP port at a paced rate with a bounded number of hosts in
-// flight, and hands every open host to a Prober. Per-host failures are data in the host's result,
-// never errors that stop the sweep.
+// Package scanner sweeps targets on TCP 445 (then 139 for hosts that refuse 445, ports.go) at a
+// paced rate with a bounded number of hosts in flight, and hands every open host to a Prober.
+// Per-host failures are data in the host's result, never errors that stop the sweep.
 package scanner
 
 import (
@@ -22,9 +22,13 @@ import (
 
 // Config is everything one sweep needs. The zero value of each knob has a usable default.
 type Config struct {
-	Port        int // default 445
-	Rate        int // connection attempts per second, retries and redials included; 0 = unlimited
-	Concurrency int // hosts being probed at once (the probe stage); default 64
+	Port int // default 445
+	// Fallback ports are tried in order when the earlier port was closed (ports.go); nil: Port only.
+	Fallback []int
+	// FallbackFiltered also moves on to the next port when the earlier one did not answer.
+	FallbackFiltered bool
+	Rate             int // connection attempts per second, retries and redials included; 0 = unlimited
+	Concurrency      int // hosts being probed at once (the probe stage); default 64
 	// ConnectSlots bounds the connect stage: hosts dialing, or open and waiting for a probe
 	// slot. 0 derives it from the rate (NewPlan), so a sparse network still gets the full rate.
 	ConnectSlots int
@@ -248,7 +252,6 @@ func (s *slot) release() {
 // an open host trades it for a probe slot. The caller releases whichever is held after
 // delivering the result.
 func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr, held *slot) (res HostResult) {
-	ap := netip.AddrPortFrom(addr, uint16(e.cfg.Port))
 	res = HostResult{Address: addr.String(), Port: e.cfg.Port, Started: time.Now().UTC()}
 	defer func() {
 		res.TotalMS = time.Since(res.Started).Milliseconds()
@@ -259,16 +262,20 @@ func (e *engine) scanHost(dispatch, work context.Context, addr netip.Addr, held 
 
 	connCtx, cancelConn := context.WithTimeout(work, e.cfg.HostTimeout)
 	defer cancelConn()
-	var conn net.Conn
-	var err error
 	start := time.Now()
-	for attempt := 0; attempt <= e.cfg.Retries; attempt++ {
-		res.Attempts++
-		conn, err = e.dial(connCtx, ap)
-		if err == nil || classify(err) != StatusFiltered || connCtx.Err() != nil {
-			break
+	dialPort := func(ctx context.Context, ap netip.AddrPort) (conn net.Conn, err error) {
+		for attempt := 0; attempt <= e.cfg.Retries; attempt++ {
+			res.Attempts++
+			conn, err = e.dial(ctx, ap)
+			if err == nil || classify(err) != StatusFiltered || ctx.Err() != nil {
+				break
+			}
 		}
+		return conn, err
 	}
+	conn, port, tried, err := e.cfg.connectPorts(connCtx, addr, dialPort)
+	ap := netip.AddrPortFrom(addr, uint16(port))
+	res.Port, res.Tried = port, tried
 	connected := time.Since(start)
 	res.ConnectMS = connected.Milliseconds()
 	if err != nil {

@@ -8,8 +8,9 @@ import (
 // Plan is the sizing of a sweep's two stages, derived from the configured rate and timeouts
 // and from the number of file descriptors the process may hold.
 //
-// A dead address (dropped SYN) holds its connect slot for Timeout × (1+Retries) while it costs
-// only 1+Retries attempts, so a fixed number of hosts in flight caps the rate at
+// A dead address (dropped SYN) holds its connect slot for Timeout × (1+Retries) — on each port
+// it is dialled on, see deadPorts — while it costs only 1+Retries attempts, so a fixed number
+// of hosts in flight caps the rate at
 // slots ÷ (Timeout × (1+Retries)): 64 hosts at 3 s and one retry is ~11 attempts/s, whatever
 // --rate says. The connect stage therefore gets Rate × Timeout × (1+Retries) slots (plus 10%) —
 // every host the pacer can start while the oldest is still waiting out its retries — and only
@@ -41,7 +42,11 @@ const (
 func NewPlan(config Config, fileLimit int) Plan {
 	cfg := config.withDefaults()
 	p := Plan{Rate: cfg.Rate, ProbeSlots: cfg.Concurrency, FileLimit: fileLimit}
-	hold := cfg.Timeout.Seconds() * float64(1+cfg.Retries) // longest a dead host holds its slot
+	// Longest a dead host holds its slot: every connect timeout it waits out. With the default
+	// fallback (on closed only) that is one port's: a host that refuses 445 is dialled on 139
+	// at once, and even a 139 that then times out holds the slot one timeout plus a round trip,
+	// which the 10% headroom covers. With FallbackFiltered a dead host waits on every port.
+	hold := cfg.Timeout.Seconds() * float64(1+cfg.Retries) * float64(cfg.deadPorts())
 	if cfg.Rate > 0 {
 		// 10% headroom: a slot also spends the timer's slack and the wait for the next host's
 		// token, and without it the rate would settle just below the configured one.

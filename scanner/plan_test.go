@@ -23,6 +23,8 @@ func TestNewPlan(t *testing.T) {
 		{"defaults: 1000/s × 3 s × 1.1", Config{Rate: 1000}, 0, 1000, 3300, false},
 		{"one retry doubles the hold", Config{Rate: 1000, Retries: 1}, 0, 1000, 6600, false},
 		{"defaults fit in 20000 fds", Config{Rate: 1000}, 20000, 1000, 3300, false},
+		{"fallback on closed: a dead host still waits one timeout", Config{Rate: 1000, Fallback: []int{139}}, 0, 1000, 3300, false},
+		{"fallback on filtered: it waits on both ports", Config{Rate: 1000, Fallback: []int{139}, FallbackFiltered: true}, 0, 1000, 6600, false},
 		{"no retries, 1 s", Config{Rate: 10000, Timeout: time.Second}, 0, 10000, 11000, false},
 		{"slow rate: never below the probe slots", Config{Rate: 5, Timeout: time.Second, Concurrency: 64}, 0, 5, 64, false},
 		{"unpaced", Config{}, 0, 0, unpacedSlots, false},

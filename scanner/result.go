@@ -22,11 +22,15 @@ const (
 
 // HostResult is the one result every target yields.
 type HostResult struct {
-	Address  string `json:"address"`
-	Port     int    `json:"port"`
-	Status   Status `json:"status"`
-	Error    string `json:"error,omitempty"`
-	Attempts int    `json:"attempts"`
+	Address string `json:"address"`
+	// Port is the port that answered, or the last one tried (Config.Fallback).
+	Port int `json:"port"`
+	// Tried lists the ports tried before Port and how each ended (closed, or filtered with
+	// Config.FallbackFiltered). The host is the address: whatever port answered.
+	Tried    []PortTry `json:"ports_tried,omitempty"`
+	Status   Status    `json:"status"`
+	Error    string    `json:"error,omitempty"`
+	Attempts int       `json:"attempts"`
 	// Interrupted marks a host cut short by Ctrl-C/SIGTERM: its result is partial, and a
 	// resumed scan probes it again.
 	Interrupted bool             `json:"interrupted,omitempty"`

@@ -14,6 +14,12 @@
 // its judge. The flow asks the table what to do; docs/checks.md is the reference the rules
 // cite.
 //
+// SMB itself is spoken by package smbclient, the one SMB client of the project (the prober's
+// SMB1 steps and the credentialed check share it): it reports each exchange to a callback, and
+// this package builds its Exchange evidence from those reports. The srvsvc requests go through
+// the plan and the chokepoint here, over the client's pipe transactions; smbclient's generic
+// DCE/RPC layer refuses srvsvc.
+//
 // The wire packages below name their codecs one way: Encode (EncodeBody for SMB2 bodies)
 // for what goes on the wire, Decode… for what comes off it; Parse… is for text a person
 // typed (ParseChecks, dcerpc.ParseUUID, ntlmssp.ParseNTHash).

@@ -32,11 +32,11 @@ func (r *run) smb(ctx context.Context, conn net.Conn) {
 	l := r.newLink(ctx, conn)
 	c := newSMB1(r, l)
 	all := []string{smb1.DialectNTLM012, smb1.DialectSMB2002, smb1.DialectSMB2Wild}
-	raw, x, err := c.negotiate(ctx, all)
+	n, x, derr, err := c.negotiate(ctx, all)
 	if err != nil {
 		if errors.Is(err, ErrDropped) && r.redial != nil && ctx.Err() == nil {
 			// Some SMB2-only stacks drop any SMB1-framed message: try SMB2 framing.
-			l.close()
+			l.Close()
 			if l2, derr := r.dial(ctx); derr == nil {
 				c2 := newSMB2(r, l2)
 				if c2.negotiate(ctx) {
@@ -51,9 +51,9 @@ func (r *run) smb(ctx context.Context, conn net.Conn) {
 		r.stop("smb1.negotiate", err)
 		return
 	}
-	if smb1.IsSMB2(raw) {
+	if n.SMB2 {
 		c2 := newSMB2(r, l)
-		if !c2.upgrade(ctx, raw, x) {
+		if !c2.upgrade(ctx, n.Raw, x) {
 			return
 		}
 		if r.needSMB1() && r.trySMB1(ctx) {
@@ -62,7 +62,7 @@ func (r *run) smb(ctx context.Context, conn net.Conn) {
 		r.smb2Flow(ctx, c2)
 		return
 	}
-	neg, ok, err := c.readNegotiate(raw, x, all)
+	ok, err := c.readNegotiate(n, x, derr)
 	if err != nil {
 		r.stop("smb1.negotiate", err)
 		return
@@ -73,7 +73,7 @@ func (r *run) smb(ctx context.Context, conn net.Conn) {
 		return
 	}
 	r.f.smb2.set(triNo, "the host chose NT LM 0.12 over SMB 2.002 / SMB 2.???", x.i)
-	r.smb1Flow(ctx, c, neg)
+	r.smb1Flow(ctx, c, n.Resp)
 }
 
 // trySMB1 opens a second connection offering NT LM 0.12 alone. It returns true when SMBv1 was
@@ -88,10 +88,10 @@ func (r *run) trySMB1(ctx context.Context) bool {
 		r.f.smb1.set(triUnknown, "SMBv1 not tested: second connection failed: "+err.Error())
 		return false
 	}
-	defer l.close()
+	defer l.Close()
 	c := newSMB1(r, l)
 	only := []string{smb1.DialectNTLM012}
-	raw, x, err := c.negotiate(ctx, only)
+	n, x, derr, err := c.negotiate(ctx, only)
 	switch {
 	case err != nil && errors.Is(err, ErrDropped):
 		r.f.smb1.set(triNo, "the host closed the connection on an NT LM 0.12-only NEGOTIATE", x.i)
@@ -99,12 +99,12 @@ func (r *run) trySMB1(ctx context.Context) bool {
 	case err != nil:
 		r.f.smb1.set(triUnknown, "SMBv1 NEGOTIATE: "+err.Error(), x.i)
 		return false
-	case smb1.IsSMB2(raw):
+	case n.SMB2:
 		x.done("SMB2 reply", "SMB2 answer to an NT LM 0.12-only NEGOTIATE")
 		r.f.smb1.set(triNo, "the host answered an NT LM 0.12-only NEGOTIATE with SMB2", x.i)
 		return false
 	}
-	neg, ok, err := c.readNegotiate(raw, x, only)
+	ok, err := c.readNegotiate(n, x, derr)
 	if err != nil {
 		r.f.smb1.set(triUnknown, "SMBv1 NEGOTIATE: "+err.Error(), x.i)
 		return false
@@ -113,6 +113,6 @@ func (r *run) trySMB1(ctx context.Context) bool {
 		r.f.smb1.set(triNo, "the host refused NT LM 0.12 (DialectIndex 0xFFFF)", x.i)
 		return false
 	}
-	r.smb1Flow(ctx, c, neg)
+	r.smb1Flow(ctx, c, n.Resp)
 	return true
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scan445/scan445/smbprobe/credcheck"
 	"github.com/scan445/scan445/smbprobe/p2p"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 )
 
 // DefaultReadTimeout bounds one request/response exchange when Options.ReadTimeout is 0.
@@ -157,9 +158,11 @@ type run struct {
 	res    *Result
 	redial DialFunc
 	tr     Transport
-	links  []*link
-	f      facts
-	judged bool
+	links  []*smbclient.Link
+	// smb1Last is the SMB1 client's latest exchange report (was a reply received?).
+	smb1Last smbclient.Exchange
+	f        facts
+	judged   bool
 	// credTried: the credentialed check ran already (before the intrusive probe); it runs
 	// once per probe.
 	credTried bool
@@ -167,19 +170,20 @@ type run struct {
 
 func (r *run) closeAll() {
 	for _, l := range r.links {
-		l.close()
+		l.Close()
 	}
 	r.links = nil
 }
 
-func (r *run) newLink(ctx context.Context, conn net.Conn) *link {
-	l := newLink(ctx, conn, r.opts.ReadTimeout, r.res)
+func (r *run) newLink(ctx context.Context, conn net.Conn) *smbclient.Link {
+	l := smbclient.NewLink(ctx, conn, r.opts.ReadTimeout)
+	l.OnSend = func() { r.res.RoundTrips++ }
 	r.links = append(r.links, l)
 	return l
 }
 
 // dial opens a second connection through the engine's dialer.
-func (r *run) dial(ctx context.Context) (*link, error) {
+func (r *run) dial(ctx context.Context) (*smbclient.Link, error) {
 	if r.redial == nil {
 		return nil, errors.New("no redial function")
 	}
@@ -208,6 +212,9 @@ func (r *run) begin(step string, class Class, request string) *xrec {
 }
 
 func (x *xrec) done(status, response string) int {
+	if x.i < 0 {
+		return x.i
+	}
 	e := &x.r.res.Exchanges[x.i]
 	e.Status = clean(status)
 	e.Response = clean(response)
@@ -216,6 +223,16 @@ func (x *xrec) done(status, response string) int {
 }
 
 func (x *xrec) fail(err error) int { return x.done("no reply", err.Error()) }
+
+// recorded is the recorder of the Exchange at index mark, appended since by the SMB1 client's
+// report (recordSMB1); ok is false when the client sent nothing.
+func (r *run) recorded(mark int) (*xrec, bool) {
+	if mark >= len(r.res.Exchanges) {
+		return &xrec{r: r, i: -1}, false
+	}
+	e := r.res.Exchanges[mark]
+	return &xrec{r: r, i: mark, t0: time.Now().Add(-time.Duration(e.Millis) * time.Millisecond)}, true
+}
 
 // clean bounds a wire string for the report: valid UTF-8, no control characters, at most 512
 // runes. It does not escape HTML or CSV; reports do that.

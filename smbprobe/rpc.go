@@ -9,6 +9,7 @@ import (
 
 	"github.com/scan445/scan445/smbprobe/dcerpc"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 	"github.com/scan445/scan445/smbprobe/srvsvc"
 )
 
@@ -132,9 +133,6 @@ type rpcClient struct {
 	callID  uint32
 	maxXmit int
 }
-
-// maxFragments bounds how many fragments one reply may take, whatever the server claims.
-const maxFragments = 32
 
 // bind binds srvsvc v3.0 / NDR 2.0.
 func (c *rpcClient) bind(ctx context.Context) bool {
@@ -264,35 +262,7 @@ func (c *rpcClient) exchange(ctx context.Context, pdu []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	re := dcerpc.NewReassembler(c.callID, 64<<10)
-	for n := 0; ; n++ {
-		for len(msg) > 0 {
-			p, rest, err := dcerpc.SplitPDU(msg)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrProtocol, err)
-			}
-			msg = rest
-			done, err := re.Add(p)
-			if err != nil {
-				if errors.Is(err, dcerpc.ErrFault) || errors.Is(err, dcerpc.ErrDidNotExecute) {
-					return nil, err
-				}
-				return nil, fmt.Errorf("%w: %v", ErrProtocol, err)
-			}
-			if done {
-				if len(msg) > 0 {
-					return nil, fmt.Errorf("%w: bytes after the last fragment", ErrProtocol)
-				}
-				return re.Response().Stub, nil
-			}
-		}
-		if n >= maxFragments {
-			return nil, fmt.Errorf("%w: more than %d fragments", ErrProtocol, maxFragments)
-		}
-		if msg, err = c.io.readPipe(ctx); err != nil {
-			return nil, err
-		}
-	}
+	return smbclient.Reassemble(ctx, c.callID, msg, c.io.readPipe)
 }
 
 func faultWords(s dcerpc.FaultStatus) string {

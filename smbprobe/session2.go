@@ -9,8 +9,12 @@ import (
 	"github.com/scan445/scan445/smbprobe/ntlmssp"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
 	"github.com/scan445/scan445/smbprobe/smb2"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 	"github.com/scan445/scan445/smbprobe/spnego"
 )
+
+// smb2PID is the process id in every SMB2 header; any constant works (the SMB1 client's).
+const smb2PID = 0xFEFF
 
 // maxInterim bounds the STATUS_PENDING interim responses accepted for one request.
 const maxInterim = 4
@@ -19,7 +23,7 @@ const maxInterim = 4
 // and srvsvc over a pipe.
 type smb2Client struct {
 	r         *run
-	l         *link
+	l         *smbclient.Link
 	msgID     uint64
 	dialect   smb2.Dialect
 	sessionID uint64
@@ -28,16 +32,16 @@ type smb2Client struct {
 	hasFile   bool
 }
 
-func newSMB2(r *run, l *link) *smb2Client { return &smb2Client{r: r, l: l} }
+func newSMB2(r *run, l *smbclient.Link) *smb2Client { return &smb2Client{r: r, l: l} }
 
 // send does one exchange and returns the reply's header and body, skipping interim responses.
 func (c *smb2Client) send(ctx context.Context, cmd smb2.Command, body smb2.Body) (smb2.Header, []byte, error) {
-	h := smb2.Header{Command: cmd, MessageID: c.msgID, Credits: 31, SessionID: c.sessionID, TreeID: c.treeID, ProcessID: smb1PID}
+	h := smb2.Header{Command: cmd, MessageID: c.msgID, Credits: 31, SessionID: c.sessionID, TreeID: c.treeID, ProcessID: smb2PID}
 	if c.dialect != 0 && c.dialect != smb2.Dialect202 && c.dialect != smb2.DialectWildcard {
 		h.CreditCharge = 1
 	}
 	c.msgID++
-	raw, err := c.l.roundTrip(ctx, smb2.Build(h, body))
+	raw, err := c.l.RoundTrip(ctx, smb2.Build(h, body))
 	for n := 0; ; n++ {
 		if err != nil {
 			return smb2.Header{}, nil, err
@@ -51,7 +55,7 @@ func (c *smb2Client) send(ctx context.Context, cmd smb2.Command, body smb2.Body)
 			return p.Header, nil, fmt.Errorf("%w: reply %s message %d to %s message %d", ErrProtocol, p.Header.Command, p.Header.MessageID, cmd, h.MessageID)
 		}
 		if p.Header.Status == ntstatus.Pending && p.Header.IsAsync() && n < maxInterim {
-			raw, err = c.l.readMore(ctx)
+			raw, err = c.l.ReadMore(ctx)
 			continue
 		}
 		return p.Header, p.Body, nil
@@ -297,8 +301,8 @@ func (c *smb2Client) readPipe(ctx context.Context) ([]byte, error) {
 			return nil, fmt.Errorf("%w: empty pipe read", ErrProtocol)
 		}
 		out = append(out, resp.Data...)
-		if len(out) > maxFrame {
-			return nil, fmt.Errorf("%w: pipe message over %d bytes", ErrProtocol, maxFrame)
+		if len(out) > smbclient.MaxFrame {
+			return nil, fmt.Errorf("%w: pipe message over %d bytes", ErrProtocol, smbclient.MaxFrame)
 		}
 		if h.Status != ntstatus.BufferOverflow {
 			return out, nil
@@ -308,7 +312,7 @@ func (c *smb2Client) readPipe(ctx context.Context) ([]byte, error) {
 
 func (c *smb2Client) proto() string { return "smb2" }
 
-func (c *smb2Client) usable(ctx context.Context) bool { return c.l.usable(ctx) }
+func (c *smb2Client) usable(ctx context.Context) bool { return c.l.Usable(ctx) }
 
 // logoff ends the session, which also closes the tree and the pipe.
 func (c *smb2Client) logoff(ctx context.Context) {

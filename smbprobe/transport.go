@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/scan445/scan445/smbprobe/netbios"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 )
 
 // PortDirect and PortNetBIOS are the two SMB ports: direct TCP (MS-SMB2 2.1) and the NetBIOS
@@ -145,15 +146,15 @@ func sessionRequest(ctx context.Context, conn net.Conn, called, calling string, 
 		d = cd
 	}
 	if err := conn.SetDeadline(d); err != nil {
-		return netbios.SessionResponse{}, fmt.Errorf("%w: %w", ErrNotSent, classify(ctx, err))
+		return netbios.SessionResponse{}, fmt.Errorf("%w: %w", ErrNotSent, smbclient.Classify(ctx, err))
 	}
 	if _, err := conn.Write(req); err != nil {
-		return netbios.SessionResponse{}, fmt.Errorf("%w: %w", ErrNotSent, classify(ctx, err))
+		return netbios.SessionResponse{}, fmt.Errorf("%w: %w", ErrNotSent, smbclient.Classify(ctx, err))
 	}
 	for {
 		typ, payload, err := netbios.ReadFrame(conn, 64)
 		if err != nil {
-			return netbios.SessionResponse{}, classify(ctx, err)
+			return netbios.SessionResponse{}, smbclient.Classify(ctx, err)
 		}
 		if typ == netbios.TypeKeepAlive {
 			continue

@@ -28,10 +28,9 @@ import (
 	"github.com/scan445/scan445/bench/internal/benchns"
 )
 
-// Namespace names and addresses of helper C's range: no other bench uses them.
+// Addresses of helper C's range: no other bench uses them. The namespaces are named from
+// -ns-prefix (default s445c: s445c-scan, s445c-tgt).
 const (
-	scanNS   = "s445c-scan"
-	targetNS = "s445c-tgt"
 	space    = "10.78.0.0/16"
 	veth     = "10.78.0.0/30" // the veth pair's own addresses (benchns): excluded from every scan
 	openNet  = "10.78.1.0/24" // 256 emulated Windows hosts, dnat'ed onto the lab's 127.0.1.y:4445
@@ -46,9 +45,11 @@ func main() {
 	nmapRuns := flag.Int("nmap-runs", 1, "nmap runs per measurement (a /16 at -T4 takes minutes)")
 	nmapCap := flag.Duration("nmap-cap", 6*time.Minute, "stop an nmap run after this long and report its own projection")
 	out := flag.String("out", "", "also write the Markdown to this file")
-	phases := flag.String("phases", "slash8,discovery,checks", "comma-separated phases to run (also: table, issue #11's other scan445 rows)")
+	phases := flag.String("phases", "slash8,discovery,checks,fallback", "comma-separated phases to run (also: table, issue #11's other scan445 rows)")
 	keep := flag.String("keep", "", "keep every report in this directory")
 	serveLabFirst := flag.String("serve-lab", "", "internal: serve the lab from this 127/8 address")
+	nsPrefix := flag.String("ns-prefix", "s445c", "the two network namespaces are PREFIX-scan and PREFIX-tgt")
+	beforeBin := flag.String("before-bin", "", "fallback phase: also time this scan445 binary with its defaults (a build from before --ports)")
 	flag.Parse()
 	if *serveLabFirst != "" {
 		if err := benchns.ServeLab(*serveLabFirst, labPort, 256); err != nil {
@@ -64,7 +65,9 @@ func main() {
 		if err != nil {
 			return err
 		}
-		return bench(ctx, &md, absBin, *runs, *nmapRuns, *nmapCap, *keep, strings.Split(*phases, ","))
+		b := &bencher{ctx: ctx, bin: absBin, before: *beforeBin,
+			ns: benchns.Pair{Scan: *nsPrefix + "-scan", Target: *nsPrefix + "-tgt", Space: space}}
+		return b.bench(&md, *runs, *nmapRuns, *nmapCap, *keep, strings.Split(*phases, ","))
 	})
 	if err != nil {
 		fail(err)
@@ -79,10 +82,9 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-var lab = benchns.Pair{Scan: scanNS, Target: targetNS, Space: space}
-
 // nftRules: the open /24 is dnat'ed onto the lab, the RST /24 rejected, everything else in the
-// /16 dropped (a SYN to an address nobody holds). Only the lab slice is connection-tracked: a
+// /16 dropped (a SYN to an address nobody holds) — on 445 and on 139, the two ports a sweep
+// may try (the RST /24 stands for hosts with neither service, so 139 resets too). Only the lab slice is connection-tracked: a
 // /16 sweep would otherwise fill the conntrack table and later runs would see dropped SYNs.
 func nftRules() string {
 	var m []string
@@ -105,14 +107,15 @@ func nftRules() string {
   }
   chain in {
     type filter hook input priority 0; policy accept;
-    ip daddr %[4]s tcp dport 445 reject with tcp reset
-    ip daddr %[5]s tcp dport 445 drop
+    ip daddr %[4]s tcp dport { 445, 139 } reject with tcp reset
+    ip daddr %[5]s tcp dport { 445, 139 } drop
   }
 }
 `, strings.Join(m, ", "), openNet, labPort, rstNet, space)
 }
 
-func setup(ctx context.Context) error {
+func setup(ctx context.Context, lab benchns.Pair) error {
+	targetNS := lab.Target
 	return lab.Create(ctx, [][]string{
 		// The lab's 256 hosts are one kernel: unlimited ICMP, so the Conficker P2P UDP hello
 		// gets its port-unreachable instead of a timeout.
@@ -124,7 +127,8 @@ func setup(ctx context.Context) error {
 	}, nftRules())
 }
 
-func bench(ctx context.Context, md *strings.Builder, bin string, runs, nmapRuns int, nmapCap time.Duration, keep string, phases []string) error {
+func (b *bencher) bench(md *strings.Builder, runs, nmapRuns int, nmapCap time.Duration, keep string, phases []string) error {
+	ctx, lab := b.ctx, b.ns
 	dir := keep
 	if dir == "" {
 		d, err := os.MkdirTemp("", "sparsebench")
@@ -137,10 +141,10 @@ func bench(ctx context.Context, md *strings.Builder, bin string, runs, nmapRuns 
 		return err
 	}
 	defer lab.Teardown()
-	if err := setup(ctx); err != nil {
+	if err := setup(ctx, lab); err != nil {
 		return err
 	}
-	srv, _, err := benchns.StartSelf(ctx, targetNS, "-serve-lab", labFirst)
+	srv, _, err := benchns.StartSelf(ctx, lab.Target, "-serve-lab", labFirst)
 	if err != nil {
 		return err
 	}
@@ -159,7 +163,7 @@ func bench(ctx context.Context, md *strings.Builder, bin string, runs, nmapRuns 
 		"scan445: median of %d runs; nmap: %d run(s), each stopped after %s if unfinished. Ratios are nmap's wall time ÷ scan445's.\n\n",
 		space, openNet, rstNet, veth, nmapVer, runs, nmapRuns, nmapCap)
 
-	b := &bencher{ctx: ctx, bin: bin, dir: dir}
+	b.dir = dir
 	for _, p := range phases {
 		var err error
 		switch strings.TrimSpace(p) {
@@ -171,6 +175,8 @@ func bench(ctx context.Context, md *strings.Builder, bin string, runs, nmapRuns 
 			err = b.slash8(md)
 		case "table":
 			err = b.table(md, runs)
+		case "fallback":
+			err = b.fallback(md, runs)
 		case "":
 		default:
 			err = fmt.Errorf("unknown phase %q", p)
@@ -183,10 +189,12 @@ func bench(ctx context.Context, md *strings.Builder, bin string, runs, nmapRuns 
 }
 
 type bencher struct {
-	ctx context.Context
-	bin string
-	dir string
-	seq int
+	ctx    context.Context
+	bin    string
+	before string       // -before-bin: a scan445 from before --ports, or ""
+	ns     benchns.Pair // the two namespaces (-ns-prefix)
+	dir    string
+	seq    int
 }
 
 func (b *bencher) file(name string) string {
@@ -215,7 +223,7 @@ func (b *bencher) inScan(capAfter time.Duration, okCodes []int, argv ...string) 
 		t := time.AfterFunc(capAfter, func() { capped.Store(true); cancel() })
 		defer t.Stop()
 	}
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", scanNS}, argv...)...)
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", b.ns.Scan}, argv...)...)
 	var stderr, stdout strings.Builder
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
@@ -315,6 +323,7 @@ type scanReport struct {
 	statuses map[string]int
 	options  map[string]string
 	achieved float64
+	attempts int64
 	findings int
 }
 
@@ -332,6 +341,7 @@ func readScan(path string) (*scanReport, error) {
 		} `json:"summary"`
 		Stats struct {
 			AchievedRate float64 `json:"achieved_rate"`
+			Attempts     int64   `json:"attempts"`
 		} `json:"stats"`
 		Hosts []struct {
 			Address string `json:"address"`
@@ -341,7 +351,8 @@ func readScan(path string) (*scanReport, error) {
 	if err := json.NewDecoder(bufio.NewReaderSize(f, 1<<20)).Decode(&doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	r := &scanReport{open: map[string]bool{}, statuses: doc.Summary.Statuses, options: doc.Options, achieved: doc.Stats.AchievedRate}
+	r := &scanReport{open: map[string]bool{}, statuses: doc.Summary.Statuses, options: doc.Options, achieved: doc.Stats.AchievedRate,
+		attempts: doc.Stats.Attempts}
 	for _, h := range doc.Hosts {
 		if h.Status == "open" {
 			r.open[h.Address] = true

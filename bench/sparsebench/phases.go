@@ -187,24 +187,73 @@ func (b *bencher) table(md *strings.Builder, runs int) error {
 	}
 	fmt.Fprintf(md, "### scan445 alone on the /16, `--checks none` (median of %d)\n\n| flags | wall time | achieved rate | connect slots | open hosts |\n|---|---|---|---|---|\n", runs)
 	for _, r := range rows {
-		var walls []float64
-		var rep *scanReport
-		for i := 0; i < runs; i++ {
-			out := b.file("table.json")
-			argv := slices.Concat([]string{b.bin, "scan", space, "--exclude", veth, "-q", "--checks", "none", "--json", out}, strings.Fields(r.flags))
-			tr, err := b.inScan(0, []int{1}, argv...)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(os.Stderr, "sparsebench: table %s run %d: %.1f s\n", r.flags, i+1, tr.wall.Seconds())
-			walls = append(walls, tr.wall.Seconds())
-			if rep, err = readScan(out); err != nil {
-				return err
-			}
+		walls, rep, err := b.discovery("table "+r.flags, b.bin, strings.Fields(r.flags), runs)
+		if err != nil {
+			return err
 		}
 		fmt.Fprintf(md, "| %s | %.1f s | %.0f/s | %s | %s |\n", r.label, benchns.Median(walls), rep.achieved, rep.options["connect_slots"],
 			orNone(sameSet(expectedOpen(), rep.open), "all 256, no extra"))
 	}
 	md.WriteString("\n")
 	return nil
+}
+
+// fallback times the /16 discovery (`--checks none`) under each port policy: one port (445,
+// the sweep before --ports; also -before-bin's defaults when given), the default --ports
+// 445,139 that moves on to 139 only after a RST, and the opt-in --fallback-on filtered. On this
+// network 256 addresses reset both ports and 65 020 drop both: the default costs one more SYN
+// per resetting host, the opt-in a second timeout per dead address.
+func (b *bencher) fallback(md *strings.Builder, runs int) error {
+	type variant struct {
+		label string
+		argv  []string // after "scan SPACE --exclude VETH -q --checks none --json OUT"
+		bin   string
+	}
+	var vs []variant // the first is the baseline of the ratios
+	if b.before != "" {
+		vs = append(vs, variant{"defaults of the build before `--ports` (445 only)", nil, b.before})
+	}
+	vs = append(vs,
+		variant{"`--port 445` (one port)", []string{"--port", "445"}, b.bin},
+		variant{"defaults: `--ports 445,139 --fallback-on closed`", nil, b.bin},
+		variant{"`--fallback-on filtered`", []string{"--fallback-on", "filtered"}, b.bin})
+	fmt.Fprintf(md, "### Port 139 fallback on the /16 (`--checks none`, median of %d)\n\n"+
+		"| port policy | wall time | ÷ first row | SYNs (attempts) | achieved rate | connect slots | closed / filtered | open hosts |\n|---|---|---|---|---|---|---|---|\n", runs)
+	var base float64
+	for i, v := range vs {
+		walls, rep, err := b.discovery("fallback "+v.label, v.bin, v.argv, runs)
+		if err != nil {
+			return err
+		}
+		w := benchns.Median(walls)
+		if i == 0 {
+			base = w
+		}
+		fmt.Fprintf(md, "| %s | %.1f s (runs: %s) | %.2f× | %d | %.0f/s | %s | %d / %d | %s |\n", v.label, w, list(walls), w/base,
+			rep.attempts, rep.achieved, rep.options["connect_slots"], rep.statuses["closed"], rep.statuses["filtered"],
+			orNone(sameSet(expectedOpen(), rep.open), "all 256, no extra"))
+	}
+	md.WriteString("\n")
+	return nil
+}
+
+// discovery runs bin's `scan` of the /16 with `--checks none` and the extra flags, runs times:
+// the wall times and the last run's report.
+func (b *bencher) discovery(label, bin string, flags []string, runs int) ([]float64, *scanReport, error) {
+	var walls []float64
+	var rep *scanReport
+	for i := 0; i < runs; i++ {
+		out := b.file("discovery.json")
+		argv := slices.Concat([]string{bin, "scan", space, "--exclude", veth, "-q", "--checks", "none", "--json", out}, flags)
+		tr, err := b.inScan(0, []int{1}, argv...)
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(os.Stderr, "sparsebench: %s run %d: %.1f s\n", label, i+1, tr.wall.Seconds())
+		walls = append(walls, tr.wall.Seconds())
+		if rep, err = readScan(out); err != nil {
+			return nil, nil, err
+		}
+	}
+	return walls, rep, nil
 }

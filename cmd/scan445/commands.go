@@ -75,15 +75,10 @@ func reportFormatFlags(formats []reportFormat) []cli.Flag {
 }
 
 func renderDocument(c *cli.Context, env *environment, doc *report.Document) error {
-	o, err := readOutputs(c, env.formats())
+	// Not streaming: `report` and `merge` write the document itself to stdout, not a stream.
+	o, err := readOutputs(c, env.formats(), false)
 	if err != nil {
 		return usageError{err}
-	}
-	if o.paths["json"] == "-" {
-		o.paths["json"] = "" // `report`/`merge` write the document itself, not a stream
-		if err := report.WriteJSON(env.stdout, doc); err != nil {
-			return cli.Exit(err.Error(), exitIncomplete)
-		}
 	}
 	failOn, err := parseFailOn(c)
 	if err != nil {
@@ -128,7 +123,7 @@ func reportCommand(env *environment) *cli.Command {
 			if c.NArg() != 1 {
 				return usagef("report: give exactly one JSON report")
 			}
-			if err := checkRenderFlags(c, "report"); err != nil {
+			if err := checkRenderFlags(c, env.formats(), "report"); err != nil {
 				return err
 			}
 			doc, err := loadReport(c.Args().First())
@@ -150,7 +145,7 @@ func mergeCommand(env *environment) *cli.Command {
 			if c.NArg() < 1 {
 				return usagef("merge: give the shard reports")
 			}
-			if err := checkRenderFlags(c, "merge"); err != nil {
+			if err := checkRenderFlags(c, env.formats(), "merge"); err != nil {
 				return err
 			}
 			var docs []*report.Document

@@ -30,7 +30,7 @@ func completionCommand(env *environment) *cli.Command {
 			if c.NArg() != 1 {
 				return usagef("completion: name the shell: bash, zsh or fish")
 			}
-			model := completionModel(c.App)
+			model := completionModel(c.App, env.formats())
 			switch c.Args().First() {
 			case "bash":
 				writeBashCompletion(env.stdout, model)
@@ -121,7 +121,7 @@ type compCommand struct {
 }
 
 // flagChoices are the fixed vocabularies of flag values.
-func flagChoices() map[string][]string {
+func flagChoices(formats []reportFormat) map[string][]string {
 	levels := make([]string, 0, 5)
 	for _, l := range report.FailOnLevels() {
 		levels = append(levels, string(l))
@@ -130,15 +130,21 @@ func flagChoices() map[string][]string {
 	for _, c := range smbprobe.Checks() {
 		checks = append(checks, c.ID)
 	}
-	return map[string][]string{
-		"fail-on":        levels,
-		"tickets-format": {"jsonl", "jira-csv"},
-		"checks":         checks,
+	choices := map[string][]string{
+		"fail-on":     levels,
+		"fallback-on": {"closed", "filtered"},
+		"checks":      checks,
 	}
+	for _, f := range formats {
+		if f.option != nil {
+			choices[f.option.name] = f.option.choices
+		}
+	}
+	return choices
 }
 
-func completionModel(app *cli.App) []compCommand {
-	choices := flagChoices()
+func completionModel(app *cli.App, formats []reportFormat) []compCommand {
+	choices := flagChoices(formats)
 	top := compCommand{flags: compFlags(app.VisibleFlags(), choices)}
 	cmds := []compCommand{top}
 	for _, c := range app.VisibleCommands() {

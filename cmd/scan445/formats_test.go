@@ -11,13 +11,17 @@ import (
 	"testing"
 )
 
-// TestFormatRegistry adds a fake format to the registry and nothing else: it must appear among
-// the flags of scan, report and merge, in the "nothing to write" list, in the output-path
-// conflict check, and be written by writeReports, to a file and to stdout.
+// TestFormatRegistry adds a fake format with an option to the registry and nothing else: it
+// must appear among the flags of scan, report and merge, in the "nothing to write" list, in the
+// output-path conflict check, and be written by writeReports, to a file and to stdout; its
+// option's value must be checked against its choices, refused without the format, offered by
+// the shell completions and handed to its writer.
 func TestFormatRegistry(t *testing.T) {
 	fake := reportFormat{name: "fake", scanUsage: "write fake to `PATH`",
+		option: &formatOption{name: "fake-style", scanUsage: "fake style", choices: []string{"plain", "loud"}},
 		write: func(w io.Writer, r renderInput) error {
-			_, err := io.WriteString(w, "FAKE "+r.doc.Tool+"\n")
+			mark := map[string]string{"plain": "", "loud": "!"}[r.option]
+			_, err := io.WriteString(w, "FAKE"+mark+" "+r.doc.Tool+"\n")
 			return err
 		}}
 	formats := append(reportFormats(), fake)
@@ -64,6 +68,9 @@ func TestFormatRegistry(t *testing.T) {
 		{"nothing to write", []string{"report", saved}, exitUsage, "--fake FILE"},
 		{"same file", []string{"report", saved, "--fake", filepath.Join(dir, "x"), "--html", filepath.Join(dir, "x")}, exitUsage, "--html and --fake both write"},
 		{"two to stdout", []string{"merge", saved, "--fake", "-", "--csv", "-"}, exitUsage, "only one report can go to stdout"},
+		{"option without its format", []string{"report", saved, "--html", filepath.Join(dir, "y"), "--fake-style", "loud"}, exitUsage, "--fake-style does nothing without --fake"},
+		{"option without its format on scan", []string{"scan", "127.0.0.1", "--fake-style", "loud"}, exitUsage, "--fake-style does nothing without --fake"},
+		{"option value not a choice", []string{"report", saved, "--fake", filepath.Join(dir, "z"), "--fake-style", "shout"}, exitUsage, `--fake-style "shout": want plain or loud`},
 	} {
 		code, _, stderr := runFake(tc.args...)
 		if code != tc.wantCode || !strings.Contains(stderr, tc.stderr) {
@@ -88,6 +95,12 @@ func TestFormatRegistry(t *testing.T) {
 	}
 	if code, stdout, stderr := runFake("merge", saved, saved, "--fake", "-"); code != exitOK || stdout != "FAKE scan445\n" {
 		t.Errorf("merge --fake -: exit %d, stdout %q, stderr %s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runFake("report", saved, "--fake", "-", "--fake-style", "loud"); code != exitOK || stdout != "FAKE! scan445\n" {
+		t.Errorf("report --fake - --fake-style loud: exit %d, stdout %q, stderr %s", code, stdout, stderr)
+	}
+	if code, stdout, _ := runFake("completion", "bash"); code != exitOK || !strings.Contains(stdout, "plain loud") {
+		t.Errorf("the bash completion does not offer --fake-style's choices: exit %d", code)
 	}
 }
 

@@ -3,15 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/scan445/scan445/report"
 	"github.com/scan445/scan445/smbprobe/smblab"
+	"github.com/scan445/scan445/smbprobe/smblab/labcheck"
 )
 
 // labCheckCommand holds a scan report against the lab's truth tables: the demo's proof that
@@ -42,87 +40,23 @@ func labCheckCommand(env *environment) *cli.Command {
 			if err := json.Unmarshal(raw, &hosts); err != nil {
 				return usagef("--map %s: %v", c.String("map"), err)
 			}
-			crashes := 0
+			var crashes []string
 			if p := c.String("crash-log"); p != "" {
 				b, err := os.ReadFile(p)
 				if err != nil && !os.IsNotExist(err) {
 					return usageError{err}
 				}
-				for _, line := range strings.Split(string(b), "\n") {
-					if strings.HasPrefix(line, "CRASH ") {
-						crashes++
-						fmt.Fprintf(env.stdout, "lab logged: %s\n", termSafe(line))
-					}
+				crashes = labcheck.Crashes(b)
+				for _, line := range crashes {
+					fmt.Fprintf(env.stdout, "lab logged: %s\n", report.TermSafe(line))
 				}
 			}
-			mismatches := compareWithLab(env.stdout, doc, hosts)
-			fmt.Fprintf(env.stdout, "lab-check: %d hosts, %d mismatches, %d CRASH lines\n", len(hosts), mismatches, crashes)
-			if mismatches > 0 || crashes > 0 {
+			mismatches := labcheck.Compare(env.stdout, doc, hosts)
+			fmt.Fprintf(env.stdout, "lab-check: %d hosts, %d mismatches, %d CRASH lines\n", len(hosts), mismatches, len(crashes))
+			if mismatches > 0 || len(crashes) > 0 {
 				env.exitCode = exitFindings
 			}
 			return nil
 		},
 	}
-}
-
-// compareWithLab prints one line per host and check and returns the number of wrong verdicts.
-// Checks the scan did not run (not in its options) are left out.
-func compareWithLab(w io.Writer, doc *report.Document, hosts []smblab.Host) int {
-	personalities := map[string]smblab.Personality{}
-	for _, p := range smblab.DefaultPersonalities() {
-		personalities[p.Name] = p
-	}
-	ran := map[string]bool{}
-	for _, h := range doc.Hosts {
-		if h.SMB != nil {
-			for _, f := range h.SMB.Findings {
-				ran[f.Check] = true
-			}
-		}
-	}
-	byAddr := map[string]int{}
-	for i, h := range doc.Hosts {
-		byAddr[h.Address] = i
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ADDRESS\tPERSONALITY\tCHECK\tEXPECTED\tGOT\t")
-	bad := 0
-	for _, lh := range hosts {
-		p := personalities[lh.Personality]
-		i, scanned := byAddr[lh.Addr.String()]
-		for _, check := range smblab.Checks() {
-			want, ok := lh.Truth[check]
-			if !ok || !ran[check] {
-				continue
-			}
-			got := "(not scanned)"
-			if scanned {
-				got = verdictOf(doc, i, check)
-			}
-			mark := "ok"
-			if !p.Accepts(check, smblab.Verdict(got)) {
-				mark = "MISMATCH"
-				bad++
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", lh.Addr, lh.Personality, check, want, got, mark)
-		}
-	}
-	tw.Flush()
-	return bad
-}
-
-func verdictOf(doc *report.Document, i int, check string) string {
-	h := doc.Hosts[i]
-	if h.SMB == nil {
-		return "(" + string(h.Status) + ")"
-	}
-	for _, f := range h.SMB.Findings {
-		if f.Check == check {
-			return string(f.Verdict)
-		}
-	}
-	if h.SMB.Error != "" {
-		return "error"
-	}
-	return "(no finding)"
 }

@@ -382,36 +382,6 @@ func TestProgressLineOnlyForTerminals(t *testing.T) {
 	}
 }
 
-// FuzzReadJournal: a resume file is input like any other — a torn, edited or foreign file must
-// give an error or results, never a panic, and the good offset must lie inside the input.
-func FuzzReadJournal(f *testing.F) {
-	f.Add([]byte(`{"address":"127.0.0.1","port":445,"status":"open","attempts":1,"started":"2026-11-27T12:00:00Z","connect_ms":0,"total_ms":1}` + "\n"))
-	f.Add([]byte(`{"address":"127.0.0.1","interrupted":true}` + "\n" + `{"addr`))
-	f.Add([]byte("\n\n{}\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var hosts []scanner.HostResult
-		good, err := readJournal(bytes.NewReader(b), func(h scanner.HostResult) { hosts = append(hosts, h) })
-		if err != nil {
-			return
-		}
-		if good < 0 || good > int64(len(b)) {
-			t.Fatalf("good offset %d outside %d bytes", good, len(b))
-		}
-		state := newResumeState()
-		for _, h := range hosts {
-			if h.Address == "" {
-				t.Fatalf("handed on a line without an address: %+v", h)
-			}
-			state.add(h)
-		}
-		for _, h := range state.listed {
-			if h.Interrupted {
-				t.Fatalf("kept a result that must be redone: %+v", h)
-			}
-		}
-	})
-}
-
 // TestChecksHelpNamesEveryCheck keeps the --checks help in step with the registry.
 func TestChecksHelpNamesEveryCheck(t *testing.T) {
 	_, stdout, _ := runCLI(t, "", "scan", "--help")

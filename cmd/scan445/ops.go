@@ -150,7 +150,7 @@ func reportWebhook(w io.Writer, wh *report.Webhook, rawURL string) {
 		return
 	}
 	fmt.Fprintf(w, "scan445: webhook: %d of %d findings not delivered to %s (last error: %s); each is listed under webhook_failures in the JSON report\n",
-		out.Failed, out.Failed+out.Delivered, redactURL(rawURL), termSafe(out.LastError))
+		out.Failed, out.Failed+out.Delivered, redactURL(rawURL), report.TermSafe(out.LastError))
 }
 
 // redactArgURL is redactURL on a command-line argument, which may be --flag=URL.

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -33,20 +31,29 @@ type reportFormat struct {
 	// streams: "-" on scan streams each host result to stdout while scanning (NDJSON), and
 	// writeReports then ends the stream with the whole report instead of calling write.
 	streams bool
-	option  *formatOption // a flag that only tunes this format (--tickets-format)
-	write   func(w io.Writer, r renderInput) error
+	// listsAll: with --report-all this format lists every result, not only those that
+	// answered (renderInput.all), so a scan without --resume keeps the others in a spill file.
+	listsAll bool
+	// baseline: the file is what --baseline reads, so it may overwrite the baseline the run
+	// read (a rolling baseline).
+	baseline bool
+	option   *formatOption // a flag that only tunes this format (--tickets-format)
+	write    func(w io.Writer, r renderInput) error
 }
 
-// formatOption is a string flag that only means something with its format's flag given.
+// formatOption is a string flag that only means something with its format's flag given. Its
+// value is one of choices (the first is the default); the help, the completions and the check
+// of the value all read them from here.
 type formatOption struct {
-	name, scanUsage, reportUsage, value string
+	name, scanUsage, reportUsage string
+	choices                      []string
 }
 
 // renderInput is what a format's writer may use besides the document.
 type renderInput struct {
 	doc        *report.Document
 	junitLevel report.FailOn
-	ticketsFmt string
+	option     string // the value of this format's option, when it has one
 	// all, when set (--report-all), yields every result for the JSON report.
 	all func(func(scanner.HostResult) error) error
 }
@@ -54,7 +61,7 @@ type renderInput struct {
 // reportFormats is the registry of report formats, in flag order.
 func reportFormats() []reportFormat {
 	return []reportFormat{
-		{name: "json", reportAlias: []string{"o"}, streams: true,
+		{name: "json", reportAlias: []string{"o"}, streams: true, listsAll: true, baseline: true,
 			scanUsage:   "write the JSON report to `PATH` (- streams NDJSON results to stdout, then the report as the last line)",
 			reportUsage: "write JSON to `PATH`",
 			write: func(w io.Writer, r renderInput) error {
@@ -70,9 +77,9 @@ func reportFormats() []reportFormat {
 		{name: "junit", scanUsage: "write JUnit XML (one testcase per host and check) to `PATH`", reportUsage: "write JUnit XML to `PATH`",
 			write: func(w io.Writer, r renderInput) error { return report.WriteJUnit(w, r.doc, r.junitLevel) }},
 		{name: "tickets", scanUsage: "write one ticket per finding needing action to `PATH`", reportUsage: "write tickets to `PATH`",
-			option: &formatOption{name: "tickets-format", scanUsage: "ticket format: jsonl or jira-csv", reportUsage: "jsonl or jira-csv", value: "jsonl"},
+			option: &formatOption{name: "tickets-format", scanUsage: "ticket format", reportUsage: "ticket format", choices: []string{"jsonl", "jira-csv"}},
 			write: func(w io.Writer, r renderInput) error {
-				if r.ticketsFmt == "jira-csv" {
+				if r.option == "jira-csv" {
 					return report.WriteJiraCSV(w, r.doc, report.JiraOptions{})
 				}
 				return report.WriteTickets(w, r.doc)
@@ -114,8 +121,9 @@ func formatFlags(formats []reportFormat, export, scan bool) []cli.Flag {
 			continue
 		}
 		add(f.name, f.scanUsage, f.reportUsage, "", f.reportAlias)
-		if f.option != nil {
-			add(f.option.name, f.option.scanUsage, f.option.reportUsage, f.option.value, nil)
+		if o := f.option; o != nil {
+			choices := ": " + strings.Join(o.choices, " or ")
+			add(o.name, o.scanUsage+choices, o.reportUsage+choices, o.choices[0], nil)
 		}
 	}
 	return out
@@ -123,29 +131,35 @@ func formatFlags(formats []reportFormat, export, scan bool) []cli.Flag {
 
 // outputs are the report destinations; "-" is stdout.
 type outputs struct {
-	formats       []reportFormat
-	paths         map[string]string // format name → destination; "" = not requested
-	ticketsFormat string
-	webhook       string
-	baseline      string
+	formats  []reportFormat
+	paths    map[string]string // format name → destination; "" = not requested
+	options  map[string]string // format name → the value of its option (formatOption)
+	webhook  string
+	baseline string
+	// streaming: "-" for a streaming format streams host results while scanning (scan); for
+	// report and merge it writes the document like any other format.
+	streaming bool
 	// failOnSet: --fail-on was given (flag, environment or config file). Without it the JUnit
 	// report uses its own documented level instead of "none".
 	failOnSet bool
 }
 
-func readOutputs(c *cli.Context, formats []reportFormat) (outputs, error) {
+func readOutputs(c *cli.Context, formats []reportFormat, streaming bool) (outputs, error) {
 	o := outputs{
-		formats: formats, paths: map[string]string{},
-		ticketsFormat: c.String("tickets-format"), webhook: c.String("webhook"),
-		baseline: c.String("baseline"),
+		formats: formats, paths: map[string]string{}, options: map[string]string{},
+		webhook: c.String("webhook"), baseline: c.String("baseline"), streaming: streaming,
 	}
 	for _, f := range formats {
 		o.paths[f.name] = c.String(f.name)
+		if opt := f.option; opt != nil {
+			v := c.String(opt.name)
+			if !slices.Contains(opt.choices, v) {
+				return o, fmt.Errorf("--%s %q: want %s", opt.name, v, strings.Join(opt.choices, " or "))
+			}
+			o.options[f.name] = v
+		}
 	}
 	o.failOnSet = c.IsSet("fail-on")
-	if o.ticketsFormat != "jsonl" && o.ticketsFormat != "jira-csv" {
-		return o, fmt.Errorf("--tickets-format %q: want jsonl or jira-csv", o.ticketsFormat)
-	}
 	stdout := 0
 	for _, p := range o.paths {
 		if p == "-" {
@@ -158,14 +172,37 @@ func readOutputs(c *cli.Context, formats []reportFormat) (outputs, error) {
 	return o, nil
 }
 
-// streamsToStdout reports whether a streaming format (--json -) goes to stdout.
+// streamsToStdout reports whether a streaming format (--json -) streams to stdout.
 func (o outputs) streamsToStdout() bool {
 	for _, f := range o.formats {
-		if f.streams && o.paths[f.name] == "-" {
+		if o.streaming && f.streams && o.paths[f.name] == "-" {
 			return true
 		}
 	}
 	return false
+}
+
+// listsAll reports whether a format that lists every result with --report-all is written to
+// a file (a stream on stdout already carried every result).
+func (o outputs) listsAll() bool {
+	for _, f := range o.formats {
+		if p := o.paths[f.name]; f.listsAll && p != "" && !(p == "-" && o.streaming && f.streams) {
+			return true
+		}
+	}
+	return false
+}
+
+// optionPairs are the {option, format} flag pairs of the registry: an option set without its
+// format does nothing (checkDangling).
+func optionPairs(formats []reportFormat) [][2]string {
+	var out [][2]string
+	for _, f := range formats {
+		if f.option != nil {
+			out = append(out, [2]string{f.option.name, f.name})
+		}
+	}
+	return out
 }
 
 func (o outputs) anyToStdout() bool {
@@ -183,7 +220,7 @@ func (o outputs) anyToStdout() bool {
 // all, when set (--report-all), yields the results doc.Unlisted counts; the JSON file then lists
 // every result, streamed from it.
 func writeReports(env *environment, o outputs, doc *report.Document, failOn report.FailOn, all func(func(scanner.HostResult) error) error) error {
-	in := renderInput{doc: doc, junitLevel: failOn, ticketsFmt: o.ticketsFormat, all: all}
+	in := renderInput{doc: doc, junitLevel: failOn, all: all}
 	// Without --fail-on, JUnit still fails the hosts at risk (report.JUnitDefaultLevel).
 	if !o.failOnSet {
 		in.junitLevel = ""
@@ -192,10 +229,11 @@ func writeReports(env *environment, o outputs, doc *report.Document, failOn repo
 	for _, f := range o.formats {
 		path := o.paths[f.name]
 		var err error
+		in.option = o.options[f.name]
 		switch {
 		case path == "":
 			continue
-		case path == "-" && f.streams:
+		case path == "-" && f.streams && o.streaming:
 			// The NDJSON stream already carried each host; the last line is the whole report.
 			if err := ndjsonLine(env.stdout, doc); err != nil {
 				return err
@@ -216,30 +254,19 @@ func writeReports(env *environment, o outputs, doc *report.Document, failOn repo
 // resultSinks receive each host result as it finishes: the NDJSON stream, the resume journal
 // and the webhook. None of them may block or stop the sweep.
 type resultSinks struct {
-	env         *environment
-	stream      bool
-	journal     *journal
-	webhook     *report.Webhook
-	webhookURL  string
-	baselineIDs map[string]bool
-	log         *slog.Logger
-	mu          sync.Mutex
-	closed      bool
+	env        *environment
+	stream     bool
+	journal    *report.Journal
+	webhook    *report.Webhook
+	webhookURL string
+	baseline   *report.HostBaseline // marks each host's findings for the webhook; nil: no baseline
+	log        *slog.Logger
+	mu         sync.Mutex
+	closed     bool
 }
 
-func newResultSinks(env *environment, s *scanSettings, j *journal, base *report.Document, log *slog.Logger) (*resultSinks, error) {
-	r := &resultSinks{env: env, stream: s.outputs.streamsToStdout(), journal: j, log: log}
-	if base != nil {
-		r.baselineIDs = map[string]bool{}
-		report.Finalize(base)
-		for _, h := range base.Hosts {
-			if h.SMB != nil {
-				for _, f := range h.SMB.Findings {
-					r.baselineIDs[f.ID] = true
-				}
-			}
-		}
-	}
+func newResultSinks(env *environment, s *scanSettings, j *report.Journal, base *report.Document, log *slog.Logger) (*resultSinks, error) {
+	r := &resultSinks{env: env, stream: s.outputs.streamsToStdout(), journal: j, baseline: report.NewHostBaseline(base), log: log}
 	if s.outputs.webhook != "" {
 		wh, err := newWebhook(s.outputs.webhook, s.ops)
 		if err != nil {
@@ -264,28 +291,10 @@ func (r *resultSinks) result(h scanner.HostResult) {
 		}
 	}
 	if r.webhook != nil {
-		for _, t := range r.hostTickets(h) {
+		for _, t := range r.baseline.Tickets(h) {
 			r.webhook.Send(t)
 		}
 	}
-}
-
-// hostTickets are the tickets of one finished host, new findings only when a baseline is set:
-// the webhook speaks while the scan runs, long before the whole document exists.
-func (r *resultSinks) hostTickets(h scanner.HostResult) []report.Ticket {
-	one := &report.Document{Hosts: []scanner.HostResult{h}}
-	report.Finalize(one)
-	if r.baselineIDs != nil {
-		one.Baseline = &report.Baseline{}
-		for i := range one.Hosts[0].SMB.Findings {
-			f := &one.Hosts[0].SMB.Findings[i]
-			f.Baseline = report.BaselineNew
-			if r.baselineIDs[f.ID] {
-				f.Baseline = report.BaselineUnchanged
-			}
-		}
-	}
-	return report.Tickets(one)
 }
 
 // finish drains the webhook (bounded) and returns what it could not deliver.
@@ -298,75 +307,4 @@ func (r *resultSinks) finish(ctxTimeout time.Duration) []string {
 	failures := r.webhook.Close(ctx)
 	reportWebhook(r.env.stderr, r.webhook, r.webhookURL)
 	return failures
-}
-
-// printSummary is the human view on stdout when no report goes there.
-func printSummary(w io.Writer, doc *report.Document) {
-	s := doc.Summary
-	state := "complete"
-	if !doc.Complete {
-		state = "INCOMPLETE"
-	}
-	fmt.Fprintf(w, "scan445: %d of %d targets scanned (%s), %d with port open\n",
-		s.Scanned, s.Targets, state, s.Statuses[string(scanner.StatusOpen)])
-	// One line per host, worst first; clear checks are left out, a host that could not be
-	// checked says why.
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for i, l := range report.HostLines(doc) {
-		if i == 0 {
-			fmt.Fprintln(tw, "VERDICT\tHOST\tNAME\tOS\tFINDINGS")
-		}
-		host := l.Address
-		if l.Port != 445 {
-			host += ":" + strconv.Itoa(l.Port)
-		}
-		osName := l.OS
-		if osName == "" {
-			osName = "unknown"
-		}
-		detail := strings.Join(l.Findings, " ")
-		if l.Reason != "" {
-			detail = strings.TrimSpace(detail + " — not checked: " + oneLineTerm(l.Reason))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Verdict, host, termSafe(l.Name), termSafe(osName), termSafe(detail))
-	}
-	tw.Flush()
-	var verdicts []string
-	for v, n := range s.Verdicts {
-		verdicts = append(verdicts, fmt.Sprintf("%s=%d", v, n))
-	}
-	sort.Strings(verdicts)
-	if len(verdicts) > 0 {
-		fmt.Fprintf(w, "findings: %s\n", strings.Join(verdicts, " "))
-	}
-	if doc.Options["credentialed_as"] != "" {
-		verified, still := report.CredentialedCoverage(doc)
-		fmt.Fprintf(w, "credentialed MS08-067 check as %s: %d hosts verified (netapi32.dll read), %d stayed exposed",
-			termSafe(doc.Options["credentialed_as"]), len(verified), len(still))
-		if len(still) > 0 {
-			fmt.Fprintf(w, ": %s", strings.Join(still, " "))
-		}
-		fmt.Fprintln(w)
-	}
-	if doc.Interrupted != "" {
-		fmt.Fprintf(w, "note: %s\n", doc.Interrupted)
-	}
-}
-
-// oneLineTerm caps a reason for a table cell.
-func oneLineTerm(s string) string {
-	if r := []rune(s); len(r) > 120 {
-		return string(r[:119]) + "…"
-	}
-	return s
-}
-
-// termSafe keeps wire strings from driving the terminal: control characters become '?'.
-func termSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
 }

@@ -78,7 +78,9 @@ func scanFlags(verbosity *int, formats []reportFormat) []cli.Flag {
 			EnvVars: append(envs("shard-index"), "JOB_COMPLETION_INDEX")}),
 		num("shard-count", "split the target space into this many shards", 0),
 		// Sweep engine.
-		num("port", "TCP port to scan", 445),
+		num("port", "scan exactly this one TCP port, no fallback (instead of --ports)", 445),
+		str("ports", "TCP ports tried in order per host, a later one only when the earlier one was closed (see --fallback-on): 445 (direct SMB), then 139 (SMB over the NetBIOS session service, left open by many XP/2003 host firewalls)", "445,139"),
+		str("fallback-on", "when a host moves on to the next of --ports: closed (its RST proves the host is alive) or filtered (also on no answer; a dead address then waits out a timeout on every port)", "closed"),
 		num("rate", "new connection attempts per second, retries included (0 = unlimited)", 1000),
 		num("concurrency", "hosts probed at once (SMB sessions); the connect stage sizes itself from --rate, --timeout and --retries", 64),
 		dur("timeout", "timeout of each connect and each read", 3*time.Second),
@@ -110,7 +112,7 @@ func scanCommand(env *environment) *cli.Command {
 	flags := scanFlags(&verbosity, env.formats())
 	return &cli.Command{
 		Name:      "scan",
-		Usage:     "sweep targets on TCP/445 and run the safe checks on every open host",
+		Usage:     "sweep targets on TCP/445 (then 139 where 445 is closed) and run the safe checks on every open host",
 		ArgsUsage: "TARGET...",
 		Description: joinLines(
 			"TARGET is an IP, a CIDR (10.0.0.0/16), a range (10.0.0.1-40, 10.0.0.1-10.0.3.255)",
@@ -133,7 +135,7 @@ func scanCommand(env *environment) *cli.Command {
 
 func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSettings, error) {
 	s := &scanSettings{quiet: c.Bool("quiet"), verbosity: verbosity, listOnly: c.Bool("list-targets")}
-	if err := checkScanFlags(c, verbosity); err != nil {
+	if err := checkScanFlags(c, env.formats(), verbosity); err != nil {
 		return nil, err
 	}
 	s.specs = append(s.specs, c.Args().Slice()...)
@@ -171,9 +173,9 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 	}
 	s.targetOpt.ShardIndex, s.targetOpt.ShardCount = idx, count
 
-	port := c.Int("port")
-	if port < 1 || port > 65535 {
-		return nil, usagef("--port %d: must be 1-65535", port)
+	ports, fallbackFiltered, err := readPorts(c)
+	if err != nil {
+		return nil, err
 	}
 	if c.Int("rate") < 0 {
 		return nil, usagef("--rate %d: must be 0 (unlimited) or more", c.Int("rate"))
@@ -188,12 +190,14 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 		return nil, usagef("--retries %d: must be 0 or more", c.Int("retries"))
 	}
 	s.engine = scanner.Config{
-		Port:        port,
-		Rate:        c.Int("rate"),
-		Concurrency: c.Int("concurrency"),
-		Timeout:     c.Duration("timeout"),
-		Retries:     c.Int("retries"),
-		HostTimeout: c.Duration("host-timeout"),
+		Port:             ports[0],
+		Fallback:         ports[1:],
+		FallbackFiltered: fallbackFiltered,
+		Rate:             c.Int("rate"),
+		Concurrency:      c.Int("concurrency"),
+		Timeout:          c.Duration("timeout"),
+		Retries:          c.Int("retries"),
+		HostTimeout:      c.Duration("host-timeout"),
 	}
 	if s.failOn, err = parseFailOn(c); err != nil {
 		return nil, err
@@ -204,7 +208,7 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 	if err := refuseIntrusiveElsewhere(c.String("config")); err != nil {
 		return nil, err
 	}
-	if s.outputs, err = readOutputs(c, env.formats()); err != nil {
+	if s.outputs, err = readOutputs(c, env.formats(), true); err != nil {
 		return nil, usageError{err}
 	}
 	if s.probe, err = readProbeSettings(c); err != nil {
@@ -215,7 +219,7 @@ func readScanSettings(c *cli.Context, env *environment, verbosity int) (*scanSet
 	if s.ops, err = readOpsSettings(c); err != nil {
 		return nil, usageError{err}
 	}
-	if err := checkOutputPaths(c, s.resumePath); err != nil {
+	if err := checkOutputPaths(c, env.formats(), s.resumePath); err != nil {
 		return nil, err
 	}
 	s.interactive = isTerminal(env.stderr) && !s.quiet
@@ -296,19 +300,19 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 
 	// Results that answered are kept for the reports; the others are only counted (and, for
 	// --report-all, read back from the journal or a spill file when the JSON is written).
-	state := newResumeState()
-	var journal *journal
+	state := report.NewResumeState()
+	var journal *report.Journal
 	if s.resumePath != "" {
-		journal, state, err = openJournal(s.resumePath)
+		journal, state, err = report.OpenJournal(s.resumePath)
 		if err != nil {
 			return exitUsage, usageError{err}
 		}
 		defer journal.Close()
-		log.Info("resuming", "journal", s.resumePath, "done", state.done.len())
+		log.Info("resuming", "journal", s.resumePath, "done", state.Done.Len())
 	}
-	var spilled *spill
-	if s.reportAll && journal == nil && s.outputs.paths["json"] != "" && !s.outputs.streamsToStdout() {
-		if spilled, err = newSpill(); err != nil {
+	var spilled *report.Spill
+	if s.reportAll && journal == nil && s.outputs.listsAll() {
+		if spilled, err = report.NewSpill(); err != nil {
 			return exitUsage, usageError{err}
 		}
 		defer spilled.Remove()
@@ -340,17 +344,17 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	if err != nil {
 		return exitUsage, usageError{err}
 	}
-	hosts, tally, done := state.listed, state.tally, state.done
+	hosts, tally, done := state.Listed, state.Tally, state.Done
 	var spillErr error
 	var prog *progress
-	if prog = newProgress(env.stderr, s, targets.Len(), uint64(done.len())); prog != nil {
+	if prog = newProgress(env.stderr, s, targets.Len(), uint64(done.Len())); prog != nil {
 		defer prog.stop()
 	}
 	cfg := plan.Apply(s.engine)
 	cfg.Prober = prober
 	cfg.Logger = log
 	cfg.Allow = func(a netip.Addr) bool { return targets.Contains(a) && !targets.Excluded(a) }
-	cfg.Skip = done.has // read by the dispatcher only, before the sweep writes nothing to it
+	cfg.Skip = done.Has // read by the dispatcher only, before the sweep writes nothing to it
 	cfg.OnResult = func(r scanner.HostResult) {
 		// Calls are serialised by the engine.
 		if report.Listed(r) {
@@ -392,16 +396,16 @@ func runScan(parent context.Context, env *environment, s *scanSettings) (int, er
 	switch {
 	case !s.reportAll:
 	case journal != nil:
-		all = unlistedFrom(journal.path)
+		all = report.UnlistedFrom(journal.Path())
 	case spilled != nil:
 		if spillErr == nil {
 			spillErr = spilled.Flush()
 		}
-		all = unlistedFrom(spilled.f.Name())
+		all = report.UnlistedFrom(spilled.Path())
 	}
 	writeErr := errors.Join(spillErr, writeReports(env, s.outputs, doc, s.failOn, all))
 	if !s.quiet && !s.outputs.anyToStdout() { // a report on stdout stays parseable
-		printSummary(env.stdout, doc)
+		report.WriteConsole(env.stdout, doc)
 	}
 	log.Info("scan finished", "dispatched", stats.Dispatched, "attempts", stats.Attempts, "skipped", stats.Skipped,
 		"listed", len(doc.Hosts), "unlisted", doc.Unlisted.Total(), "interrupted", stats.Interrupted)
@@ -447,6 +451,7 @@ func (s *scanSettings) plan(prober scanner.Prober, log *slog.Logger) scanner.Pla
 func (s *scanSettings) effectiveOptions(t *scanner.TargetSet, plan scanner.Plan) map[string]string {
 	o := map[string]string{
 		"port":         strconv.Itoa(s.engine.Port),
+		"ports":        joinPorts(s.engine.Ports()),
 		"timeout":      s.engine.Timeout.String(),
 		"retries":      strconv.Itoa(s.engine.Retries),
 		"host_timeout": s.engine.HostTimeout.String(),
@@ -458,6 +463,9 @@ func (s *scanSettings) effectiveOptions(t *scanner.TargetSet, plan scanner.Plan)
 	plan.Describe(o)
 	if plan.Rate != s.engine.Rate {
 		o["configured_rate"] = strconv.Itoa(s.engine.Rate)
+	}
+	if len(s.engine.Fallback) > 0 {
+		o["fallback_on"] = fallbackOn(s.engine.FallbackFiltered)
 	}
 	if s.reportAll {
 		o["report_all"] = "true"

@@ -231,7 +231,7 @@ func shardIndexFromJob(c *cli.Context) bool {
 
 // checkScanFlags refuses flags that contradict each other or do nothing without another one.
 // Silently preferring one side let typos through CI.
-func checkScanFlags(c *cli.Context, verbosity int) error {
+func checkScanFlags(c *cli.Context, formats []reportFormat, verbosity int) error {
 	shardIndexSet := c.IsSet("shard-index") && !shardIndexFromJob(c)
 	switch {
 	case c.String("shard") != "" && c.IsSet("shard-count"):
@@ -247,12 +247,11 @@ func checkScanFlags(c *cli.Context, verbosity int) error {
 	case c.Bool("quiet") && c.IsSet("progress-interval"):
 		return conflict("--quiet", "--progress-interval", "contradict each other: --quiet turns progress off")
 	}
-	if err := checkDangling(c, [][2]string{
-		{"tickets-format", "tickets"},
-		{"webhook-header-env", "webhook"},
-		{"webhook-header-file", "webhook"},
-		{"webhook-wait", "webhook"},
-	}); err != nil {
+	if err := checkDangling(c, append(optionPairs(formats),
+		[2]string{"webhook-header-env", "webhook"},
+		[2]string{"webhook-header-file", "webhook"},
+		[2]string{"webhook-wait", "webhook"},
+	)); err != nil {
 		return err
 	}
 	if c.Bool("list-targets") {
@@ -323,24 +322,24 @@ func requireOutput(c *cli.Context, command string) error {
 }
 
 // checkRenderFlags checks the flags of report and merge before any file is read.
-func checkRenderFlags(c *cli.Context, command string) error {
+func checkRenderFlags(c *cli.Context, formats []reportFormat, command string) error {
 	if err := requireOutput(c, command); err != nil {
 		return err
 	}
-	if err := checkDangling(c, [][2]string{{"tickets-format", "tickets"}}); err != nil {
+	if err := checkDangling(c, optionPairs(formats)); err != nil {
 		return err
 	}
 	if _, err := parseFailOn(c); err != nil {
 		return err
 	}
-	return checkOutputPaths(c, "", c.Args().Slice()...)
+	return checkOutputPaths(c, formats, "", c.Args().Slice()...)
 }
 
 // checkOutputPaths proves before the first packet that every report can be written: its
 // directory exists and takes a new file, it is not a directory or a device, no two outputs
 // share a file, and the --resume journal is none of them. A report that fails after an hour of
 // scanning is an hour lost.
-func checkOutputPaths(c *cli.Context, resume string, inputs ...string) error {
+func checkOutputPaths(c *cli.Context, formats []reportFormat, resume string, inputs ...string) error {
 	seen := map[string]string{} // canonical path → flag
 	for _, name := range outputFlagNames(c.Command.Flags) {
 		p := c.String(name)
@@ -385,11 +384,22 @@ func checkOutputPaths(c *cli.Context, resume string, inputs ...string) error {
 	}
 	for _, i := range in {
 		out, dup := seen[canonicalPath(i.path)]
-		if dup && !(i.flag == "--baseline" && out == "--json") {
+		if dup && !(i.flag == "--baseline" && rollsBaseline(formats, out)) {
 			return conflict(out+" "+i.path, i.flag, "name the same file: the report would overwrite what the run reads")
 		}
 	}
 	return nil
+}
+
+// rollsBaseline reports whether the output flag (--json) is a format that a later run reads as
+// its --baseline, and so may overwrite the one this run read.
+func rollsBaseline(formats []reportFormat, flag string) bool {
+	for _, f := range formats {
+		if "--"+f.name == flag {
+			return f.baseline
+		}
+	}
+	return false
 }
 
 // canonicalPath is p made absolute, with its directory's symbolic links resolved.

@@ -159,15 +159,12 @@ func readWatchSettings(c *cli.Context, env *environment, verbosity int) (*watchS
 	w.listener = sensor.ListenerOptions{Endpoints: w.endpoints, Computer: c.String("computer"),
 		MaxConns: c.Int("max-conns"), MaxPerSource: c.Int("max-conns-per-source"), MaxBytes: c.Int64("max-bytes"),
 		IdleTimeout: c.Duration("idle-timeout")}
-	if w.outputs, err = readOutputs(c, env.formats()); err != nil {
+	// Not streaming: a watch has no host results to stream; --json - is the whole report at the end.
+	if w.outputs, err = readOutputs(c, env.formats(), false); err != nil {
 		return nil, usageError{err}
 	}
 	if w.events == "-" && w.outputs.anyToStdout() {
 		return nil, conflict("--events -", "a report on stdout", "both write to stdout: give one of them a file")
-	}
-	if w.outputs.paths["json"] == "-" {
-		w.outputs.paths["json"] = "" // stdout gets the document itself (written in runWatch)
-		w.outputs.paths["json-stdout"] = "-"
 	}
 	if w.failOn, err = parseFailOn(c); err != nil {
 		return nil, err
@@ -179,7 +176,7 @@ func readWatchSettings(c *cli.Context, env *environment, verbosity int) (*watchS
 		{"webhook-header-file", "webhook"}, {"webhook-wait", "webhook"}}); err != nil {
 		return nil, err
 	}
-	if err := checkOutputPaths(c, ""); err != nil {
+	if err := checkOutputPaths(c, env.formats(), ""); err != nil {
 		return nil, err
 	}
 	if w.events != "" && w.events != "-" {
@@ -489,9 +486,6 @@ wait:
 	}
 	report.Finalize(doc)
 	writeErr := writeReports(env, w.outputs, doc, w.failOn, nil)
-	if w.outputs.paths["json-stdout"] == "-" && writeErr == nil {
-		writeErr = report.WriteJSON(env.stdout, doc)
-	}
 	if !w.quiet && !w.outputs.anyToStdout() && w.events != "-" {
 		printWatchSummary(env.stdout, doc)
 	}
@@ -554,8 +548,8 @@ func printWatchSummary(w io.Writer, doc *report.Document) {
 			fmt.Fprintln(tw, "VERDICT\tSOURCE\tATTEMPTS\tDISTINCT\tDARK\tPER MIN\tPATTERN\tEXPLOITS")
 		}
 		n++
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.1f\t%s\t%d\n", s.Verdict, termSafe(s.Address), s.Attempts, s.Distinct,
-			s.DarkDistinct, s.PerMinute, termSafe(s.Pattern), s.Exploits)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.1f\t%s\t%d\n", s.Verdict, report.TermSafe(s.Address), s.Attempts, s.Distinct,
+			s.DarkDistinct, s.PerMinute, report.TermSafe(s.Pattern), s.Exploits)
 	}
 	tw.Flush()
 	if n == 0 {

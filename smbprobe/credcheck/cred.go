@@ -10,6 +10,7 @@ import (
 	"github.com/hirochachacha/go-smb2"
 
 	"github.com/scan445/scan445/smbprobe/ntlmssp"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 )
 
 // redacted replaces every secret in formatted output.
@@ -143,15 +144,13 @@ func (c Credentials) ntHash() [16]byte {
 	return ntlmssp.NTHash(c.Password)
 }
 
-func (c Credentials) ntlm() ntlmssp.Credentials {
+// NTLM is the account as an NTLMv2 logon needs it (smbclient.SessionConfig.Cred): the user,
+// the domain and the NT hash, never the password. The hash is a secret: never print it.
+func (c Credentials) NTLM() ntlmssp.Credentials {
 	return ntlmssp.Credentials{User: c.User, Domain: c.Domain, Hash: c.ntHash()}
 }
 
-func (c Credentials) initiator() *smb2.NTLMInitiator {
-	h := c.ntHash()
-	// Always hand go-smb2 the hash: the password then never reaches a second library.
-	return &smb2.NTLMInitiator{User: c.User, Domain: c.Domain, Hash: h[:]}
-}
+func (c Credentials) initiator() *smb2.NTLMInitiator { return smbclient.NTLMInitiator(c.NTLM()) }
 
 // Account is the account name as reports print it: `DOMAIN\user` or `user`.
 func (c Credentials) Account() string {

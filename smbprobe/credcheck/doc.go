@@ -3,9 +3,10 @@
 // ADMIN$\system32\netapi32.dll (only the bytes the PE parser asks for) and judges the file
 // version within its servicing branch with netapi.Judge.
 //
-// Two transports: [ReadNetapiVersionSMB2] drives go-smb2 (Vista/2008 and later, Samba), and
-// [ReadNetapiVersionSMB1] is a small SMB1 client over our own wire packages for XP/2000/2003,
-// which speak nothing else. Both return an [Outcome]: a verdict with evidence, or `unknown`
+// Two transports, both through package smbclient: [ReadNetapiVersionSMB2] drives go-smb2
+// behind smbclient's frame guard (Vista/2008 and later, Samba), and [ReadNetapiVersionSMB1]
+// uses smbclient's SMB1 client (the prober's) for XP/2000/2003, which speak nothing else; its
+// steps are built from the client's exchange reports. Both return an [Outcome]: a verdict with evidence, or `unknown`
 // with a typed [Reason] when the server refused (logon failure, access denied, no ADMIN$,
 // file missing) or the file could not be parsed. Those refusals are data, not Go errors; the
 // error result is non-nil only when the exchange itself failed (timeout, dropped connection,

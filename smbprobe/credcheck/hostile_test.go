@@ -3,15 +3,14 @@ package credcheck
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"io"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/netapi"
-	"github.com/scan445/scan445/smbprobe/netbios"
 )
 
 type readFunc func(context.Context, net.Conn, string, Credentials, time.Duration) (Outcome, error)
@@ -22,39 +21,13 @@ var transports = map[string]readFunc{"SMB1": ReadNetapiVersionSMB1, "SMB2": Read
 // check within its budget with unknown and an error of the right kind, never a verdict.
 func TestHostileServers(t *testing.T) {
 	cred := Credentials{User: "u", Password: "p"}
-	cases := []struct {
-		name  string
-		serve func(net.Conn)
-		want  error
-	}{
-		{"silent", func(c net.Conn) { io.Copy(io.Discard, c) }, ErrTimeout},
-		{"trickle", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			for _, b := range netbios.Frame(bytes.Repeat([]byte{0xff}, 64)) {
-				if _, err := c.Write([]byte{b}); err != nil {
-					return
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-		}, ErrTimeout},
-		{"hangup", func(c net.Conn) { netbios.ReadFrame(c, 1<<16); c.Close() }, ErrConnection},
-		{"huge-length", func(c net.Conn) {
-			netbios.ReadFrame(c, 1<<16)
-			c.Write([]byte{0, 0xff, 0xff, 0xff, 1, 2, 3})
-			io.Copy(io.Discard, c)
-		}, nil},
-		{"garbage", func(c net.Conn) {
-			netbios.ReadFrame(c, 1<<16)
-			netbios.WriteFrame(c, []byte("HTTP/1.0 400 Bad Request\r\n\r\n"))
-			io.Copy(io.Discard, c)
-		}, nil},
-	}
-	for _, tc := range cases {
+	want := map[string]error{"silent": ErrTimeout, "trickle": ErrTimeout, "hangup": ErrConnection} // others: any sentinel
+	for _, tc := range testpeer.HostileServers() {
 		for proto, fn := range transports {
-			t.Run(tc.name+"/"+proto, func(t *testing.T) {
+			t.Run(tc.Name+"/"+proto, func(t *testing.T) {
 				cli, srv := net.Pipe()
 				defer srv.Close()
-				go tc.serve(srv)
+				go tc.Serve(srv)
 				start := time.Now()
 				out, err := fn(context.Background(), cli, "127.0.0.1", cred, 500*time.Millisecond)
 				if el := time.Since(start); el > 3*time.Second {
@@ -63,8 +36,8 @@ func TestHostileServers(t *testing.T) {
 				if err == nil || out.Verdict != netapi.Unknown || out.Reason == ReasonNone || out.Judgement != nil {
 					t.Fatalf("err %v verdict %q reason %q", err, out.Verdict, out.Reason)
 				}
-				if tc.want != nil && !errors.Is(err, tc.want) {
-					t.Errorf("err %v, want %v", err, tc.want)
+				if w := want[tc.Name]; w != nil && !errors.Is(err, w) {
+					t.Errorf("err %v, want %v", err, w)
 				}
 				if !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrConnection) && !errors.Is(err, ErrProtocol) {
 					t.Errorf("err %v wraps no sentinel", err)
@@ -219,20 +192,12 @@ func TestChunkReader(t *testing.T) {
 // panic or hang, and must never report a verdict it did not get from a parsed file.
 func FuzzSMB1Client(f *testing.F) {
 	frames := loadFrames(f, sambaSMB1Frames)
-	f.Add(packFrames(frames))
-	f.Add(packFrames(frames[:3]))
-	f.Add(packFrames(frames[:1]))
+	f.Add(testpeer.PackFrames(frames))
+	f.Add(testpeer.PackFrames(frames[:3]))
+	f.Add(testpeer.PackFrames(frames[:1]))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var fs [][]byte
-		for len(data) >= 2 {
-			n := int(binary.LittleEndian.Uint16(data))
-			data = data[2:]
-			n = min(n, len(data))
-			fs = append(fs, data[:n])
-			data = data[n:]
-		}
 		cli, srv := net.Pipe()
-		go blastFrames(srv, fs)
+		go testpeer.BlastFrames(srv, testpeer.UnpackFrames(data))
 		out, err := ReadNetapiVersionSMB1(context.Background(), cli, "127.0.0.1", Credentials{User: "u", Password: "p"}, 2*time.Second)
 		if out.Verdict != netapi.Unknown && (out.Judgement == nil || err != nil) {
 			t.Fatalf("verdict %q without a judgement (err %v)", out.Verdict, err)
@@ -243,81 +208,18 @@ func FuzzSMB1Client(f *testing.F) {
 	})
 }
 
-func packFrames(fs [][]byte) []byte {
-	var b []byte
-	for _, f := range fs {
-		b = binary.LittleEndian.AppendUint16(b, uint16(len(f)))
-		b = append(b, f...)
-	}
-	return b
-}
-
 // FuzzSMB2Client is FuzzSMB1Client for the go-smb2 path behind smb2Guard: no reply may panic
 // go-smb2's receiver goroutine (which would kill the process) or hang the check.
 func FuzzSMB2Client(f *testing.F) {
 	frames := loadFrames(f, sambaSMB2Frames)
-	f.Add(packFrames(frames))
-	f.Add(packFrames(frames[:1]))
+	f.Add(testpeer.PackFrames(frames))
+	f.Add(testpeer.PackFrames(frames[:1]))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var fs [][]byte
-		for len(data) >= 2 {
-			n := int(binary.LittleEndian.Uint16(data))
-			data = data[2:]
-			n = min(n, len(data))
-			fs = append(fs, data[:n])
-			data = data[n:]
-		}
 		cli, srv := net.Pipe()
-		go blastFrames(srv, fs)
+		go testpeer.BlastFrames(srv, testpeer.UnpackFrames(data))
 		out, err := ReadNetapiVersionSMB2(context.Background(), cli, "127.0.0.1", Credentials{User: "u", Password: "p"}, 2*time.Second)
 		if out.Verdict != netapi.Unknown && (out.Judgement == nil || err != nil) {
 			t.Fatalf("verdict %q without a judgement (err %v)", out.Verdict, err)
 		}
 	})
-}
-
-func TestCheckSMB2Frame(t *testing.T) {
-	hdr := func(next uint32) []byte {
-		b := make([]byte, 64)
-		copy(b, "\xfeSMB")
-		binary.LittleEndian.PutUint16(b[4:6], 64)
-		binary.LittleEndian.PutUint32(b[20:24], next)
-		return b
-	}
-	two := append(hdr(72), make([]byte, 8)...)
-	two = append(two, hdr(0)...)
-	for _, tc := range []struct {
-		name string
-		b    []byte
-		ok   bool
-	}{
-		{"one", hdr(0), true},
-		{"compound", two, true},
-		{"short", hdr(0)[:63], false},
-		{"smb1", append([]byte("\xffSMB"), hdr(0)[4:]...), false},
-		{"transform", append([]byte("\xfdSMB"), hdr(0)[4:]...), false},
-		{"structure-size", func() []byte { b := hdr(0); b[4] = 65; return b }(), false},
-		{"next-past-end", hdr(128), false},
-		{"next-unaligned", append(hdr(65), make([]byte, 70)...), false},
-		{"next-inside-header", append(hdr(8), make([]byte, 70)...), false},
-		{"next-to-short-tail", append(hdr(64), make([]byte, 8)...), false},
-	} {
-		err := checkSMB2Frame(tc.b)
-		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrProtocol)) {
-			t.Errorf("%s: %v", tc.name, err)
-		}
-	}
-}
-
-// blastFrames sends every frame at once, swallowing what the client writes, then hangs up:
-// a fuzz input never waits on the client's pace, so each run ends in microseconds.
-func blastFrames(srv net.Conn, frames [][]byte) {
-	defer srv.Close()
-	go io.Copy(io.Discard, srv)
-	srv.SetDeadline(time.Now().Add(2 * time.Second))
-	for _, f := range frames {
-		if netbios.WriteFrame(srv, f) != nil {
-			return
-		}
-	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/scan445/scan445/smbprobe/netapi"
 	"github.com/scan445/scan445/smbprobe/ntstatus"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 )
 
 // Sentinel errors. A non-nil error from a Read function wraps one of them; the Outcome
@@ -79,7 +80,7 @@ type Outcome struct {
 	ReadCalls int    `json:"read_calls"`
 	Steps     []Step `json:"steps"`
 
-	guard *smb2Guard // the SMB2 path's frame checker, asked why a transport error happened
+	guard *smbclient.Guard // the SMB2 path's frame checker, asked why a transport error happened
 }
 
 // Decided reports whether the file version was read and judged.

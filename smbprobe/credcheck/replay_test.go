@@ -52,7 +52,7 @@ func (r *recordConn) frames(t *testing.T) [][]byte {
 	var out [][]byte
 	rd := bytes.NewReader(r.buf.Bytes())
 	for rd.Len() > 0 {
-		_, p, err := netbios.ReadFrame(rd, smb1MaxFrame)
+		_, p, err := netbios.ReadFrame(rd, 1<<17)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func serveFrames(srv net.Conn, frames [][]byte) {
 	defer srv.Close()
 	for _, f := range frames {
 		srv.SetDeadline(time.Now().Add(5 * time.Second))
-		if _, _, err := netbios.ReadFrame(srv, smb1MaxFrame); err != nil {
+		if _, _, err := netbios.ReadFrame(srv, 1<<17); err != nil {
 			return
 		}
 		if err := netbios.WriteFrame(srv, f); err != nil {
@@ -136,7 +136,7 @@ func serveFrames(srv net.Conn, frames [][]byte) {
 		}
 	}
 	// Drain whatever the client still sends (CLOSE, LOGOFF) until it gives up.
-	netbios.ReadFrame(srv, smb1MaxFrame)
+	netbios.ReadFrame(srv, 1<<17)
 }
 
 // TestSMB1ReplaySamba replays Samba's recorded replies: offline, the client must reach the

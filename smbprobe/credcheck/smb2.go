@@ -12,6 +12,7 @@ import (
 	"github.com/hirochachacha/go-smb2"
 
 	"github.com/scan445/scan445/smbprobe/ntstatus"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 )
 
 // smb2MaxRead keeps each SMB2 READ to one credit (64 KiB); the parser never needs more.
@@ -39,7 +40,7 @@ func ReadNetapiVersionSMB2(ctx context.Context, conn net.Conn, host string, cred
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
-	guard := &smb2Guard{Conn: conn}
+	guard := smbclient.NewGuard(conn)
 	out.guard = guard
 	d := &smb2.Dialer{Initiator: cred.initiator()}
 	s, err := d.DialContext(ctx, guard)
@@ -93,55 +94,32 @@ func (s *smb2File) ReadAt(p []byte, off int64) (int, error) {
 
 func adminPath(host string) string { return `\\` + host + `\ADMIN$\` + AdminFile }
 
-// smb2Error records a failed step and classifies go-smb2's error. Refusals by status are data
-// (nil error); everything else is an error.
+// smb2Error records a failed step and classifies go-smb2's error (smbclient.ClassifySMB2).
+// Refusals by status are data (nil error); everything else is an error.
 func (o *Outcome) smb2Error(ctx context.Context, step, stage string, err error) error {
-	var re *smb2.ResponseError
-	if o.guard != nil && o.guard.violation() != nil {
-		// go-smb2 wraps transport errors without Unwrap: ask the guard what it refused.
-		verr := o.guard.violation()
-		o.fail(ReasonProtocol, step+": "+verr.Error())
-		o.step(step, "", o.Detail)
-		return fmt.Errorf("%s: %w", step, verr)
-	}
+	cerr := smbclient.ClassifySMB2(ctx, o.guard, err)
+	var st ntstatus.Status
 	switch {
-	case ctx.Err() != nil:
+	case errors.Is(cerr, smbclient.ErrProtocol):
+		o.fail(ReasonProtocol, step+": "+cerr.Error())
+		o.step(step, "", o.Detail)
+		return fmt.Errorf("%w: %s: %v", ErrProtocol, step, cerr)
+	case errors.Is(cerr, smbclient.ErrTimeout):
 		o.fail(ReasonTimeout, step+": no complete answer within the time budget")
 		o.step(step, "", o.Detail)
 		return fmt.Errorf("%w: %s", ErrTimeout, step)
-	case errors.As(err, &re):
-		st := ntstatus.Status(re.Code)
-		o.refused(reasonFor(stage, st), st, step+" refused")
-		o.step(step, statusText(st), o.Detail)
-		return nil
-	case errors.Is(err, os.ErrPermission):
-		// go-smb2 turns STATUS_ACCESS_DENIED (and CANNOT_DELETE) into os.ErrPermission.
-		st := ntstatus.AccessDenied
-		o.refused(reasonFor(stage, st), st, step+" refused")
-		o.step(step, statusText(st), o.Detail)
-		return nil
-	case errors.Is(err, os.ErrNotExist):
-		// go-smb2 turns OBJECT_NAME_NOT_FOUND and OBJECT_PATH_NOT_FOUND into os.ErrNotExist.
-		st := ntstatus.ObjectNameNotFound
-		o.refused(reasonFor(stage, st), st, step+" refused (name or path not found)")
+	case errors.As(cerr, &st):
+		what := step + " refused"
+		if errors.Is(err, os.ErrNotExist) {
+			what += " (name or path not found)"
+		}
+		o.refused(reasonFor(stage, st), st, what)
 		o.step(step, statusText(st), o.Detail)
 		return nil
 	case errors.Is(err, errReadBudget), errors.Is(err, io.ErrUnexpectedEOF) && stage == stageRead:
 		o.fail(ReasonUnreadable, err.Error())
 		o.step(step, "", o.Detail)
 		return nil
-	}
-	var ie *smb2.InvalidResponseError
-	var inte *smb2.InternalError
-	switch {
-	case errors.As(err, &ie):
-		o.fail(ReasonProtocol, step+": "+ie.Message)
-		o.step(step, "", o.Detail)
-		return fmt.Errorf("%w: %s: %s", ErrProtocol, step, ie.Message)
-	case errors.As(err, &inte):
-		o.fail(ReasonProtocol, step+": "+inte.Message)
-		o.step(step, "", o.Detail)
-		return fmt.Errorf("%w: %s: %s", ErrProtocol, step, inte.Message)
 	}
 	o.fail(ReasonConnection, step+": "+err.Error())
 	o.step(step, "", o.Detail)

@@ -44,11 +44,17 @@ if [ -d bench/sparsebench ]; then
   cat "$tmp/sparse.md" >>"$tmp/results.md"
 fi
 
+if [ -d bench/watchbench ]; then
+  go build -o "$tmp/watchbench" ./bench/watchbench
+  "$tmp/watchbench" -bin "$BIN" -runs "$RUNS" -out "$tmp/watch.md" >/dev/null
+  cat "$tmp/watch.md" >>"$tmp/results.md"
+fi
+
 {
   echo "## Go micro-benchmarks (\`go test -bench\`, one run each)"
   echo
   echo '```'
-  go test -run '^$' -bench . -benchmem -benchtime 300ms ./scanner/ ./smbprobe/... 2>/dev/null | grep -E '^(Benchmark|ok|PASS)' | grep Benchmark || true
+  go test -run '^$' -bench . -benchmem -benchtime 300ms ./scanner/ ./smbprobe/... ./sensor/... 2>/dev/null | grep -E '^(Benchmark|ok|PASS)' | grep Benchmark || true
   echo '```'
 } >>"$tmp/results.md"
 

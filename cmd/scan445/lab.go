@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,8 +30,10 @@ func labCommand(env *environment) *cli.Command {
 			"scanner must conclude. Unpatched hosts \"crash\" on an MS08-067 overflow-reaching",
 			"path: the lab logs CRASH <addr> <request> and the address refuses connections for",
 			"--crash-downtime. Only loopback addresses are accepted.",
+			"--scanners/--clients also run simulated Conficker scanners and ordinary clients",
+			"(sensor/simulate) for the sensor, `scan445 watch`; see the README.",
 		),
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1", Usage: "first host's address (127.0.0.0/8)"},
 			&cli.IntFlag{Name: "port", Value: 4445, Usage: "TCP port every host listens on"},
 			&cli.IntFlag{Name: "netbios-port", Usage: "also serve SMB over the NetBIOS session service on this port (139 needs root); 0: off"},
@@ -38,7 +41,7 @@ func labCommand(env *environment) *cli.Command {
 			&cli.StringFlag{Name: "map-json", Usage: "also write the host map as JSON to `FILE`"},
 			&cli.StringFlag{Name: "crash-log", Usage: "append CRASH lines to `FILE` (default: stderr)"},
 			&cli.DurationFlag{Name: "crash-downtime", Value: 30 * time.Second, Usage: "how long a crashed host stays down"},
-		},
+		}, simFlags()...),
 		Action: func(c *cli.Context) error {
 			first, err := netip.ParseAddr(c.String("listen"))
 			if err != nil {
@@ -65,6 +68,10 @@ func labCommand(env *environment) *cli.Command {
 			if c.Duration("crash-downtime") <= 0 {
 				return usagef("--crash-downtime must be positive")
 			}
+			sim, err := planSimulation(c, first)
+			if err != nil {
+				return err
+			}
 			var crashLog io.Writer = env.stderr
 			if name := c.String("crash-log"); name != "" {
 				f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
@@ -76,6 +83,11 @@ func labCommand(env *environment) *cli.Command {
 			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if d := c.Duration("duration"); d > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, d)
+				defer cancel()
+			}
 			lab, err := smblab.Start(ctx, smblab.Options{
 				First: first, Port: port, Hosts: n, NetBIOSPort: nbPort,
 				CrashDowntime: c.Duration("crash-downtime"), CrashLog: crashLog,
@@ -96,7 +108,12 @@ func labCommand(env *environment) *cli.Command {
 			}
 			printLabMap(env.stdout, hosts)
 			fmt.Fprintf(env.stdout, "lab: %d hosts up; Ctrl-C to stop\n", len(hosts))
+			waitSim := func() {}
+			if sim != nil {
+				waitSim = sim.start(ctx, env.stdout, hosts)
+			}
 			<-ctx.Done()
+			waitSim() // the simulated hosts stop before the lab they may be talking to
 			if err := lab.Close(); err != nil {
 				fmt.Fprintf(env.stderr, "lab: %v\n", err)
 			}

@@ -407,7 +407,7 @@ func runWatch(parent context.Context, env *environment, w *watchSettings) (int, 
 	if w.iface != "" {
 		open := env.openCapture
 		if open == nil {
-			open = defaultOpenCapture
+			open = defaultOpenCapture(w.dark, w.endpoints)
 		}
 		var err error
 		capture, err = open(sensor.CaptureOptions{Interface: w.iface, Ports: []uint16{445, 139}})

@@ -7,12 +7,11 @@ package benchns
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/scan445/scan445/internal/netns"
 )
 
 // Pair names the two namespaces and the block made local in the target one.
@@ -69,22 +68,5 @@ func (p Pair) Create(ctx context.Context, extra [][]string, nftRules string) err
 }
 
 // Teardown ends every process left in either namespace (all started by the bench: the
-// namespaces are its own), then deletes them; a process would otherwise keep a deleted
-// namespace alive.
-func (p Pair) Teardown() {
-	for _, ns := range []string{p.Scan, p.Target} {
-		for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
-			out, err := exec.Command("ip", "netns", "pids", ns).Output()
-			if err != nil || len(strings.TrimSpace(string(out))) == 0 {
-				break
-			}
-			for _, f := range strings.Fields(string(out)) {
-				if pid, err := strconv.Atoi(f); err == nil && pid > 1 && pid != os.Getpid() {
-					syscall.Kill(pid, sig)
-				}
-			}
-			time.Sleep(300 * time.Millisecond)
-		}
-		exec.Command("ip", "netns", "del", ns).Run()
-	}
-}
+// namespaces are its own), then deletes them.
+func (p Pair) Teardown() { netns.Delete(p.Scan, p.Target) }

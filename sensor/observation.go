@@ -22,6 +22,9 @@ type Observation struct {
 	Dst     netip.Addr
 	DstPort uint16
 	Via     string // ViaCaptureSYN or ViaListen
+	// Live: the capture saw Dst answer (a SYN-ACK or an ARP reply), so Dst is held by a host
+	// even when it lies in a dark prefix; an attempt to it is not a dark hit.
+	Live bool
 }
 
 // Capture delivers the TCP SYNs to watched ports seen on an interface as Observations, until

@@ -153,7 +153,7 @@ func (t *Tracker) Observe(o Observation) {
 	if o.Time.IsZero() {
 		o.Time = time.Now()
 	}
-	dark := o.Dst.IsValid() && t.IsDark(o.Dst)
+	dark := o.Dst.IsValid() && !o.Live && t.IsDark(o.Dst)
 	t.mu.Lock()
 	t.attempts++
 	t.seen.add(o.Src)

@@ -108,6 +108,23 @@ func TestTrackerJudges(t *testing.T) {
 	}
 }
 
+// TestTrackerLiveDestinations: an address inside a dark prefix that the capture saw answering
+// (Observation.Live) is held by a host, so attempts to it are not dark hits.
+func TestTrackerLiveDestinations(t *testing.T) {
+	dark := netip.MustParsePrefix("10.9.9.0/24")
+	for _, live := range []bool{false, true} {
+		tr := NewTracker(TrackerOptions{Dark: []netip.Prefix{dark}})
+		for i, d := range []netip.Addr{v4(10, 9, 9, 1), v4(10, 9, 9, 200), v4(10, 9, 9, 1)} {
+			tr.Observe(Observation{Time: t0.Add(time.Duration(i) * time.Second), Src: v4(10, 0, 0, 14), Dst: d, DstPort: 445, Via: ViaCaptureSYN, Live: live})
+		}
+		snap := tr.Snapshot()
+		flagged := len(snap.Flagged) == 1
+		if flagged == live {
+			t.Errorf("live=%v: flagged %d sources, want %v", live, len(snap.Flagged), !live)
+		}
+	}
+}
+
 // TestTrackerMemoryBound: many one-off sources never grow the tracker past its cap, the idle
 // benign ones go first, and a source with a finding survives the churn.
 func TestTrackerMemoryBound(t *testing.T) {

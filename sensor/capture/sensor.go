@@ -51,7 +51,7 @@ func (s *Source) Run(ctx context.Context, observe func(sensor.Observation)) erro
 			listened++
 			return
 		}
-		observe(sensor.Observation{Time: y.Time, Src: y.Src, Dst: y.Dst, DstPort: y.DstPort, Via: sensor.ViaCaptureSYN})
+		observe(sensor.Observation{Time: y.Time, Src: y.Src, Dst: y.Dst, DstPort: y.DstPort, Via: sensor.ViaCaptureSYN, Live: !y.Dark})
 		s.mu.Lock()
 		s.stats.Frames++ // until Run returns the real count: at least the SYNs delivered
 		s.mu.Unlock()

@@ -154,3 +154,35 @@ func TestSensorAxis(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchTicketsOnePerSource: a source with two findings is one ticket (its most urgent
+// finding, the other named in the description), in the JSON Lines tickets and in Jira's CSV.
+func TestWatchTicketsOnePerSource(t *testing.T) {
+	doc := watchDoc(time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC), hostileName)
+	ts := Tickets(doc)
+	if len(ts) != 1 {
+		t.Fatalf("%d tickets, want 1 per source: %+v", len(ts), ts)
+	}
+	other := "ms08-067-exploit-attempt"
+	if ts[0].Check == other {
+		other = "conficker-scanning"
+	}
+	if !strings.Contains(ts[0].Description, "Also seen from this source") || !strings.Contains(ts[0].Description, mdEscape(other)) {
+		t.Errorf("description does not name %s:\n%s", other, ts[0].Description)
+	}
+	if strings.Contains(ts[0].Description, hostileName) {
+		t.Errorf("hostile reason not escaped:\n%s", ts[0].Description)
+	}
+	var b bytes.Buffer
+	if err := WriteJiraCSV(&b, doc, JiraOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if rows := strings.Count(b.String(), "10.0.0.66"); rows == 0 {
+		t.Fatalf("jira csv has no row for the source:\n%s", b.String())
+	}
+	scan := *doc
+	scan.Kind = ""
+	if n := len(Tickets(&scan)); n != 2 {
+		t.Errorf("a scan report keeps one ticket per finding: %d, want 2", n)
+	}
+}

@@ -30,26 +30,57 @@ type Ticket struct {
 	Baseline    string            `json:"baseline,omitempty"`
 }
 
-// Tickets returns one ticket per actionable finding, most urgent first. When a baseline was
-// applied, findings the baseline already had are left out: their tickets exist already.
+// Tickets returns one ticket per actionable finding, most urgent first; for a watch report one
+// per source (its most urgent finding, the others named in the description), because the fix —
+// find and clean that machine — is one piece of work. When a baseline was applied, findings the
+// baseline already had are left out: their tickets exist already.
 func Tickets(doc *Document) []Ticket {
 	var out []Ticket
 	for _, it := range ticketItems(doc) {
-		out = append(out, ticketFor(it.h, it.f))
+		t := ticketFor(it.h, it.f)
+		t.Description += alsoText(it.also, markdown())
+		out = append(out, t)
 	}
 	return out
 }
 
+// ticketItem is a finding that gets a ticket, with the other findings of its source that the
+// ticket stands for (watch reports only).
+type ticketItem struct {
+	item
+	also []*smbprobe.Finding
+}
+
 // ticketItems are the findings that get a ticket, most urgent first.
-func ticketItems(doc *Document) []item {
-	var out []item
+func ticketItems(doc *Document) []ticketItem {
+	var out []ticketItem
+	perSource := doc.Kind == KindWatch
+	first := map[*scanner.HostResult]int{}
 	for _, it := range prioritised(doc) {
 		if doc.Baseline != nil && it.f.Baseline == BaselineUnchanged {
 			continue
 		}
-		out = append(out, it)
+		if i, ok := first[it.h]; ok && perSource {
+			out[i].also = append(out[i].also, it.f)
+			continue
+		}
+		first[it.h] = len(out)
+		out = append(out, ticketItem{item: it})
 	}
 	return out
+}
+
+// alsoText names the other findings a per-source ticket stands for.
+func alsoText(also []*smbprobe.Finding, m markup) string {
+	if len(also) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n" + m.heading("Also seen from this source") + "\n")
+	for _, f := range also {
+		fmt.Fprintf(&b, "%s%s (%s): %s\n", m.item, m.esc(f.Check), m.esc(string(f.Verdict)), m.esc(f.Reason))
+	}
+	return b.String()
 }
 
 func ticketFor(h *scanner.HostResult, f *smbprobe.Finding) Ticket {
@@ -287,7 +318,7 @@ func WriteJiraCSV(w io.Writer, doc *Document, opts JiraOptions) error {
 	for i, it := range its {
 		ts[i] = ticketFor(it.h, it.f)
 		// Jira renders its own wiki markup, not Markdown.
-		ts[i].Description = ticketText(it.h, it.f, jiraWiki())
+		ts[i].Description = ticketText(it.h, it.f, jiraWiki()) + alsoText(it.also, jiraWiki())
 	}
 	nLabels := 1
 	for _, t := range ts {

@@ -70,7 +70,10 @@ func watchCommand(env *environment) *cli.Command {
 			"a Conficker-infected host that scans them shows itself: by the number of addresses it",
 			"contacts (conficker-scanning) and by the MS08-067 exploit path it sends",
 			"(ms08-067-exploit-attempt). Nothing is ever sent to a source beyond the answers.",
-			"Reports are written when --duration ends or on Ctrl-C/SIGTERM."),
+			"Reports are written when --duration ends or on Ctrl-C/SIGTERM.",
+			"Exit 0: the watch ended (--duration, or Ctrl-C on an open-ended watch); 1: a source at or",
+			"above --fail-on; 2: usage, or --interface without CAP_NET_RAW; 3: a signal or a failed",
+			"capture cut a --duration run short (reports are still written)."),
 		Flags: flags,
 		Action: func(c *cli.Context) error {
 			w, err := readWatchSettings(c, env, verbosity)

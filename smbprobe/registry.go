@@ -14,8 +14,9 @@ import (
 	"github.com/scan445/scan445/smbprobe/winreg"
 )
 
-// The credentialed registry read (docs/checks.md §6a): over a second connection logged on as
-// Options.Credentials, the \winreg pipe, and only the four read-only MS-RRP calls of package
+// The credentialed registry read (docs/checks.md §6a): over the session the netapi32.dll read
+// logged on as Options.Credentials (r.credSess), or its own connection and logon when that read
+// left none, the \winreg pipe, and only the four read-only MS-RRP calls of package
 // winreg. What it reads feeds the autorun-enabled check, the OS record (ProductName,
 // CurrentVersion, CSDVersion, CurrentBuildNumber) and a KB958644 hint next to the netapi32.dll
 // file version.

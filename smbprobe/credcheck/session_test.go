@@ -37,6 +37,21 @@ func openHKLM(ctx context.Context, s smbclient.Session) error {
 	return c.CloseKey(ctx, h)
 }
 
+// keepingRead is ReadNetapiVersionSession as a readFunc: a session handed back is an error
+// (the hostile tests never expect one) and is closed.
+func keepingRead(d smbclient.Dialect) readFunc {
+	return func(ctx context.Context, conn net.Conn, host string, cred Credentials, timeout time.Duration) (Outcome, error) {
+		out, s, err := ReadNetapiVersionSession(ctx, conn, host, cred, SessionConfig{Dialect: d, Timeout: timeout})
+		if s != nil {
+			s.Close(ctx)
+			if err == nil {
+				err = errors.New("a session was handed back")
+			}
+		}
+		return out, err
+	}
+}
+
 func stepNames(steps []Step) string {
 	var n []string
 	for _, s := range steps {

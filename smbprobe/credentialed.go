@@ -8,11 +8,13 @@ import (
 
 	"github.com/scan445/scan445/smbprobe/credcheck"
 	"github.com/scan445/scan445/smbprobe/netapi"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 )
 
 // credentialed turns "exposed" into certainty when the admin gave an account: it reads the
 // version resource of ADMIN$\system32\netapi32.dll over a second connection (reads only, never
-// writes) and keeps the outcome for judgeMS08. It runs only where the fingerprint could not
+// writes) and keeps the outcome for judgeMS08. When the registry read is selected too, the
+// session stays open for it (r.credSess). It runs only where the fingerprint could not
 // already clear the host, so credentials are not spent on hosts that cannot be affected.
 func (r *run) credentialed(ctx context.Context) {
 	cred := r.opts.Credentials
@@ -26,14 +28,15 @@ func (r *run) credentialed(ctx context.Context) {
 	}
 	// SMB2 where the host speaks it (Vista and later; go-smb2 behind a frame guard), our SMB1
 	// client for 2000/XP/2003.
-	read, proto := credcheck.ReadNetapiVersionSMB2, "SMB2"
+	dialect := smbclient.DialectSMB2
 	switch {
 	case r.f.smb2.val == triYes:
 	case r.f.smb1.val == triYes:
-		read, proto = credcheck.ReadNetapiVersionSMB1, "SMB1"
+		dialect = smbclient.DialectSMB1
 	default:
 		return // no SMB dialect answered: nothing to log in to
 	}
+	proto := dialect.String()
 	x := r.begin("credcheck.netapi32", ClassCredentialed,
 		fmt.Sprintf("%s NTLMv2 login as %s; read the version resource of ADMIN$\\%s", proto, cred.Account(), credcheck.AdminFile))
 	conn, err := r.redial(ctx, "tcp", r.addr.String())
@@ -52,7 +55,26 @@ func (r *run) credentialed(ctx context.Context) {
 	if dl, ok := ctx.Deadline(); ok {
 		budget = min(budget, time.Until(dl))
 	}
-	out, err := read(ctx, conn, r.addr.Addr().String(), *cred, budget)
+	var out credcheck.Outcome
+	if r.sel.wants(stepRegistry) {
+		// The registry read follows: it goes over this read's session (issue #15), so the
+		// host sees one connection and one logon for both.
+		cs := &credSession{dialect: dialect}
+		var s smbclient.Session
+		out, s, err = credcheck.ReadNetapiVersionSession(ctx, conn, r.addr.Addr().String(), *cred, credcheck.SessionConfig{
+			Dialect: dialect, Timeout: budget, ExchangeTimeout: r.opts.ReadTimeout, OnExchange: cs.record,
+		})
+		if s != nil {
+			cs.s = s
+			r.credSess = cs
+		}
+	} else {
+		read := credcheck.ReadNetapiVersionSMB2
+		if dialect == smbclient.DialectSMB1 {
+			read = credcheck.ReadNetapiVersionSMB1
+		}
+		out, err = read(ctx, conn, r.addr.Addr().String(), *cred, budget)
+	}
 	r.f.cred = &out
 	status := "judged " + string(out.Verdict)
 	if !out.Decided() {
@@ -116,4 +138,34 @@ func (r *run) credentialNote() (string, int, bool) {
 		note += " (" + c.Detail + ")"
 	}
 	return note, r.f.credIdx, true
+}
+
+// credSession is the authenticated session the netapi32.dll read left open for the registry
+// read: one connection and one logon serve both (issue #15 part 1).
+type credSession struct {
+	s       smbclient.Session
+	dialect smbclient.Dialect
+	steps   []string // the session's SMB1 exchanges since the read, for the next user's evidence
+}
+
+// record hears of one SMB1 exchange on the session after the read.
+func (c *credSession) record(e smbclient.Exchange) {
+	c.steps = append(c.steps, strings.TrimSpace(e.Step+" "+statusName(e.Status)))
+}
+
+// take returns the steps recorded since the last take.
+func (c *credSession) take() []string {
+	s := c.steps
+	c.steps = nil
+	return s
+}
+
+// closeCredSession logs the kept session off and closes its connection; safe when there is
+// none. The probe calls it once the registry read is over, and on a recovered panic.
+func (r *run) closeCredSession(ctx context.Context) {
+	if r.credSess == nil {
+		return
+	}
+	r.credSess.s.Close(ctx)
+	r.credSess = nil
 }

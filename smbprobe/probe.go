@@ -100,6 +100,7 @@ func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, 
 				conn.Close()
 			}
 			r.closeAll()
+			r.closeCredSession(ctx)
 			wg.Wait()
 			if !r.judged {
 				res.Findings = panicFindings(r, res.Error)
@@ -137,6 +138,7 @@ func (p *Prober) Probe(ctx context.Context, addr netip.AddrPort, conn net.Conn, 
 	r.closeAll()
 	r.credentialed(ctx)
 	r.registry(ctx)
+	r.closeCredSession(ctx)
 	r.passwordAudit(ctx)
 	wg.Wait()
 	if p2pRes != nil {
@@ -171,6 +173,9 @@ type run struct {
 	// credTried: the credentialed check ran already (before the intrusive probe); it runs
 	// once per probe.
 	credTried bool
+	// credSess is the session the netapi32.dll read left open for the registry read, nil
+	// when there is none (closeCredSession).
+	credSess *credSession
 }
 
 func (r *run) closeAll() {

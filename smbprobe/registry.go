@@ -14,8 +14,9 @@ import (
 	"github.com/scan445/scan445/smbprobe/winreg"
 )
 
-// The credentialed registry read (docs/checks.md §6a): over a second connection logged on as
-// Options.Credentials, the \winreg pipe, and only the four read-only MS-RRP calls of package
+// The credentialed registry read (docs/checks.md §6a): over the session the netapi32.dll read
+// logged on as Options.Credentials (r.credSess), or its own connection and logon when that read
+// left none, the \winreg pipe, and only the four read-only MS-RRP calls of package
 // winreg. What it reads feeds the autorun-enabled check, the OS record (ProductName,
 // CurrentVersion, CSDVersion, CurrentBuildNumber) and a KB958644 hint next to the netapi32.dll
 // file version.
@@ -59,6 +60,12 @@ type regFacts struct {
 }
 
 func (g *regFacts) value(path, name string) regValue { return g.values[path+`\`+name] }
+
+// block records why nothing could be read: kind is one of regFacts.blockKind's values.
+func (g *regFacts) block(kind, why string, ev ...int) {
+	g.blocked, g.blockKind = why, kind
+	g.blockEv = append(g.blockEv, ev...)
+}
 
 // updateDirs are the Updates subkeys a pre-Vista Windows registers hotfixes under: a hotfix
 // goes below the service pack after the installed one, so both the installed and the next SP
@@ -123,34 +130,11 @@ func (r *run) registry(ctx context.Context) {
 	}
 	g := &regFacts{values: map[string]regValue{}, updates: map[string]regValue{}}
 	r.f.reg = g
-	block := func(kind, why string, ev ...int) {
-		g.blocked, g.blockKind = why, kind
-		g.blockEv = append(g.blockEv, ev...)
-	}
+	block := g.block
 	if c := r.f.cred; c != nil && c.Reason == credcheck.ReasonLogonFailure {
 		// The netapi32.dll read logged on with the same account a moment ago and was refused:
 		// a second failed logon would only bring a lockout closer.
 		block("logon", "not tried: the logon of the credentialed MS08-067 read was refused ("+string(c.Reason)+"), and a failed logon is not repeated", r.f.credIdx)
-		return
-	}
-	dialect := smbclient.DialectSMB2
-	switch {
-	case r.f.smb2.val == triYes:
-	case r.f.smb1.val == triYes:
-		dialect = smbclient.DialectSMB1
-	default:
-		block("error", "no SMB dialect answered: nothing to log on to")
-		return
-	}
-	x := r.begin("winreg.connect", ClassCredentialed, fmt.Sprintf("%s NTLMv2 logon as %s, open \\winreg, bind MS-RRP (read-only calls only)", dialect, cred.Account()))
-	conn, err := r.redial(ctx, "tcp", r.addr.String())
-	if err != nil {
-		block("error", "connection for the registry read: "+err.Error(), x.fail(err))
-		return
-	}
-	r.res.Connections++
-	if conn, err = r.open(ctx, conn); err != nil {
-		block("error", "connection for the registry read: "+err.Error(), x.fail(err))
 		return
 	}
 	budget := 4 * r.opts.ReadTimeout
@@ -159,20 +143,27 @@ func (r *run) registry(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	var steps []string
-	s, err := smbclient.OpenSession(ctx, conn, smbclient.SessionConfig{
-		Host: r.addr.Addr().String(), Cred: cred.NTLM(), Dialect: dialect, Timeout: r.opts.ReadTimeout,
-		OnExchange: func(e smbclient.Exchange) { steps = append(steps, strings.TrimSpace(e.Step+" "+statusName(e.Status))) },
-	})
-	if err != nil {
-		i := x.done("logon refused", err.Error())
-		block("logon", "the logon for the registry read failed: "+err.Error(), i)
-		return
+	var (
+		s     smbclient.Session
+		x     *xrec
+		steps func() []string
+	)
+	if cs := r.credSess; cs != nil {
+		// The netapi32.dll read's session, still logged on (issue #15: the same session):
+		// no second connection, no second logon. The probe closes it after this read.
+		s, steps = cs.s, cs.take
+		cs.take() // what came before belongs to the netapi32.dll read's evidence
+		x = r.begin("winreg.connect", ClassCredentialed, fmt.Sprintf("on the %s session of the credentialed MS08-067 read (NTLMv2 logon as %s): open \\winreg, bind MS-RRP (read-only calls only)", cs.dialect, cred.Account()))
+	} else {
+		var ok bool
+		if s, x, steps, ok = r.registrySession(ctx, g); !ok {
+			return
+		}
+		defer s.Close(ctx)
 	}
-	defer s.Close(ctx)
 	p, err := s.OpenPipe(ctx, "winreg")
 	if err != nil {
-		i := x.done("pipe refused", err.Error()+"; "+strings.Join(steps, "; "))
+		i := x.done("pipe refused", strings.Join(append([]string{err.Error()}, steps()...), "; "))
 		switch {
 		case errors.Is(err, ntstatus.ObjectNameNotFound):
 			block("remote-registry-off", `the Remote Registry service is not running: opening \winreg gave STATUS_OBJECT_NAME_NOT_FOUND`, i)
@@ -190,7 +181,7 @@ func (r *run) registry(ctx context.Context) {
 		return
 	}
 	defer rpc.Close(ctx)
-	x.done("bound", strings.Join(steps, "; "))
+	x.done("bound", strings.Join(steps(), "; "))
 
 	c := winreg.NewClient(rpc)
 	rec := &regRecorder{r: r, c: c}
@@ -246,6 +237,46 @@ func (r *run) registry(ctx context.Context) {
 	c.CloseKey(ctx, hklm)
 	rec.flush()
 	r.absorbRegistry(g)
+}
+
+// registrySession opens the registry read's own session, when the netapi32.dll read left none
+// (it did not run: the fingerprint cleared the host, or its check was not selected; or its
+// connection failed). It records the failure in g and returns ok=false when there is no
+// session; steps returns the session's SMB1 exchanges for the evidence.
+func (r *run) registrySession(ctx context.Context, g *regFacts) (s smbclient.Session, x *xrec, steps func() []string, ok bool) {
+	cred := r.opts.Credentials
+	block := g.block
+	dialect := smbclient.DialectSMB2
+	switch {
+	case r.f.smb2.val == triYes:
+	case r.f.smb1.val == triYes:
+		dialect = smbclient.DialectSMB1
+	default:
+		block("error", "no SMB dialect answered: nothing to log on to")
+		return nil, x, nil, false
+	}
+	x = r.begin("winreg.connect", ClassCredentialed, fmt.Sprintf("%s NTLMv2 logon as %s, open \\winreg, bind MS-RRP (read-only calls only)", dialect, cred.Account()))
+	conn, err := r.redial(ctx, "tcp", r.addr.String())
+	if err != nil {
+		block("error", "connection for the registry read: "+err.Error(), x.fail(err))
+		return nil, x, nil, false
+	}
+	r.res.Connections++
+	if conn, err = r.open(ctx, conn); err != nil {
+		block("error", "connection for the registry read: "+err.Error(), x.fail(err))
+		return nil, x, nil, false
+	}
+	var log []string
+	s, err = smbclient.OpenSession(ctx, conn, smbclient.SessionConfig{
+		Host: r.addr.Addr().String(), Cred: cred.NTLM(), Dialect: dialect, Timeout: r.opts.ReadTimeout,
+		OnExchange: func(e smbclient.Exchange) { log = append(log, strings.TrimSpace(e.Step+" "+statusName(e.Status))) },
+	})
+	if err != nil {
+		i := x.done("logon refused", err.Error())
+		block("logon", "the logon for the registry read failed: "+err.Error(), i)
+		return nil, x, nil, false
+	}
+	return s, x, func() []string { l := log; log = nil; return l }, true
 }
 
 // absent reports whether a value that was not read is known to be absent: its key, or the

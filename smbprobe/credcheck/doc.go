@@ -12,6 +12,10 @@
 // error result is non-nil only when the exchange itself failed (timeout, dropped connection,
 // protocol violation, unusable credentials).
 //
+// [ReadNetapiVersionSession] is either read that leaves its logged-on session open (an
+// smbclient.Session) for the prober's registry read, so one connection and one logon serve
+// both; after a refused logon it hands back nothing, so no caller can try a second one.
+//
 // Secrets: [Credentials] formats, logs and marshals with the password and hash redacted, and
 // no error of this package quotes them.
 package credcheck

@@ -11,11 +11,17 @@ import (
 
 	"github.com/scan445/scan445/internal/testpeer"
 	"github.com/scan445/scan445/smbprobe/netapi"
+	"github.com/scan445/scan445/smbprobe/smbclient"
 )
 
 type readFunc func(context.Context, net.Conn, string, Credentials, time.Duration) (Outcome, error)
 
-var transports = map[string]readFunc{"SMB1": ReadNetapiVersionSMB1, "SMB2": ReadNetapiVersionSMB2}
+// transports are the two reads, alone and as ReadNetapiVersionSession (which must end just
+// as fast, and hand back no session, on a host that misbehaves).
+var transports = map[string]readFunc{
+	"SMB1": ReadNetapiVersionSMB1, "SMB2": ReadNetapiVersionSMB2,
+	"SMB1-session": keepingRead(smbclient.DialectSMB1), "SMB2-session": keepingRead(smbclient.DialectSMB2),
+}
 
 // TestHostileServers: a server that stalls, trickles, resets or talks nonsense must end the
 // check within its budget with unknown and an error of the right kind, never a verdict.

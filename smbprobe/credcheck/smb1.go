@@ -30,21 +30,29 @@ type smb1Options struct {
 // every reply's signature is checked. conn is consumed (closed on return); timeout bounds the
 // whole check, and every read and write has that deadline.
 func ReadNetapiVersionSMB1(ctx context.Context, conn net.Conn, host string, cred Credentials, timeout time.Duration) (Outcome, error) {
-	return readNetapiSMB1(ctx, conn, host, cred, timeout, smb1Options{})
+	out, _, err := readNetapiSMB1(ctx, conn, host, cred, timeout, smb1Options{}, nil)
+	return out, err
 }
 
-// The results are named so that the deferred CLOSE and LOGOFF still land in out.Steps.
-func readNetapiSMB1(ctx context.Context, conn net.Conn, host string, cred Credentials, timeout time.Duration, opt smb1Options) (out Outcome, _ error) {
+// readNetapiSMB1 is ReadNetapiVersionSMB1; with keep, a session that is still sound after the
+// read is not logged off but handed back (see ReadNetapiVersionSession). The results are named
+// so that the deferred CLOSE and LOGOFF still land in out.Steps.
+func readNetapiSMB1(ctx context.Context, conn net.Conn, host string, cred Credentials, timeout time.Duration, opt smb1Options, keep *SessionConfig) (out Outcome, sess smbclient.Session, _ error) {
 	out = Outcome{Protocol: "SMB1", Account: cred.Account(), Path: adminPath(host), ServicePack: ServicePackUnavailable}
-	defer conn.Close()
 	if err := cred.validate(); err != nil {
+		conn.Close()
 		out.fail(ReasonBadInput, err.Error())
-		return out, err
+		return out, nil, err
 	}
+	life, exchange := ctx, timeout
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	l := smbclient.NewLink(ctx, conn, timeout)
-	defer l.Close()
+	if keep == nil {
+		life = ctx // the connection ends with the read
+	} else if keep.ExchangeTimeout > 0 {
+		exchange = keep.ExchangeTimeout
+	}
+	l := smbclient.NewLink(life, conn, exchange)
 	// Every exchange but the file reads is a step; the reads are summed up in one.
 	c := &smb1Check{out: &out}
 	c.c = smbclient.NewSMB1(l, func(x smbclient.Exchange) {
@@ -57,17 +65,33 @@ func readNetapiSMB1(ctx context.Context, conn net.Conn, host string, cred Creden
 		}
 		out.step(x.Step, st, "")
 	})
+	defer func() {
+		if sess == nil {
+			l.Close()
+		}
+	}()
 
 	if err := c.logon(ctx, cred, opt); err != nil || out.Reason != ReasonNone {
-		return out, err
+		return out, nil, err
 	}
-	defer c.logoff(ctx)
+	err := c.readAdmin(ctx, host)
+	if keep != nil && err == nil && c.c.Usable(ctx) {
+		return out, smbclient.SMB1Session(c.c, host, keep.OnExchange), nil
+	}
+	c.logoff(ctx)
+	return out, nil, err
+}
+
+// readAdmin reads and judges netapi32.dll on the logged-on session: TREE_CONNECT_ANDX to
+// ADMIN$, NT_CREATE_ANDX, READ_ANDX, CLOSE. A refusal is recorded in the Outcome (nil error).
+func (c *smb1Check) readAdmin(ctx context.Context, host string) error {
+	out := c.out
 	if err := c.treeConnect(ctx, host); err != nil || out.Reason != ReasonNone {
-		return out, err
+		return err
 	}
 	fid, size, err := c.open(ctx)
 	if err != nil || out.Reason != ReasonNone {
-		return out, err
+		return err
 	}
 	defer c.close(ctx, fid)
 	out.FileSize = size
@@ -80,16 +104,16 @@ func readNetapiSMB1(ctx context.Context, conn net.Conn, host string, cred Creden
 		case errors.As(r.readErr, &st):
 			out.refused(reasonFor(stageRead, st), st, "READ_ANDX refused")
 			out.step("smb1.read", statusText(st), out.Detail)
-			return out, nil
+			return nil
 		case errors.Is(r.readErr, errReadBudget), errors.Is(r.readErr, io.ErrUnexpectedEOF):
 			out.step("smb1.read", "", out.Detail)
-			return out, nil
+			return nil
 		}
 		out.step("smb1.read", "", "")
-		return out, c.transportFail(ctx, r.readErr)
+		return c.transportFail(ctx, r.readErr)
 	}
 	out.step("smb1.read", statusText(ntstatus.Success), fmt.Sprintf("%d bytes in %d reads; %s", out.BytesRead, out.ReadCalls, out.Detail))
-	return out, nil
+	return nil
 }
 
 // smb1Check drives the SMB1 client for the check and turns its results into the Outcome.

@@ -29,31 +29,54 @@ const smb2MaxRead = 64 << 10
 // dropped connection or a protocol violation gives the Outcome and an error wrapping
 // ErrTimeout, ErrConnection or ErrProtocol.
 func ReadNetapiVersionSMB2(ctx context.Context, conn net.Conn, host string, cred Credentials, timeout time.Duration) (Outcome, error) {
+	out, _, err := readNetapiSMB2(ctx, conn, host, cred, timeout, nil)
+	return out, err
+}
+
+// readNetapiSMB2 is ReadNetapiVersionSMB2; with keep, a session that is still sound after the
+// read is not logged off but handed back (see ReadNetapiVersionSession).
+func readNetapiSMB2(ctx context.Context, conn net.Conn, host string, cred Credentials, timeout time.Duration, keep *SessionConfig) (Outcome, smbclient.Session, error) {
 	out := Outcome{Protocol: "SMB2", Account: cred.Account(), Path: adminPath(host), ServicePack: ServicePackUnavailable}
-	defer conn.Close()
 	if err := cred.validate(); err != nil {
+		conn.Close()
 		out.fail(ReasonBadInput, err.Error())
-		return out, err
+		return out, nil, err
 	}
+	life := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// The read's watchdog: closing the connection is what unblocks go-smb2's receiver when
+	// the host stalls.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
 
 	guard := smbclient.NewGuard(conn)
 	out.guard = guard
 	d := &smb2.Dialer{Initiator: cred.initiator()}
 	s, err := d.DialContext(ctx, guard)
 	if err != nil {
-		return out, out.smb2Error(ctx, "smb2.negotiate+session-setup", stageLogon, err)
+		stop()
+		conn.Close()
+		return out, nil, out.smb2Error(ctx, "smb2.negotiate+session-setup", stageLogon, err)
 	}
 	out.step("smb2.negotiate+session-setup", statusText(ntstatus.Success), "NTLMv2 logon as "+out.Account+" accepted")
-	sess := s.WithContext(ctx)
-	defer sess.Logoff()
+	err = readAdminSMB2(ctx, s.WithContext(ctx), host, &out)
+	// Hand the session on only when the read left it sound: no transport failure, and the
+	// watchdog has not fired (stop reports that it had not).
+	if keep != nil && err == nil && ctx.Err() == nil && guard.Violation() == nil && stop() {
+		return out, smbclient.SMB2Session(life, conn, guard, s, host, keep.ExchangeTimeout), nil
+	}
+	s.WithContext(ctx).Logoff()
+	stop()
+	conn.Close()
+	return out, nil, err
+}
 
+// readAdminSMB2 reads and judges netapi32.dll on the logged-on session sess: ADMIN$ is
+// mounted for the read and unmounted after it.
+func readAdminSMB2(ctx context.Context, sess *smb2.Session, host string, out *Outcome) error {
 	share, err := sess.Mount(`\\` + host + `\ADMIN$`)
 	if err != nil {
-		return out, out.smb2Error(ctx, "smb2.tree-connect", stageTree, err)
+		return out.smb2Error(ctx, "smb2.tree-connect", stageTree, err)
 	}
 	out.step("smb2.tree-connect", statusText(ntstatus.Success), `\\`+host+`\ADMIN$ connected`)
 	fs := share.WithContext(ctx)
@@ -61,12 +84,12 @@ func ReadNetapiVersionSMB2(ctx context.Context, conn net.Conn, host string, cred
 
 	f, err := fs.Open(AdminFile)
 	if err != nil {
-		return out, out.smb2Error(ctx, "smb2.create", stageOpen, err)
+		return out.smb2Error(ctx, "smb2.create", stageOpen, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return out, out.smb2Error(ctx, "smb2.query-info", stageRead, err)
+		return out.smb2Error(ctx, "smb2.query-info", stageRead, err)
 	}
 	out.FileSize = fi.Size()
 	out.step("smb2.create", statusText(ntstatus.Success), fmt.Sprintf("%s opened for read, %d bytes", AdminFile, out.FileSize))
@@ -74,10 +97,10 @@ func ReadNetapiVersionSMB2(ctx context.Context, conn net.Conn, host string, cred
 	r := newChunkReader(&smb2File{f: f}, out.FileSize, smb2MaxRead)
 	out.judge(r)
 	if r.readErr != nil {
-		return out, out.smb2Error(ctx, "smb2.read", stageRead, r.readErr)
+		return out.smb2Error(ctx, "smb2.read", stageRead, r.readErr)
 	}
 	out.step("smb2.read", statusText(ntstatus.Success), fmt.Sprintf("%d bytes in %d reads; %s", out.BytesRead, out.ReadCalls, out.Detail))
-	return out, nil
+	return nil
 }
 
 // smb2File adapts go-smb2's File, whose ReadAt returns a short count with a nil error at the

@@ -284,3 +284,13 @@ func (p *smb1Pipe) Close(ctx context.Context) error {
 	}
 	return err
 }
+
+// SMB1Session is c, already logged on by its caller, as a Session: the netapi32.dll read
+// (package credcheck) logs on, reads ADMIN$, and hands its session on to the registry read,
+// so a credentialed host costs one connection and one logon. From now on c reports its
+// exchanges to onExchange (may be nil). OpenPipe connects IPC$ (a TREE_CONNECT_ANDX, which
+// becomes the client's tree); Close logs c off and closes its Link.
+func SMB1Session(c *SMB1, host string, onExchange func(Exchange)) Session {
+	c.onExchange = onExchange
+	return &smb1Session{c: c, host: host}
+}

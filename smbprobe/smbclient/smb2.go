@@ -211,3 +211,16 @@ func (p *smb2Pipe) Read(ctx context.Context) ([]byte, error) {
 func (p *smb2Pipe) Close(ctx context.Context) error {
 	return p.s.bounded(ctx, func(context.Context) error { return p.f.Close() })
 }
+
+// SMB2Session is a go-smb2 session its caller logged on over guard (which wraps conn) as a
+// Session, for the same hand-over as SMB1Session. ctx bounds the session's life (the
+// connection is closed when it ends) and timeout each exchange (DefaultTimeout when 0). The
+// Session owns conn and sess from now on.
+func SMB2Session(ctx context.Context, conn net.Conn, guard *Guard, sess *smb2.Session, host string, timeout time.Duration) Session {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	s := &smb2Session{conn: conn, guard: guard, sess: sess, host: host, timeout: timeout, ctx: ctx}
+	s.stop = context.AfterFunc(ctx, func() { conn.Close() })
+	return s
+}

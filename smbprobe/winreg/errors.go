@@ -17,10 +17,6 @@ var (
 	ErrWriteAccess = errors.New("winreg: access mask is not read-only")
 )
 
-func truncated(what string, need, have int) error {
-	return fmt.Errorf("%w: %s needs %d bytes, have %d", ErrTruncated, what, need, have)
-}
-
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
 }

@@ -98,9 +98,9 @@ func (r OpenLocalMachineRequest) Encode() ([]byte, error) {
 		return nil, err
 	}
 	e := newEncoder()
-	e.u32(0)        // ServerName: NULL
-	e.u32(r.Access) // samDesired
-	return e.b, nil
+	e.Pointer(false) // ServerName: NULL
+	e.U32(r.Access)  // samDesired
+	return e.B, nil
 }
 
 // HandleResponse is the answer of OpenLocalMachine, BaseRegOpenKey and BaseRegCloseKey:
@@ -113,10 +113,10 @@ type HandleResponse struct {
 // DecodeHandleResponse decodes the response stub of OpenLocalMachine, BaseRegOpenKey or
 // BaseRegCloseKey.
 func DecodeHandleResponse(stub []byte) (HandleResponse, error) {
-	d := &decoder{b: stub}
-	r := HandleResponse{Key: d.handle("phKey"), Status: WERROR(d.u32("error_status_t"))}
-	if d.err != nil {
-		return HandleResponse{}, fmt.Errorf("winreg handle response: %w", d.err)
+	d := newDecoder(stub)
+	r := HandleResponse{Key: d.ContextHandle("phKey"), Status: WERROR(d.U32("error_status_t"))}
+	if err := d.Err(); err != nil {
+		return HandleResponse{}, fmt.Errorf("winreg handle response: %w", err)
 	}
 	return r, nil
 }
@@ -142,13 +142,13 @@ func (r OpenKeyRequest) Encode() ([]byte, error) {
 		return nil, err
 	}
 	e := newEncoder()
-	e.b = append(e.b, r.Key[:]...) // hKey
+	e.ContextHandle(r.Key) // hKey
 	if err := e.unicodeString("lpSubKey", r.SubKey); err != nil {
 		return nil, err
 	}
-	e.u32(0)        // dwOptions: never REG_OPTION_BACKUP_RESTORE or REG_OPTION_OPEN_LINK
-	e.u32(r.Access) // samDesired
-	return e.b, nil
+	e.U32(0)        // dwOptions: never REG_OPTION_BACKUP_RESTORE or REG_OPTION_OPEN_LINK
+	e.U32(r.Access) // samDesired
+	return e.B, nil
 }
 
 // ---- BaseRegQueryValue (17) ----
@@ -177,21 +177,21 @@ func (r QueryValueRequest) Encode() ([]byte, error) {
 		return nil, fmt.Errorf("%w: buffer of %d bytes (max %d)", ErrMalformed, r.BufferSize, MaxBuffer)
 	}
 	e := newEncoder()
-	e.b = append(e.b, r.Key[:]...) // hKey
+	e.ContextHandle(r.Key) // hKey
 	if err := e.unicodeString("lpValueName", r.Name); err != nil {
 		return nil, err
 	}
-	e.referent()        // lpType
-	e.u32(0)            // *lpType
-	e.referent()        // lpData
-	e.u32(r.BufferSize) // MaxCount
-	e.u32(0)            // Offset
-	e.u32(0)            // ActualCount: nothing sent in
-	e.referent()        // lpcbData
-	e.u32(r.BufferSize) // *lpcbData
-	e.referent()        // lpcbLen
-	e.u32(0)            // *lpcbLen
-	return e.b, nil
+	e.Pointer(true)     // lpType
+	e.U32(0)            // *lpType
+	e.Pointer(true)     // lpData
+	e.U32(r.BufferSize) // MaxCount
+	e.U32(0)            // Offset
+	e.U32(0)            // ActualCount: nothing sent in
+	e.Pointer(true)     // lpcbData
+	e.U32(r.BufferSize) // *lpcbData
+	e.Pointer(true)     // lpcbLen
+	e.U32(0)            // *lpcbLen
+	return e.B, nil
 }
 
 // QueryValueResponse is BaseRegQueryValue's answer. Pointers the server returned NULL leave
@@ -209,30 +209,24 @@ type QueryValueResponse struct {
 // DecodeQueryValueResponse decodes a BaseRegQueryValue response stub, bounds-checking every
 // count against it.
 func DecodeQueryValueResponse(stub []byte) (QueryValueResponse, error) {
-	d := &decoder{b: stub}
+	d := newDecoder(stub)
 	var r QueryValueResponse
-	if d.u32("lpType referent") != 0 {
-		r.Type, r.HasType = d.u32("lpType"), true
+	if d.U32("lpType referent") != 0 {
+		r.Type, r.HasType = d.U32("lpType"), true
 	}
-	if d.u32("lpData referent") != 0 {
+	if d.U32("lpData referent") != 0 {
 		r.HasData = true
-		maxCount := d.u32("lpData MaxCount")
-		offset := d.u32("lpData Offset")
-		actual := d.u32("lpData ActualCount")
-		if d.err == nil && (offset != 0 || actual > maxCount) {
-			d.fail(malformed("lpData: MaxCount %d, Offset %d, ActualCount %d", maxCount, offset, actual))
-		}
-		r.Data = d.bytes("lpData", actual)
+		r.Data = d.VaryingBytes("lpData")
 	}
-	if d.u32("lpcbData referent") != 0 {
-		r.DataSize = d.u32("lpcbData")
+	if d.U32("lpcbData referent") != 0 {
+		r.DataSize = d.U32("lpcbData")
 	}
-	if d.u32("lpcbLen referent") != 0 {
-		r.DataLen = d.u32("lpcbLen")
+	if d.U32("lpcbLen referent") != 0 {
+		r.DataLen = d.U32("lpcbLen")
 	}
-	r.Status = WERROR(d.u32("error_status_t"))
-	if d.err != nil {
-		return QueryValueResponse{}, fmt.Errorf("winreg BaseRegQueryValue response: %w", d.err)
+	r.Status = WERROR(d.U32("error_status_t"))
+	if err := d.Err(); err != nil {
+		return QueryValueResponse{}, fmt.Errorf("winreg BaseRegQueryValue response: %w", err)
 	}
 	return r, nil
 }

@@ -1,5 +1,5 @@
 // Package ndr is the NDR 2.0 (little-endian) marshalling the DCE/RPC stub packages share:
-// srvsvc and samr. Alignment is relative to the start of the stub, which the DCE/RPC request
+// srvsvc, samr and winreg. Alignment is relative to the start of the stub, which the DCE/RPC request
 // and response headers leave 8-aligned in the PDU.
 //
 // The Decoder's first error sticks: later reads return zero values, so a decode function
@@ -19,6 +19,10 @@ import (
 // FirstReferent is the first referent id MIDL-generated stubs on Windows XP SP2+ (and Samba)
 // use; later pointers in the same stub count up by 4.
 const FirstReferent = 0x00020000
+
+// ContextHandleSize is the size of a context handle on the wire: 4 bytes of attributes and a
+// 16-byte UUID, opaque to the client.
+const ContextHandleSize = 20
 
 // Encoder appends NDR to a stub.
 type Encoder struct {
@@ -75,6 +79,34 @@ func (e *Encoder) WStringZ(s string) {
 func (e *Encoder) ConformantBytes(b []byte) {
 	e.U32(uint32(len(b)))
 	e.B = append(e.B, b...)
+}
+
+// ContextHandle writes a context handle as the server handed it out.
+func (e *Encoder) ContextHandle(h [ContextHandleSize]byte) {
+	e.Align(4)
+	e.B = append(e.B, h[:]...)
+}
+
+// UnicodeStringHeader writes the fixed part of an RPC_UNICODE_STRING (MS-DTYP 2.3.10) or
+// RRP_UNICODE_STRING (MS-RRP 2.2.4): Length and MaximumLength, both len(u) bytes, then the
+// Buffer's referent. u is UTF-16LE; whether it carries a terminating NUL is the interface's
+// rule (MS-RRP counts it in names sent to the server, MS-SAMR does not), so the caller
+// decides, and bounds len(u) to a USHORT.
+func (e *Encoder) UnicodeStringHeader(u []byte) {
+	e.U16(uint16(len(u))) // Length
+	e.U16(uint16(len(u))) // MaximumLength
+	e.Pointer(true)       // Buffer
+}
+
+// UnicodeStringBody writes the Buffer an UnicodeStringHeader points to, where NDR puts it
+// (deferred, or right away for a top-level pointee): a conformant varying array of len(u)/2
+// characters, MaxCount = ActualCount, Offset 0.
+func (e *Encoder) UnicodeStringBody(u []byte) {
+	n := uint32(len(u) / 2)
+	e.U32(n) // MaxCount
+	e.U32(0) // Offset
+	e.U32(n) // ActualCount
+	e.B = append(e.B, u...)
 }
 
 // Errors are the sentinels a Decoder wraps: the calling package's own.
@@ -208,7 +240,17 @@ func (d *Decoder) WStringZ(what string) string {
 
 // ConformantBytes reads a conformant byte array.
 func (d *Decoder) ConformantBytes(what string) []byte {
-	n := d.U32(what + " MaxCount")
+	return d.counted(what, d.U32(what+" MaxCount"))
+}
+
+// VaryingBytes reads a conformant varying byte array: the ActualCount bytes transmitted.
+func (d *Decoder) VaryingBytes(what string) []byte {
+	return d.counted(what, d.Varying(what))
+}
+
+// counted reads n bytes, n a count off the wire: bounded by the stub before anything is
+// allocated, and reported capped so a hostile 4 GiB count reads the same on every platform.
+func (d *Decoder) counted(what string, n uint32) []byte {
 	if d.err != nil {
 		return nil
 	}
@@ -217,6 +259,14 @@ func (d *Decoder) ConformantBytes(what string) []byte {
 		return nil
 	}
 	return d.Bytes(what, int(n))
+}
+
+// ContextHandle reads a context handle.
+func (d *Decoder) ContextHandle(what string) [ContextHandleSize]byte {
+	var h [ContextHandleSize]byte
+	d.Align(4)
+	copy(h[:], d.Bytes(what, len(h)))
+	return h
 }
 
 // Remaining is the number of bytes not read yet.

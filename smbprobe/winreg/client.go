@@ -22,7 +22,7 @@ type StatusError struct {
 }
 
 // Error says which call failed with which status.
-func (e *StatusError) Error() string { return fmt.Sprintf("winreg %s: %s", e.Op, e.Status) }
+func (e *StatusError) Error() string { return fmt.Sprintf("winreg %s: %s", e.Op, e.Status.NameFirst()) }
 
 // Status returns the WERROR of a StatusError in err's chain, and whether there was one.
 func Status(err error) (WERROR, bool) {
@@ -104,7 +104,7 @@ func (c *Client) handleCall(ctx context.Context, req Request, args string) (Hand
 		return Handle{}, err
 	}
 	call.Replied, call.Status = true, r.Status
-	call.Result = r.Status.String()
+	call.Result = r.Status.NameFirst()
 	if r.Status != WerrOK {
 		call.Err = &StatusError{Op: call.Op, Status: r.Status}
 		return Handle{}, call.Err
@@ -184,7 +184,7 @@ func (c *Client) QueryValue(ctx context.Context, key Handle, name string) (Value
 	}
 	call.Replied, call.Status = true, r.Status
 	if r.Status != WerrOK {
-		call.Result = r.Status.String()
+		call.Result = r.Status.NameFirst()
 		call.Err = &StatusError{Op: call.Op, Status: r.Status}
 		return Value{}, call.Err
 	}

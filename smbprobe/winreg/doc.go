@@ -26,7 +26,7 @@
 // goquery, miekg/dns, yaml and a go-smb2 fork, ~30 modules with the indirect ones) and the module
 // proxy this project builds with answered 403 "not available" for it (2026-12-03), so it could
 // not even be fetched the ordinary way. Four fixed-shape calls are about 340 lines of stubs here,
-// on the NDR codec the stub packages share (smbprobe/internal/ndr; 700 with the client and its
+// on the NDR codec the stub packages share (smbprobe/internal/ndr; 660 with the client and its
 // transcript), held byte by byte to golden files and to Samba and impacket
 // captures (testdata/README.md), carried by package smbclient's DCE/RPC over our SMB1 client
 // and over go-smb2 behind its frame guard for SMB2.

@@ -184,6 +184,9 @@ func TestClientTranscript(t *testing.T) {
 	} else if st, ok := Status(err); !ok || st != WerrAccessDenied {
 		t.Errorf("Status(%v) = %v, %v", err, st, ok)
 	}
+	if _, err := denied.OpenLocalMachine(ctx); err == nil || err.Error() != "winreg OpenLocalMachine: WERR_ACCESS_DENIED (0x00000005)" {
+		t.Errorf("error text %q: reasons quote it, name first", err)
+	}
 	missing := NewClient(&fakePipe{status: WerrFileNotFound}).ReadKey(ctx, h, `SOFTWARE\Y`, "A")
 	if st, _ := Status(missing.Err); st != WerrFileNotFound || len(missing.Values) != 0 {
 		t.Errorf("absent key: %+v", missing)

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"net"
-	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/scan445/scan445/smbprobe"
-	"github.com/scan445/scan445/smbprobe/smblab"
 	"github.com/scan445/scan445/smbprobe/smblab/labcheck"
 )
 
@@ -41,19 +36,7 @@ func TestUserAddsCredentialedChecks(t *testing.T) {
 // the lab's truths with lab-check's own comparison: credentialed verdicts against the
 // credentialed truths (ms08-067, autorun-enabled), the rest against the truth tables.
 func TestCredentialedLabScanMatchesTruth(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.3.5.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	lab, err := smblab.Start(ctx, smblab.Options{First: netip.MustParseAddr("127.3.5.1"), Port: port, IdleTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lab.Close()
+	lab, port := startRack(t, "127.3.5.1")
 	hosts := lab.Hosts()
 	t.Setenv("S3R_LAB_PASSWORD", "Lab-Passw0rd!")
 	out := filepath.Join(t.TempDir(), "r.json")

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/scan445/scan445/smbprobe"
 	"github.com/scan445/scan445/smbprobe/smblab"
@@ -47,19 +44,7 @@ func TestIntrusiveWarnsAndIsRecorded(t *testing.T) {
 // TestScanLabEndToEnd scans the emulated rack through the real command line with the default
 // checks and compares each host's verdicts with its truth table.
 func TestScanLabEndToEnd(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	lab, err := smblab.Start(ctx, smblab.Options{First: netip.MustParseAddr("127.46.0.1"), Port: port, IdleTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lab.Close()
+	lab, port := startRack(t, "127.46.0.1")
 	hosts := lab.Hosts()
 	last := hosts[len(hosts)-1].Addr
 	out := filepath.Join(t.TempDir(), "r.json")

@@ -102,15 +102,7 @@ func TestLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	go acceptAndClose(ln)
 	port := ln.Addr().(*net.TCPAddr).Port
 	var d net.Dialer
 	if r := Test(context.Background(), d.DialContext, Target{Host: "127.3.5.20", Port: port}, time.Second); r.Outcome != Open || r.Addr.Port() != uint16(port) {
@@ -118,5 +110,17 @@ func TestLoopback(t *testing.T) {
 	}
 	if r := Test(context.Background(), d.DialContext, Target{Host: "127.3.5.21", Port: port}, time.Second); r.Outcome != Refused {
 		t.Errorf("closed port: %+v", r)
+	}
+}
+
+// acceptAndClose answers every connection on ln with a close: an open port, nothing more.
+// It returns when ln is closed.
+func acceptAndClose(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.Close()
 	}
 }

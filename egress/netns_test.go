@@ -140,15 +140,7 @@ func TestBorderNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	go acceptAndClose(ln)
 	for _, tc := range []struct {
 		name    string
 		rule    string

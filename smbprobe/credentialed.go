@@ -26,14 +26,8 @@ func (r *run) credentialed(ctx context.Context) {
 	if v, _, _, _ := ms08Exposure(r.f.os); v != Exposed && v != Unknown {
 		return
 	}
-	// SMB2 where the host speaks it (Vista and later; go-smb2 behind a frame guard), our SMB1
-	// client for 2000/XP/2003.
-	dialect := smbclient.DialectSMB2
-	switch {
-	case r.f.smb2.val == triYes:
-	case r.f.smb1.val == triYes:
-		dialect = smbclient.DialectSMB1
-	default:
+	dialect, ok := r.logonDialect()
+	if !ok {
 		return // no SMB dialect answered: nothing to log in to
 	}
 	proto := dialect.String()
@@ -168,4 +162,17 @@ func (r *run) closeCredSession(ctx context.Context) {
 	}
 	r.credSess.s.Close(ctx)
 	r.credSess = nil
+}
+
+// logonDialect is the dialect a credentialed step logs on with: SMB2 where the host speaks
+// it (Vista and later; go-smb2 behind a frame guard), our SMB1 client for 2000/XP/2003; ok
+// is false when neither answered.
+func (r *run) logonDialect() (d smbclient.Dialect, ok bool) {
+	switch {
+	case r.f.smb2.val == triYes:
+		return smbclient.DialectSMB2, true
+	case r.f.smb1.val == triYes:
+		return smbclient.DialectSMB1, true
+	}
+	return 0, false
 }

@@ -246,12 +246,8 @@ func (r *run) registry(ctx context.Context) {
 func (r *run) registrySession(ctx context.Context, g *regFacts) (s smbclient.Session, x *xrec, steps func() []string, ok bool) {
 	cred := r.opts.Credentials
 	block := g.block
-	dialect := smbclient.DialectSMB2
-	switch {
-	case r.f.smb2.val == triYes:
-	case r.f.smb1.val == triYes:
-		dialect = smbclient.DialectSMB1
-	default:
+	dialect, ok := r.logonDialect()
+	if !ok {
 		block("error", "no SMB dialect answered: nothing to log on to")
 		return nil, x, nil, false
 	}

@@ -63,12 +63,8 @@ func (r *run) passwordAudit(ctx context.Context) {
 	if cfg == nil || cred == nil || !r.sel.wants(stepPasswordAudit) || r.redial == nil || ctx.Err() != nil {
 		return
 	}
-	dialect := smbclient.DialectSMB2
-	switch {
-	case r.f.smb2.val == triYes:
-	case r.f.smb1.val == triYes:
-		dialect = smbclient.DialectSMB1
-	default:
+	dialect, ok := r.logonDialect()
+	if !ok {
 		return // no SMB dialect answered: nothing to log on to
 	}
 	af := &auditFacts{attempts: map[string][]int{}}

@@ -17,10 +17,7 @@ type encoder struct{ *ndr.Encoder }
 
 func newEncoder() encoder { return encoder{ndr.NewEncoder()} }
 
-func (e encoder) handle(h Handle) {
-	e.Align(4)
-	e.B = append(e.B, h[:]...)
-}
+func (e encoder) handle(h Handle) { e.ContextHandle(h) }
 
 // oldLargeInteger writes OLD_LARGE_INTEGER: LowPart, then HighPart (4-aligned, unlike hyper).
 func (e encoder) oldLargeInteger(v int64) {
@@ -29,23 +26,13 @@ func (e encoder) oldLargeInteger(v int64) {
 }
 
 // unicodeStringHeader writes RPC_UNICODE_STRING's Length, MaximumLength and Buffer referent;
-// the characters follow later (deferred, or right after for a top-level pointee).
-func (e encoder) unicodeStringHeader(s string) {
-	n := uint16(len(utf16le.Encode(s)))
-	e.U16(n) // Length
-	e.U16(n) // MaximumLength
-	e.Pointer(true)
-}
+// the characters follow later (deferred, or right after for a top-level pointee). MS-SAMR
+// counts no terminating NUL.
+func (e encoder) unicodeStringHeader(s string) { e.UnicodeStringHeader(utf16le.Encode(s)) }
 
 // unicodeStringBody writes the deferred Buffer of an RPC_UNICODE_STRING: size_is(MaximumLength/2),
 // length_is(Length/2), no terminating NUL.
-func (e encoder) unicodeStringBody(s string) {
-	u := utf16le.Encode(s)
-	e.U32(uint32(len(u) / 2)) // MaxCount
-	e.U32(0)                  // Offset
-	e.U32(uint32(len(u) / 2)) // ActualCount
-	e.B = append(e.B, u...)
-}
+func (e encoder) unicodeStringBody(s string) { e.UnicodeStringBody(utf16le.Encode(s)) }
 
 // sid writes RPC_SID as a conformant structure: MaxCount (SubAuthorityCount), then the fields.
 func (e encoder) sid(s SID) {
@@ -71,12 +58,7 @@ func newDecoder(stub []byte) decoder {
 	return decoder{ndr.NewDecoder(stub, ndr.Errors{Truncated: ErrTruncated, Malformed: ErrMalformed})}
 }
 
-func (d decoder) handle(what string) Handle {
-	d.Align(4)
-	var h Handle
-	copy(h[:], d.Bytes(what, len(h)))
-	return h
-}
+func (d decoder) handle(what string) Handle { return d.ContextHandle(what) }
 
 func (d decoder) oldLargeInteger(what string) int64 {
 	lo := d.U32(what + " LowPart")

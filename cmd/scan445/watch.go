@@ -62,6 +62,7 @@ func watchCommand(env *environment) *cli.Command {
 	)
 	flags = append(flags, formatFlags(env.formats(), true, false)...)
 	flags = append(flags, opsFlags()...)
+	flags = append(fileSettable(flags, "quiet", "verbose"), watchConfigFlag())
 	return &cli.Command{
 		Name:  "watch",
 		Usage: "find infected hosts by their own TCP/445 traffic: a listening (and capturing) sensor",
@@ -74,7 +75,8 @@ func watchCommand(env *environment) *cli.Command {
 			"Exit 0: the watch ended (--duration, or Ctrl-C on an open-ended watch); 1: a source at or",
 			"above --fail-on; 2: usage, or --interface without CAP_NET_RAW; 3: a signal or a failed",
 			"capture cut a --duration run short (reports are still written)."),
-		Flags: flags,
+		Flags:  flags,
+		Before: configBefore(flags),
 		Action: func(c *cli.Context) error {
 			w, err := readWatchSettings(c, env, verbosity)
 			if err != nil {

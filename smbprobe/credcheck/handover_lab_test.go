@@ -2,6 +2,7 @@ package credcheck
 
 import (
 	"context"
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scan445/scan445/smbprobe/netapi"
+	"github.com/scan445/scan445/smbprobe/ntstatus"
 	"github.com/scan445/scan445/smbprobe/smbclient"
 	"github.com/scan445/scan445/smbprobe/smblab"
 )
@@ -99,4 +102,80 @@ func requests(rs []smblab.Request) string {
 		b.WriteString("\n  " + r.Command + " " + r.Pipe + " " + strings.Join(r.Shares, ","))
 	}
 	return b.String()
+}
+
+// TestSambaHandOverReleasesAdmin: Samba, an independent peer that checks every TID, accepts
+// our TREE_DISCONNECT of ADMIN$ (the read's last step is STATUS_SUCCESS), and the session it
+// then hands on opens \winreg on IPC$ and serves HKLM.
+func TestSambaHandOverReleasesAdmin(t *testing.T) {
+	s := startSamba(t, sambaConfig{smb1: true})
+	s.serve(t, netapi.FileVersion{Major: 5, Minor: 1, Build: 2600, Revision: 5694})
+	ctx := testCtx(t)
+	out, sess, err := ReadNetapiVersionSession(ctx, s.Dial(t), "127.0.0.1", Credentials{User: sambaUser, Password: sambaPassword},
+		SessionConfig{Dialect: smbclient.DialectSMB1, Timeout: 10 * time.Second, ExchangeTimeout: 5 * time.Second})
+	if err != nil || sess == nil || out.Verdict != netapi.Patched {
+		t.Fatalf("err %v session %v verdict %q reason %q; steps %s", err, sess, out.Verdict, out.Reason, stepNames(out.Steps))
+	}
+	defer sess.Close(ctx)
+	if last := out.Steps[len(out.Steps)-1]; last.Name != "smb1.tree-disconnect" || last.Status != statusText(0) {
+		t.Errorf("last step of the read %+v; steps %s", last, stepNames(out.Steps))
+	}
+	if err := openHKLM(ctx, sess); err != nil {
+		t.Errorf("HKLM over the handed-over session: %v", err)
+	}
+}
+
+// TestReplayHandOverRelease replays Samba's recorded SMB1 read with the reply to the request
+// after CLOSE (recorded: the LOGOFF's) replaced: a TREE_DISCONNECT success or refusal still
+// hands the session on (a refused tree ends with the session), while a reply that does not
+// answer the TREE_DISCONNECT hands none back. The read's verdict is the same in every case.
+func TestReplayHandOverRelease(t *testing.T) {
+	frames := loadFrames(t, sambaSMB1Frames)
+	logoff := frames[len(frames)-1]
+	disconnectReply := func(st ntstatus.Status) []byte {
+		b := append([]byte(nil), logoff[:32]...)         // Samba's header: flags, TID, UID, MID of the next request
+		b[4] = 0x71                                      // Command: TREE_DISCONNECT
+		binary.LittleEndian.PutUint32(b[5:], uint32(st)) // Status
+		return append(b, 0, 0, 0)                        // WordCount 0, ByteCount 0
+	}
+	for _, tc := range []struct {
+		name    string
+		last    []byte
+		session bool
+		status  string
+		detail  string
+	}{
+		{"released", disconnectReply(ntstatus.Success), true, statusText(ntstatus.Success), `\ADMIN$ released`},
+		{"refused", disconnectReply(ntstatus.SMBBadTID), true, statusText(ntstatus.SMBBadTID), "the tree ends with the session"},
+		{"wrong reply", logoff, false, "", "could not be released"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := append(append([][]byte(nil), frames[:len(frames)-1]...), tc.last)
+			cli, srv := net.Pipe()
+			go serveFrames(srv, fs)
+			ctx := testCtx(t)
+			out, s, err := ReadNetapiVersionSession(ctx, cli, "127.0.0.1", Credentials{User: sambaUser, Password: sambaPassword},
+				SessionConfig{Dialect: smbclient.DialectSMB1, Timeout: 5 * time.Second, ExchangeTimeout: 2 * time.Second})
+			if s != nil {
+				s.Close(ctx)
+			}
+			if err != nil || (s != nil) != tc.session {
+				t.Fatalf("err %v, session %v (want one: %t); steps %s", err, s, tc.session, stepNames(out.Steps))
+			}
+			checkDecided(t, out, recordedVersion, netapi.Vulnerable, "XP SP3", int64(len(netapi.BuildTestPE(recordedVersion))))
+			// After a failed release the read logs off (best effort), as it does without a hand-over.
+			var rel *Step
+			for i := range out.Steps {
+				if out.Steps[i].Name == "smb1.tree-disconnect" {
+					rel = &out.Steps[i]
+				}
+			}
+			if rel == nil || rel.Status != tc.status || !strings.Contains(rel.Detail, tc.detail) {
+				t.Errorf("release step %+v; steps %s", rel, stepNames(out.Steps))
+			}
+			if tail := out.Steps[len(out.Steps)-1].Name; tail != "smb1.tree-disconnect" && (tc.session || tail != "smb1.logoff") {
+				t.Errorf("the read ends with %s", tail)
+			}
+		})
+	}
 }

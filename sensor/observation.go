@@ -46,6 +46,15 @@ type CaptureStats struct {
 type CaptureOptions struct {
 	Interface string   // network interface name, e.g. "eth0"
 	Ports     []uint16 // destination ports whose SYNs are delivered (445, 139)
+	// Grace is how long a SYN to a dark address waits for the address to answer before it
+	// counts as dark (0: the capture's default, 2 s).
+	Grace time.Duration
+	// NoPromiscuous keeps the interface out of promiscuous mode: only frames addressed to this
+	// host are seen (the zero value, promiscuous, is what a mirror port needs).
+	NoPromiscuous bool
+	// ReadBuffer is the capture socket's receive buffer in bytes (0: the capture's default,
+	// 8 MiB).
+	ReadBuffer int
 }
 
 // OpenCapture opens a Capture; cmd wires it to sensor/capture. It returns an error wrapping

@@ -28,7 +28,7 @@ func configBefore(flags []cli.Flag) cli.BeforeFunc {
 		if path == "" {
 			return nil
 		}
-		values, err := readConfig(path, flags)
+		values, err := readConfig(c.Command.Name, path, flags)
 		if err != nil {
 			return usageError{err}
 		}
@@ -39,9 +39,9 @@ func configBefore(flags []cli.Flag) cli.BeforeFunc {
 	}
 }
 
-// readConfig parses and checks the file; the map it returns holds values of the types altsrc
-// expects for each flag.
-func readConfig(path string, flags []cli.Flag) (map[any]any, error) {
+// readConfig parses and checks the file of command cmd (scan, watch); the map it returns holds
+// values of the types altsrc expects for each flag.
+func readConfig(cmd, path string, flags []cli.Flag) (map[any]any, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -86,7 +86,7 @@ func readConfig(path string, flags []cli.Flag) (map[any]any, error) {
 			if near := closest(key, names); near != "" {
 				return nil, fmt.Errorf("--config %s: unknown key %q: did you mean %s?", path, key, near)
 			}
-			return nil, fmt.Errorf("--config %s: unknown key %q (keys are the flag names of 'scan445 scan --help', without dashes)", path, key)
+			return nil, fmt.Errorf("--config %s: unknown key %q (keys are the flag names of 'scan445 %s --help', without dashes)", path, key, cmd)
 		}
 		v, err := configValue(key, doc[key], baseFlag(fl))
 		if err != nil {
@@ -104,7 +104,7 @@ func configValue(key string, v any, fl cli.Flag) (any, error) {
 		return nil, fmt.Errorf("%s has no value", key)
 	}
 	switch fl.(type) {
-	case *cli.IntFlag:
+	case *cli.IntFlag, *cli.Int64Flag:
 		switch x := v.(type) {
 		case int:
 			return x, nil
@@ -175,6 +175,8 @@ func baseFlag(f cli.Flag) cli.Flag {
 		return x.StringSliceFlag
 	case *altsrc.IntFlag:
 		return x.IntFlag
+	case *altsrc.Int64Flag:
+		return x.Int64Flag
 	case *altsrc.DurationFlag:
 		return x.DurationFlag
 	case *altsrc.BoolFlag:

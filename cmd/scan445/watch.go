@@ -53,6 +53,7 @@ func watchCommand(env *environment) *cli.Command {
 		&cli.DurationFlag{Name: "idle-timeout", Value: 10 * time.Second, EnvVars: envs("idle-timeout"), Usage: "close a connection that sends nothing for this long"},
 		&cli.StringFlag{Name: "computer", Value: "FILESRV", EnvVars: envs("computer"), Usage: "the NetBIOS `NAME` the sensor answers as"},
 	}
+	flags = append(flags, captureFlags()...)
 	flags = append(flags, formatFlags(env.formats(), false, false)...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "webhook", EnvVars: envs("webhook"), Usage: "POST one ticket per new infected source to `URL` as it is found"},
@@ -62,6 +63,7 @@ func watchCommand(env *environment) *cli.Command {
 	)
 	flags = append(flags, formatFlags(env.formats(), true, false)...)
 	flags = append(flags, opsFlags()...)
+	flags = append(fileSettable(flags, "quiet", "verbose"), watchConfigFlag())
 	return &cli.Command{
 		Name:  "watch",
 		Usage: "find infected hosts by their own TCP/445 traffic: a listening (and capturing) sensor",
@@ -74,7 +76,8 @@ func watchCommand(env *environment) *cli.Command {
 			"Exit 0: the watch ended (--duration, or Ctrl-C on an open-ended watch); 1: a source at or",
 			"above --fail-on; 2: usage, or --interface without CAP_NET_RAW; 3: a signal or a failed",
 			"capture cut a --duration run short (reports are still written)."),
-		Flags: flags,
+		Flags:  flags,
+		Before: configBefore(flags),
 		Action: func(c *cli.Context) error {
 			w, err := readWatchSettings(c, env, verbosity)
 			if err != nil {
@@ -91,6 +94,7 @@ func watchCommand(env *environment) *cli.Command {
 type watchSettings struct {
 	endpoints   []sensor.Endpoint
 	iface       string
+	capture     sensor.CaptureOptions // --dark-grace, --promiscuous, --capture-buffer
 	dark        []netip.Prefix
 	duration    time.Duration
 	events      string
@@ -157,6 +161,9 @@ func readWatchSettings(c *cli.Context, env *environment, verbosity int) (*watchS
 	}
 	if c.Duration("idle-timeout") <= 0 {
 		return nil, usagef("--idle-timeout %s: must be positive", c.Duration("idle-timeout"))
+	}
+	if w.capture, err = readCaptureSettings(c); err != nil {
+		return nil, err
 	}
 	w.tracker = sensor.TrackerOptions{Thresholds: th, Dark: w.dark, MaxSources: c.Int("max-sources")}
 	w.listener = sensor.ListenerOptions{Endpoints: w.endpoints, Computer: c.String("computer"),
@@ -413,7 +420,9 @@ func runWatch(parent context.Context, env *environment, w *watchSettings) (int, 
 			open = defaultOpenCapture(w.dark, w.endpoints)
 		}
 		var err error
-		capture, err = open(sensor.CaptureOptions{Interface: w.iface, Ports: []uint16{445, 139}})
+		co := w.capture
+		co.Interface, co.Ports = w.iface, []uint16{445, 139}
+		capture, err = open(co)
 		if err != nil {
 			if l != nil {
 				l.Close()

@@ -185,12 +185,18 @@ const DefaultReadBuffer = 8 << 20
 // setReadBuffer asks for n bytes of receive buffer: SO_RCVBUFFORCE (past net.core.rmem_max,
 // needs CAP_NET_ADMIN), else SO_RCVBUF (capped at rmem_max). Failing both keeps the default.
 func setReadBuffer(rc syscall.RawConn, n int) {
-	if n <= 0 {
-		n = DefaultReadBuffer
-	}
+	n = readBufferSize(n)
 	rc.Control(func(fd uintptr) {
 		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, n) != nil {
 			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, n)
 		}
 	})
+}
+
+// readBufferSize is the receive buffer asked for when Options.ReadBuffer is n.
+func readBufferSize(n int) int {
+	if n <= 0 {
+		return DefaultReadBuffer
+	}
+	return n
 }

@@ -11,7 +11,9 @@ import (
 
 // Opener returns the sensor.OpenCapture that `scan445 watch --interface` uses: a capture of
 // the interface whose SYNs become sensor.Observations (Via sensor.ViaCaptureSYN). dark are
-// the --dark prefixes, grace the time a SYN to one of them waits for an answer (0: 2 s).
+// the --dark prefixes, grace the time a SYN to one of them waits for an answer (0: 2 s;
+// the CaptureOptions' own Grace, when set, wins), and the CaptureOptions say the interface,
+// ports, promiscuous mode and receive buffer (sourceOptions).
 // served are the listener's endpoints: a SYN to one of them is left to the listener, which
 // observes the connection itself, so that one attempt is not counted twice (an unspecified
 // address stands for every address this host holds).
@@ -21,9 +23,7 @@ import (
 // (Stats.Dark) but not yet in the tracker's per-source dark numbers.
 func Opener(dark []netip.Prefix, grace time.Duration, served []netip.AddrPort) sensor.OpenCapture {
 	return func(o sensor.CaptureOptions) (sensor.Capture, error) {
-		// Promiscuous, as tcpdump by default: on a mirror port the SYNs are addressed to
-		// other hosts' MACs. The membership is the socket's and ends with it.
-		s := &Source{opts: Options{Interface: o.Interface, Ports: o.Ports, Dark: dark, Grace: grace, Promiscuous: true}, served: served}
+		s := &Source{opts: sourceOptions(o, dark, grace), served: served}
 		// Open the socket once here so that a missing capability fails before the run starts
 		// (the command exits 2 before anything else happens), then close it: Run opens its own.
 		if err := probe(s.opts); err != nil {
@@ -31,6 +31,17 @@ func Opener(dark []netip.Prefix, grace time.Duration, served []netip.AddrPort) s
 		}
 		return s, nil
 	}
+}
+
+// sourceOptions are the Options of a capture opened for o. Promiscuous unless
+// o.NoPromiscuous, as tcpdump by default: on a mirror port the SYNs are addressed to other
+// hosts' MACs (the membership is the socket's and ends with it).
+func sourceOptions(o sensor.CaptureOptions, dark []netip.Prefix, grace time.Duration) Options {
+	if o.Grace > 0 {
+		grace = o.Grace
+	}
+	return Options{Interface: o.Interface, Ports: o.Ports, Dark: dark, Grace: grace,
+		Promiscuous: !o.NoPromiscuous, ReadBuffer: o.ReadBuffer}
 }
 
 // Source is a sensor.Capture over Run.

@@ -27,11 +27,13 @@ type SessionConfig struct {
 // cfg.Dialect) that leaves its authenticated session open for more reads over the same logon:
 // the prober's registry read (\winreg) follows it, so a credentialed host costs one
 // connection and one logon, not two of each. The Outcome and error are the read's, exactly as
-// the other two functions give them, except that the SMB1 steps end before the LOGOFF.
+// the other two functions give them, except that the SMB1 steps end with a TREE_DISCONNECT of
+// ADMIN$ (step smb1.tree-disconnect) instead of the LOGOFF: the session is handed on with no
+// tree connected, as the SMB2 path unmounts ADMIN$ before handing on.
 //
 // The Session is non-nil when the logon was accepted and the connection is still sound after
-// the read — also when the read itself was refused (no ADMIN$, access denied, file missing),
-// since the session may still serve other pipes. The caller then owns it and must Close it
+// the read and the release of ADMIN$ — also when the read itself was refused (no ADMIN$,
+// access denied, file missing), since the session may still serve other pipes. The caller then owns it and must Close it
 // (LOGOFF, then the connection). ctx bounds the session's life: the connection is closed when
 // ctx ends. The Session is nil after a refused logon (a second logon attempt would only bring a
 // lockout closer), a transport failure or a timeout; conn is then closed.

@@ -75,7 +75,7 @@ func readNetapiSMB1(ctx context.Context, conn net.Conn, host string, cred Creden
 		return out, nil, err
 	}
 	err := c.readAdmin(ctx, host)
-	if keep != nil && err == nil && c.c.Usable(ctx) {
+	if keep != nil && err == nil && c.c.Usable(ctx) && c.releaseAdmin(ctx, host) {
 		return out, smbclient.SMB1Session(c.c, host, keep.OnExchange), nil
 	}
 	c.logoff(ctx)
@@ -240,6 +240,29 @@ func (c *smb1Check) open(ctx context.Context) (uint16, int64, error) {
 	}
 	c.note(statusText(o.Status), fmt.Sprintf("%s opened for read (FID 0x%04x), %d bytes", AdminFile, resp.FID, resp.EndOfFile))
 	return resp.FID, int64(resp.EndOfFile), nil
+}
+
+// releaseAdmin disconnects the ADMIN$ tree before the session is handed on, as the SMB2 path
+// unmounts it: whatever uses the session next (the registry read) needs only IPC$, and a
+// session should not keep administrative access to a disk open for longer than the read. It
+// reports whether the session is still fit to hand on; a refused disconnect is (the tree is
+// the server's to drop at LOGOFF), a failed exchange is not. The read's Outcome is decided
+// already, so nothing here changes it beyond the step.
+func (c *smb1Check) releaseAdmin(ctx context.Context, host string) bool {
+	if c.c.TID() == 0 {
+		return true // ADMIN$ was refused: no tree to release
+	}
+	st, err := c.c.TreeDisconnect(ctx)
+	switch {
+	case err != nil:
+		c.note("", "the ADMIN$ tree could not be released: "+err.Error())
+		return false
+	case st != ntstatus.Success:
+		c.note(statusText(st), `TREE_DISCONNECT \`+host+`\ADMIN$ refused; the tree ends with the session`)
+	default:
+		c.note(statusText(st), `\`+host+`\ADMIN$ released before the session is handed on`)
+	}
+	return c.c.Usable(ctx)
 }
 
 // close and logoff are best effort, and not tried on a connection that already failed.

@@ -289,7 +289,8 @@ func (p *smb1Pipe) Close(ctx context.Context) error {
 // (package credcheck) logs on, reads ADMIN$, and hands its session on to the registry read,
 // so a credentialed host costs one connection and one logon. From now on c reports its
 // exchanges to onExchange (may be nil). OpenPipe connects IPC$ (a TREE_CONNECT_ANDX, which
-// becomes the client's tree); Close logs c off and closes its Link.
+// becomes the client's tree; the netapi32.dll read has released ADMIN$ with TreeDisconnect
+// before handing c on); Close logs c off and closes its Link.
 func SMB1Session(c *SMB1, host string, onExchange func(Exchange)) Session {
 	c.onExchange = onExchange
 	return &smb1Session{c: c, host: host}

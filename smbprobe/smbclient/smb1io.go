@@ -42,6 +42,25 @@ func (c *SMB1) TreeConnect(ctx context.Context, path string) (ntstatus.Status, s
 	return st, svc, nil
 }
 
+// TreeDisconnect releases the connected tree (SMB_COM_TREE_DISCONNECT on the client's TID)
+// and returns the reply's status. On STATUS_SUCCESS the client has no tree any more (TID 0):
+// a later request needs a new TreeConnect. A refusal leaves the TID as it was, since the
+// server may still hold the tree. It does nothing without a tree.
+func (c *SMB1) TreeDisconnect(ctx context.Context) (ntstatus.Status, error) {
+	if c.tid == 0 {
+		return 0, nil
+	}
+	m, err := c.exchange(ctx, "smb1.tree-disconnect", fmt.Sprintf("TREE_DISCONNECT TID 0x%04x", c.tid), smb1.CmdTreeDisconnect, smb1.TreeDisconnectRequest{}.Encode)
+	if err != nil {
+		return 0, err
+	}
+	st := m.Header.Status
+	if st == ntstatus.Success {
+		c.tid = 0
+	}
+	return st, nil
+}
+
 // Opened is the server's answer to NT_CREATE_ANDX.
 type Opened struct {
 	Status ntstatus.Status

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,38 @@ type tree struct {
 	uid   uint64
 	ipc   bool
 	admin bool // ADMIN$, a disk share
+}
+
+// share names the tree's share as a client connects it.
+func (t *tree) share() string {
+	switch {
+	case t.admin:
+		return adminShare
+	case t.ipc:
+		return "IPC$"
+	}
+	return ""
+}
+
+// disconnectTree ends the tree tid (SMB1 and SMB2 TREE_DISCONNECT) and, as Windows does, every open on
+// it: a later request naming tid, or one of those FIDs, is refused as never granted.
+func (s *session) disconnectTree(tid uint32) {
+	delete(s.trees, tid)
+	for fid, p := range s.files {
+		if p.tid == tid {
+			delete(s.files, fid)
+		}
+	}
+}
+
+// shares lists the shares connected on this connection, sorted, for Options.Observe.
+func (s *session) shares() []string {
+	var out []string
+	for _, t := range s.trees {
+		out = append(out, t.share())
+	}
+	slices.Sort(out)
+	return out
 }
 
 // pipe is an open: a named pipe on IPC$ (rpc set) or an object of ADMIN$ (disk set).
@@ -175,7 +208,7 @@ func (h *host) serve(c net.Conn) {
 			return
 		}
 		if s.observe != nil {
-			s.observe(Request{Command: smbCommand(payload)})
+			s.observe(Request{Command: smbCommand(payload), Shares: s.shares()})
 		}
 		replies, act := s.handle(payload)
 		if tr := h.lab.opts.Trace; tr != nil {

@@ -23,6 +23,9 @@ type Request struct {
 	// in argument order; Err says why the stub did not decode (then Strings is empty).
 	Strings []NDRString
 	Err     error
+	// Shares are the shares ("ADMIN$", "IPC$") the connection has connected when an SMB
+	// request arrives, sorted; what a client still holds, e.g. ADMIN$ when it opens \winreg.
+	Shares []string
 }
 
 // NDRString is one decoded string argument: its IDL name and value.

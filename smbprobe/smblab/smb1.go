@@ -179,7 +179,7 @@ func (s *session) dispatchSMB1(msg []byte) ([][]byte, action) {
 	}
 	switch r.cmd {
 	case smbTreeDisconnect:
-		delete(s.trees, uint32(r.tid))
+		s.disconnectTree(uint32(r.tid))
 		return [][]byte{s.smb1Reply(r, 0, r.uid, nil, nil)}, action{}
 	case smbNTCreateAndX:
 		if t.admin {

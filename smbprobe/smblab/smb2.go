@@ -137,7 +137,7 @@ func (s *session) smb2Dispatch(r *smb2Req) ([]byte, action) {
 	}
 	switch r.cmd {
 	case smb2TreeDisconnect:
-		delete(s.trees, r.treeID)
+		s.disconnectTree(r.treeID)
 		return s.smb2Reply(r, 0, r.sessionID, r.treeID, []byte{4, 0, 0, 0}), action{}
 	case smb2Create:
 		if t.admin {

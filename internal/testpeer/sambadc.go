@@ -177,15 +177,40 @@ func (dc *SambaDC) stop() {
 
 // SetSMB1 switches the dialects the DC's smbd offers for new connections (SMB1Off: Samba's
 // default, SMB2 and later; SMB1Only: NT1 alone) by rewriting smb.conf and sending smbd
-// SIGHUP, which rereads it.
+// SIGHUP; it returns once smbd has logged the reload.
 func (dc *SambaDC) SetSMB1(t testing.TB, mode SMB1Mode) {
 	t.Helper()
 	conf, err := os.ReadFile(dc.Conf)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(dc.Conf, []byte(withProtocol(string(conf), mode)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(readFile(dc.path("run", "smbd.pid")))))
+	if err != nil {
+		t.Fatalf("smbd pid: %v", err)
+	}
+	// smbd rereads the file in its event loop and logs that it did (log level 1).
+	const reloaded = "Reloading services after SIGHUP"
+	logPath := dc.path("log", "log.smbd")
+	n := bytes.Count(readFile(logPath), []byte(reloaded))
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		t.Fatalf("SIGHUP smbd %d: %v", pid, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); bytes.Count(readFile(logPath), []byte(reloaded)) == n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("smbd did not reload its configuration:\n%s", tail(readFile(logPath), 20))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// withProtocol returns the smb.conf text conf with its server min/max protocol lines
+// replaced by those of mode, placed right after [global].
+func withProtocol(conf string, mode SMB1Mode) string {
 	var lines []string
-	for _, l := range strings.Split(string(conf), "\n") {
+	for _, l := range strings.Split(conf, "\n") {
 		if k := strings.TrimSpace(l); strings.HasPrefix(k, "server min protocol") || strings.HasPrefix(k, "server max protocol") {
 			continue
 		}
@@ -199,17 +224,7 @@ func (dc *SambaDC) SetSMB1(t testing.TB, mode SMB1Mode) {
 			}
 		}
 	}
-	if err := os.WriteFile(dc.Conf, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(readFile(dc.path("run", "smbd.pid")))))
-	if err != nil {
-		t.Fatalf("smbd pid: %v", err)
-	}
-	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
-		t.Fatalf("SIGHUP smbd %d: %v", pid, err)
-	}
-	time.Sleep(500 * time.Millisecond) // smbd rereads the file in its event loop
+	return strings.Join(lines, "\n")
 }
 
 // DCAccount is one account's lockout state in the DC's database.
@@ -233,24 +248,36 @@ for m in db.search(expression="(&(objectClass=user)(sAMAccountName=*))", attrs=[
     print(m.get("sAMAccountName", idx=0), m.get("badPwdCount", idx=0) or 0, m.get("lockoutTime", idx=0) or 0)
 `
 	out := runCmd(t, 60*time.Second, "/usr/bin/python3", "-c", script, dc.Conf, dc.samLDB)
+	accts, err := parseDCAccounts(out)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", dc.samLDB, err, out)
+	}
+	return accts
+}
+
+// parseDCAccounts reads the "name badPwdCount lockoutTime" lines of Accounts' script.
+func parseDCAccounts(out []byte) (map[string]DCAccount, error) {
 	accts := map[string]DCAccount{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) != 3 {
+		if len(f) == 0 {
 			continue
+		}
+		if len(f) != 3 {
+			return nil, fmt.Errorf("account line %q", sc.Text())
 		}
 		n, err1 := strconv.Atoi(f[1])
 		lt, err2 := strconv.ParseInt(f[2], 10, 64)
 		if err1 != nil || err2 != nil {
-			t.Fatalf("sam.ldb account line %q", sc.Text())
+			return nil, fmt.Errorf("account line %q", sc.Text())
 		}
 		accts[f[0]] = DCAccount{BadPwdCount: n, LockoutTime: lt}
 	}
 	if len(accts) == 0 {
-		t.Fatalf("no accounts read from %s:\n%s", dc.samLDB, out)
+		return nil, fmt.Errorf("no accounts")
 	}
-	return accts
+	return accts, nil
 }
 
 // runCmd runs name args… with a timeout, failing t with its output on error.

@@ -34,7 +34,6 @@ func TestSambaDCPasswordAudit(t *testing.T) {
 	ns := testns.New(t, "s3d", "dc")
 	dc := testpeer.ProvisionSambaDC(t, ns.Name(0), testpeer.SambaDCConfig{
 		Addr: netip.MustParseAddr("127.3.8.1"), AdminPassword: adminPassword})
-	ns.In(t, 0, "addr", "add", "127.3.8.1/32", "dev", "lo")
 	dc.Tool(t, "domain", "passwordsettings", "set", "--complexity=off", "--min-pwd-length=1",
 		"--account-lockout-threshold=4", "--account-lockout-duration=30", "--reset-account-lockout-after=30")
 	dc.Tool(t, "user", "create", "s3dweak", "123") // conficker#2

@@ -87,6 +87,7 @@ func ProvisionSambaDC(t testing.TB, ns string, cfg SambaDCConfig) *SambaDC {
 		args = append(args, "--option="+o)
 	}
 	runCmd(t, 120*time.Second, tool, args...)
+	runCmd(t, 20*time.Second, "ip", "-n", ns, "addr", "add", cfg.Addr.String()+"/32", "dev", "lo")
 	return dc
 }
 

@@ -183,7 +183,6 @@ func (r *run) judgeWeakPasswords() []Finding {
 		return []Finding{r.judgeWeakPassword()}
 	}
 	res := af.res
-	policy := res.SAM.Policy.String() + "; budget " + res.BudgetWhy
 	var out []Finding
 	for _, a := range res.Accounts {
 		if a.Weak == nil {
@@ -191,6 +190,9 @@ func (r *run) judgeWeakPasswords() []Finding {
 		}
 		// Account names came off the wire: cleaned like every other wire string.
 		name := clean(a.Account.Name)
+		// The account's own budget, which counts the failures its badPwdCount showed; the
+		// host-wide one (res.BudgetWhy) is for an account whose count could not be read.
+		policy := res.SAM.Policy.String() + "; budget " + a.BudgetWhy
 		why := fmt.Sprintf("account %s accepted %s, a dictionary entry (logon %d: %s). %s", name, a.Weak, a.Attempts, a.WeakStatus, policy)
 		ev := append(append([]int(nil), af.samEv...), af.attempts[a.Account.Name]...)
 		f := r.finding(CheckWeakPassword, Exposed, SeverityHigh, "pw1.password-accepted", why, ev, RemedyWeakPassword, RemedyPasswords)
